@@ -1,0 +1,45 @@
+import * as pulumi from "@pulumi/pulumi";
+import { domainArgs, DomainArgs } from "../config/args/domain";
+import { resourceLabel } from "../config/errors";
+import { buildDomainModel } from "../config/models";
+import { validate } from "../config/validate";
+import { selectPlatform } from "../platform/select";
+import type { EngineApp } from "./engineApp";
+import { markKind, TYPE_PREFIX } from "./kinds";
+
+export type { DomainArgs };
+
+/** Binds a hostname to an app; a stg- hostname reaches the app's staging environment. */
+export class Domain extends pulumi.ComponentResource {
+    /** The URL the domain serves (https when it has a certificate). */
+    public readonly url!: pulumi.Output<string>;
+    public readonly hostname!: pulumi.Output<string>;
+    /** "production" or "stage". */
+    public readonly environment!: pulumi.Output<string>;
+    /** The addresses to point the hostname's DNS A records at. */
+    public readonly inboundIps!: pulumi.Output<string[]>;
+
+    constructor(name: string, args: DomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const label = resourceLabel("Domain", name);
+        const config = opts.urn ? undefined : validate(domainArgs, args, label);
+        const platform = opts.urn ? undefined : selectPlatform(label);
+        super(`${TYPE_PREFIX}Domain`, name, {}, opts);
+        markKind(this, "Domain");
+        if (!config || !platform) return;
+        const model = buildDomainModel(name, config);
+        const app = config.app as EngineApp;
+        platform.domain(this, model, app.routing);
+        const outputs = {
+            url: app.routing.apply((a) => {
+                const secure = model.tls !== undefined;
+                const port = secure ? a.gateway.publicHttpsPort : a.gateway.publicHttpPort;
+                return `${secure ? "https" : "http"}://${model.hostname}${port === (secure ? 443 : 80) ? "" : `:${port}`}`;
+            }),
+            hostname: pulumi.output(model.hostname),
+            environment: pulumi.output(model.env),
+            inboundIps: app.inboundIps,
+        };
+        Object.assign(this, outputs);
+        this.registerOutputs(outputs);
+    }
+}

@@ -1,0 +1,99 @@
+import * as pulumi from "@pulumi/pulumi";
+import { engineAppArgs, EngineAppArgs } from "../config/args/engineApp";
+import { buildAppModel } from "../config/appModel";
+import { ConfigError, resourceLabel } from "../config/errors";
+import { initSource } from "../config/initSource";
+import { checkUserVariables } from "../config/reservedNames";
+import { AppEnvironment, SANDBOX_HOME } from "../config/spec";
+import { validate } from "../config/validate";
+import { renderDockerfile } from "../render/dockerfile";
+import { renderEnvironment } from "../render/environment";
+import { renderInitSettings } from "../render/healthCheck";
+import { AppRouting } from "../platform/platform";
+import { selectPlatform } from "../platform/select";
+import type { EnvGroup } from "./envGroup";
+import { defaultGateway, Gateway } from "./gateway";
+import { GeneratedSecret } from "./generatedSecret";
+import { markKind, TYPE_PREFIX } from "./kinds";
+import type { LeanCacheInstance } from "./leanCacheInstance";
+
+export type { EngineAppArgs };
+
+/** Bytes of randomness in generated app and master keys. */
+const KEY_BYTES = 16;
+
+/**
+ * An app built from source (Go, per the Cloud Engine Go runtime) or a prebuilt image, run as N
+ * instances (plus optional staging instances) behind the gateway, with health checks, the sandbox
+ * and the injected environment.
+ */
+export class EngineApp extends pulumi.ComponentResource {
+    /** http://<app>.<gateway domain>: the production environment's default URL. */
+    public readonly url!: pulumi.Output<string>;
+    /** http://stg-<app>.<gateway domain> when the app has staging instances. */
+    public readonly stagingUrl!: pulumi.Output<string | undefined>;
+    public readonly inboundIps!: pulumi.Output<string[]>;
+    public readonly outboundIps!: pulumi.Output<string[]>;
+    /** LEANCLOUD_VERSION_TAG of the running version. */
+    public readonly versionTag!: pulumi.Output<string>;
+    /** Production instances. */
+    public readonly instances!: pulumi.Output<number>;
+    public readonly stagingInstances!: pulumi.Output<number>;
+    /** The path the platform probes: / or /__engine/1/ping. */
+    public readonly healthCheckPath!: pulumi.Output<string>;
+    public readonly appId!: pulumi.Output<string>;
+    /** What a Domain needs to route to this app. */
+    public readonly routing!: pulumi.Output<AppRouting>;
+
+    constructor(name: string, args: EngineAppArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        const label = resourceLabel("EngineApp", name);
+        const config = opts.urn ? undefined : validate(engineAppArgs, args, label);
+        const model = config && buildAppModel(name, config, label);
+        if (config) checkUserVariables(Object.keys(config.variables), label, "variables");
+        const platform = opts.urn ? undefined : selectPlatform(label);
+        super(`${TYPE_PREFIX}EngineApp`, name, {}, opts);
+        markKind(this, "EngineApp");
+        if (!config || !model || !platform) return;
+
+        const caches = config.caches as LeanCacheInstance[];
+        const groups = config.envGroups as EnvGroup[];
+        const gateway = (config.gateway as Gateway | undefined) ?? defaultGateway();
+        const appKey = pulumi.output(config.appKey ?? new GeneratedSecret(`${name}-app-key`, KEY_BYTES, { parent: this }).value);
+        const masterKey = pulumi.secret(config.masterKey ?? new GeneratedSecret(`${name}-master-key`, KEY_BYTES, { parent: this }).value);
+        const cacheEntries = pulumi.all(caches.map((c) => pulumi.all([c.name, c.url]).apply(([n, url]) => ({ name: n, url }))));
+        const groupValues = pulumi.all(groups.map((g) => pulumi.all([g.variables, g.secrets]).apply(([v, s]) => ({ ...v, ...s }))));
+        const ownVariables = pulumi.output(config.variables) as pulumi.Output<Record<string, string>>;
+
+        const environment = (env: AppEnvironment, versionTag: pulumi.Output<string>) =>
+            pulumi.all([appKey, masterKey, versionTag, cacheEntries, groupValues, ownVariables]).apply(([key, master, tag, cacheList, groupList, own]): Record<string, string> => {
+                const names = cacheList.map((c) => c.name);
+                const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+                if (duplicate) throw new ConfigError(label, "caches", names, `caches with distinct names (two are named ${duplicate}, both would be REDIS_URL_${duplicate})`);
+                const entries = renderEnvironment({
+                    platform: { appId: model.appId, appKey: key, masterKey: master, env, port: model.port, apiServer: model.apiServer, group: model.group, region: model.region, versionTag: tag, timezone: model.timezone },
+                    caches: cacheList,
+                    groups: groupList,
+                    own,
+                });
+                return { ...Object.fromEntries(entries), HOME: SANDBOX_HOME, ...renderInitSettings(model.health) };
+            });
+
+        const dockerfile = renderDockerfile({ build: model.build, initSource: initSource() });
+        const { routing, versionTag } = platform.app(this, { model, dockerfile, gateway: gateway.routing, environment, dependsOn: caches });
+        const urlFor = (prefix: string) => gateway.routing.apply((g) => `http://${prefix}${model.slug}.${g.domain}${g.publicHttpPort === 80 ? "" : `:${g.publicHttpPort}`}`);
+        const outputs = {
+            url: urlFor(""),
+            stagingUrl: config.stagingInstances > 0 ? urlFor("stg-") : pulumi.output(undefined),
+            inboundIps: gateway.inboundIps,
+            outboundIps: gateway.outboundIps,
+            versionTag,
+            instances: pulumi.output(config.instances),
+            stagingInstances: pulumi.output(config.stagingInstances),
+            healthCheckPath: pulumi.output(model.health.path),
+            appId: pulumi.output(model.appId),
+            routing,
+        };
+        Object.assign(this, outputs);
+        this.registerOutputs(outputs);
+    }
+}

@@ -1,0 +1,59 @@
+import * as pulumi from "@pulumi/pulumi";
+import { gatewayArgs, GatewayArgs } from "../config/args/gateway";
+import { resourceLabel } from "../config/errors";
+import { buildGatewayModel } from "../config/models";
+import { validate } from "../config/validate";
+import { GatewayRouting } from "../platform/platform";
+import { selectPlatform } from "../platform/select";
+import { markKind, TYPE_PREFIX } from "./kinds";
+
+export type { GatewayArgs };
+
+/**
+ * The shared entry point of a Docker host (or cluster): serves every app and domain by Host header
+ * and SNI. A program that declares none gets one, named "cloudengine", with the defaults.
+ */
+export class Gateway extends pulumi.ComponentResource {
+    /** Base domain of apps' default hostnames. */
+    public readonly domain!: pulumi.Output<string>;
+    /** Where clients reach the gateway over HTTP, e.g. http://localhost:80. */
+    public readonly url!: pulumi.Output<string>;
+    /** Addresses DNS should point at. */
+    public readonly inboundIps!: pulumi.Output<string[]>;
+    /** Addresses apps' outgoing traffic leaves from. */
+    public readonly outboundIps!: pulumi.Output<string[]>;
+    /** What apps and domains behind this gateway need (network, proxy image, public ports). */
+    public readonly routing!: pulumi.Output<GatewayRouting>;
+
+    constructor(name: string, args: GatewayArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+        const label = resourceLabel("Gateway", name);
+        const model = opts.urn ? undefined : buildGatewayModel(name, validate(gatewayArgs, args, label));
+        const platform = opts.urn ? undefined : selectPlatform(label);
+        super(`${TYPE_PREFIX}Gateway`, name, {}, opts);
+        markKind(this, "Gateway");
+        if (!model || !platform) return; // rehydrated from a reference: outputs come from state
+        const { routing } = platform.gateway(this, model);
+        const outputs = {
+            domain: pulumi.output(model.domain),
+            url: pulumi.output(`http://${model.domain}${model.httpPort === 80 ? "" : `:${model.httpPort}`}`),
+            inboundIps: pulumi.output(model.inboundIps),
+            outboundIps: pulumi.output(model.outboundIps),
+            routing,
+        };
+        Object.assign(this, outputs);
+        this.registerOutputs(outputs);
+    }
+}
+
+const defaults = new Map<string, Gateway>();
+
+/** The stack's default gateway, created on first use, owned by the stack (no component parent). */
+export function defaultGateway(): Gateway {
+    const key = `${pulumi.getProject()}/${pulumi.getStack()}`;
+    let gateway = defaults.get(key);
+    if (!gateway) {
+        gateway = new Gateway("cloudengine");
+        defaults.set(key, gateway);
+    }
+    return gateway;
+}

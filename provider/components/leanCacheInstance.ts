@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import { CACHE_NAME, leanCacheInstanceArgs, LeanCacheInstanceArgs } from "../config/args/leanCacheInstance";
+import { ConfigError, resourceLabel } from "../config/errors";
+import { buildCacheModel } from "../config/models";
+import { REDIS_PORT, REDIS_URL_PREFIX } from "../config/spec";
+import { validate } from "../config/validate";
+import { selectPlatform } from "../platform/select";
+import { GeneratedSecret } from "./generatedSecret";
+import { markKind, TYPE_PREFIX } from "./kinds";
+
+export type { LeanCacheInstanceArgs };
+
+/** Bytes of randomness in a generated password (hex: twice as many characters). */
+const PASSWORD_BYTES = 24;
+
+/** A LeanCache instance: password-protected Redis with AOF persistence, attached to apps by name. */
+export class LeanCacheInstance extends pulumi.ComponentResource {
+    /** The instance name: apps receive REDIS_URL_<name>. */
+    public readonly name!: pulumi.Output<string>;
+    /** The variable attached apps receive, e.g. REDIS_URL_MYCACHE. */
+    public readonly envName!: pulumi.Output<string>;
+    /** redis://default:<password>@<host>:6379 — a secret. */
+    public readonly url!: pulumi.Output<string>;
+    /** Host inside the stack's network. */
+    public readonly host!: pulumi.Output<string>;
+    public readonly port!: pulumi.Output<number>;
+    /** The password (a secret). */
+    public readonly password!: pulumi.Output<string>;
+    public readonly capacity!: pulumi.Output<string>;
+    public readonly evictionPolicy!: pulumi.Output<string>;
+
+    constructor(name: string, args: LeanCacheInstanceArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+        const label = resourceLabel("LeanCacheInstance", name);
+        const config = opts.urn ? undefined : validate(leanCacheInstanceArgs, args, label);
+        if (config && config.name === undefined && !CACHE_NAME.test(name)) {
+            throw new ConfigError(label, "name", undefined, `a name for REDIS_URL_<NAME> (letters, digits and _); the resource name ${JSON.stringify(name)} cannot be used, so set name`);
+        }
+        if (config && typeof config.password === "string" && !/^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@[\]^_{|}~]{8,128}$/.test(config.password)) {
+            throw new ConfigError(label, "password", "(hidden)", "8 to 128 printable characters without spaces, quotes or backslashes");
+        }
+        const platform = opts.urn ? undefined : selectPlatform(label);
+        super(`${TYPE_PREFIX}LeanCacheInstance`, name, {}, opts);
+        markKind(this, "LeanCacheInstance");
+        if (!config || !platform) return;
+        const model = buildCacheModel(name, config);
+        const password = pulumi.secret(config.password ?? new GeneratedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);
+        const { host } = platform.cache(this, model, password);
+        const outputs = {
+            name: pulumi.output(model.envName),
+            envName: pulumi.output(`${REDIS_URL_PREFIX}${model.envName}`),
+            url: pulumi.secret(pulumi.interpolate`redis://default:${password}@${host}:${REDIS_PORT}`),
+            host,
+            port: pulumi.output(REDIS_PORT),
+            password,
+            capacity: pulumi.output(model.capacity),
+            evictionPolicy: pulumi.output(model.evictionPolicy),
+        };
+        Object.assign(this, outputs);
+        this.registerOutputs(outputs);
+    }
+}

@@ -1,0 +1,83 @@
+import { HEALTH_FAILURES_BEFORE_RESTART, HEALTH_INTERVAL_SECONDS, HEALTH_PATH_HOMEPAGE, HEALTH_PATH_SDK, HEALTH_TIMEOUT_SECONDS, LATEST_STABLE_GO, STARTUP_PROBE_INTERVAL_SECONDS, STARTUP_TIMEOUT, AppEnvironment } from "./spec";
+import { DEFAULT_API_SERVERS, EngineAppConfig } from "./args/engineApp";
+import { dnsLabel } from "./names";
+import { GoSource, readGoSource } from "./source/sourceDir";
+
+/** "debian:bookworm-slim": the runtime image every source build runs on (official, pullable). */
+export const DEFAULT_RUNTIME_IMAGE = "debian:bookworm-slim";
+/** The image that compiles /cloudengine/init, independent of the app's Go version. */
+export const INIT_BUILDER_IMAGE = `golang:${LATEST_STABLE_GO}-bookworm`;
+/** The unprivileged user instances run as (created in the runtime image; numeric for prebuilt images). */
+export const APP_UID = 1000;
+
+export interface HealthCheck {
+    path: string;
+    startupTimeoutSeconds: number;
+    startupIntervalSeconds: number;
+    intervalSeconds: number;
+    timeoutSeconds: number;
+    failuresBeforeRestart: number;
+}
+
+export type AppBuild =
+    | { kind: "source"; source: GoSource; runtimeImage: string; initBuilderImage: string; printBuildLogs: boolean }
+    | { kind: "image"; image: string; run?: string; initBuilderImage: string };
+
+export interface AppModel {
+    name: string;
+    /** DNS label of the app: hostnames and network aliases start with it. */
+    slug: string;
+    appId: string;
+    build: AppBuild;
+    environments: { env: AppEnvironment; instances: number }[];
+    port: number;
+    health: HealthCheck;
+    region: string;
+    group: string;
+    apiServer: string;
+    timezone: string;
+    versionTag?: string;
+    memoryBytes?: number;
+    cpus?: number;
+    cdn: boolean;
+}
+
+/** Everything about an app that does not depend on other resources, fully defaulted. */
+export function buildAppModel(name: string, args: EngineAppConfig, resource: string): AppModel {
+    const source = args.source !== undefined ? readGoSource(args.source, resource) : undefined;
+    const build: AppBuild = source
+        ? { kind: "source", source, runtimeImage: DEFAULT_RUNTIME_IMAGE, initBuilderImage: INIT_BUILDER_IMAGE, printBuildLogs: args.printBuildLogs }
+        : { kind: "image", image: args.image!, run: args.run, initBuilderImage: INIT_BUILDER_IMAGE };
+    const sdkRequired = args.cloudFunctions || source?.functionsMode === "strict";
+    const environments: AppModel["environments"] = [{ env: "production", instances: args.instances }];
+    if (args.stagingInstances > 0) environments.push({ env: "stage", instances: args.stagingInstances });
+    return {
+        name,
+        slug: dnsLabel(name, 40),
+        appId: args.appId ?? name,
+        build,
+        environments,
+        port: args.port,
+        health: {
+            path: sdkRequired ? HEALTH_PATH_SDK : HEALTH_PATH_HOMEPAGE,
+            startupTimeoutSeconds: args.startupTimeout ?? source?.startupTimeout ?? STARTUP_TIMEOUT.default,
+            startupIntervalSeconds: STARTUP_PROBE_INTERVAL_SECONDS,
+            intervalSeconds: HEALTH_INTERVAL_SECONDS,
+            timeoutSeconds: HEALTH_TIMEOUT_SECONDS,
+            failuresBeforeRestart: HEALTH_FAILURES_BEFORE_RESTART,
+        },
+        region: args.region,
+        group: args.group,
+        apiServer: args.apiServer ?? DEFAULT_API_SERVERS[args.region],
+        timezone: args.timezone,
+        versionTag: args.versionTag,
+        memoryBytes: args.memory === undefined ? undefined : parseMemory(args.memory),
+        cpus: args.cpus,
+        cdn: args.cdn,
+    };
+}
+
+function parseMemory(size: string): number {
+    const n = Number(size.slice(0, -1));
+    return /[Gg]$/.test(size) ? n * 1024 ** 3 : n * 1024 ** 2;
+}

@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { HOSTNAME, inputString, ref, secretString } from "./fields";
+
+export const domainArgs = z
+    .object({
+        hostname: z
+            .string()
+            .regex(HOSTNAME, { message: "a lowercase DNS hostname such as www.example.com (no scheme, port or path)" })
+            .describe("The hostname to bind. One starting with stg- is served by the app's staging environment."),
+        app: ref<unknown>("EngineApp", "The EngineApp that serves this hostname."),
+        forceHttps: z.boolean().default(false).describe("Redirect HTTP to HTTPS, keeping the path. Needs tls."),
+        tls: z
+            .object({
+                certificate: inputString("PEM certificate chain for the hostname."),
+                privateKey: secretString("PEM private key; kept a Pulumi secret."),
+            })
+            .strict()
+            .optional()
+            .describe("Certificate to terminate HTTPS with. Without it the domain is served over HTTP only."),
+        cdn: z.boolean().default(false).describe("Cache responses like the spec's CDN (only 2xx GET/HEAD with Last-Modified; Cache-Control honoured)."),
+    })
+    .strict()
+    .refine((d) => !d.forceHttps || d.tls !== undefined, { message: "forceHttps needs tls (a certificate to serve HTTPS with)", path: ["forceHttps"] })
+    .describe("Binds a hostname to an app through the gateway.");
+
+export type DomainArgs = z.input<typeof domainArgs>;
+export type DomainConfig = z.output<typeof domainArgs>;

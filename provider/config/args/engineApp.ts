@@ -1,0 +1,55 @@
+import { z } from "zod";
+import { DEFAULT_APP_PORT, DEFAULT_TIMEZONE, REGIONS, STARTUP_TIMEOUT } from "../spec";
+import { envName, inputString, ref, secretString } from "./fields";
+
+/** Instances per environment; a bound that keeps one Docker host sane. */
+export const MAX_INSTANCES = 50;
+/** "The group the instance is located at" (LEANCLOUD_APP_GROUP). */
+export const DEFAULT_GROUP = "web";
+/** LEANCLOUD_API_SERVER per region ("The address used to access the Data Storage service"). */
+export const DEFAULT_API_SERVERS = { CN: "https://api.leancloud.cn", US: "https://us-api.leancloud.cn" } as const;
+/** App ids end up in DNS names and labels. */
+export const APP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+/** Docker-style memory sizes: 512M, 1G, 256m. */
+export const MEMORY = /^[1-9][0-9]*[MmGg]$/;
+
+export const engineAppArgs = z
+    .object({
+        source: z.string().min(1).optional().describe("Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source and image."),
+        image: z.string().min(1).optional().describe("A prebuilt image to run instead of building source. Exactly one of source and image."),
+        run: z.string().min(1).optional().describe("With image: the command to run (shell syntax). Default: the image's own entrypoint."),
+        instances: z.int().min(1).max(MAX_INSTANCES).default(1).describe("Production instances behind the load balancer. Default 1."),
+        stagingInstances: z.int().min(0).max(MAX_INSTANCES).default(0).describe("Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment."),
+        appId: z.string().regex(APP_ID, { message: "letters, digits, _ and - (1 to 63), starting with a letter or digit" }).optional().describe("LEANCLOUD_APP_ID. Default: the resource name."),
+        appKey: inputString("LEANCLOUD_APP_KEY. Default: generated once and kept in state.").optional(),
+        masterKey: secretString("LEANCLOUD_APP_MASTER_KEY; always a Pulumi secret. Default: generated once and kept as a secret.").optional(),
+        apiServer: z.url({ protocol: /^https?$/ }).optional().describe("LEANCLOUD_API_SERVER. Default: the region's LeanCloud API address."),
+        region: z.enum(REGIONS).default("CN").describe("LEANCLOUD_REGION: CN or US. Default CN."),
+        group: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { message: "lowercase letters, digits and - (1 to 31)" }).default(DEFAULT_GROUP).describe("LEANCLOUD_APP_GROUP. Default web."),
+        port: z.int().min(1024).max(65535).default(DEFAULT_APP_PORT).describe("LEANCLOUD_APP_PORT: the port the app must listen on, on all interfaces. Default 3000."),
+        variables: z.record(envName, inputString("A variable's value; pass a secret Output to keep it secret.")).default({}).describe("The app's own variables; they override EnvGroup values."),
+        envGroups: z.array(ref<unknown>("EnvGroup", "An EnvGroup.")).default([]).describe("EnvGroups whose variables every instance receives; later groups override earlier ones."),
+        caches: z.array(ref<unknown>("LeanCacheInstance", "A LeanCacheInstance.")).default([]).describe("LeanCache instances to attach; each adds REDIS_URL_<NAME>."),
+        timezone: z.string().regex(/^[A-Za-z0-9_+\-/]+$/, { message: "an IANA time zone such as Asia/Shanghai or UTC" }).default(DEFAULT_TIMEZONE).describe("TZ of every instance. Default Asia/Shanghai (the spec's Beijing Time)."),
+        versionTag: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "letters, digits, . _ - (1 to 64)" }).optional().describe("LEANCLOUD_VERSION_TAG. Default: derived from the image ID."),
+        startupTimeout: z.int().min(STARTUP_TIMEOUT.min).max(STARTUP_TIMEOUT.max).optional().describe("Seconds an instance has to become healthy; overrides leanengine.yaml. Default 30."),
+        cloudFunctions: z.boolean().default(false).describe("Cloud functions mode: health checks use /__engine/1/ping (the SDK must answer it) instead of /."),
+        printBuildLogs: z.boolean().default(false).describe("Print the whole build log (default: quiet unless a step fails)."),
+        memory: z.string().regex(MEMORY, { message: "a size such as 512M or 1G" }).optional().describe("Memory limit per instance, e.g. 512M. Default: none."),
+        cpus: z.number().positive().max(64).optional().describe("CPU limit per instance, e.g. 0.5. Default: none."),
+        cdn: z.boolean().default(false).describe("CDN-style caching on the app's default hostnames (see Domain.cdn)."),
+        gateway: ref<unknown>("Gateway", "The entry point serving this app. Default: the stack's default gateway.").optional(),
+    })
+    .strict()
+    .refine((a) => (a.source === undefined) !== (a.image === undefined), {
+        message: "give exactly one of source (a directory to build) and image (a prebuilt image)",
+        path: ["source"],
+    })
+    .refine((a) => a.run === undefined || a.image !== undefined, {
+        message: "run is only for image; with source, put run in leanengine.yaml",
+        path: ["run"],
+    })
+    .describe("An app built from source (or a prebuilt image) and run as N instances behind the load balancer.");
+
+export type EngineAppArgs = z.input<typeof engineAppArgs>;
+export type EngineAppConfig = z.output<typeof engineAppArgs>;

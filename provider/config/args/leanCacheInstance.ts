@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { CACHE_CAPACITIES, DEFAULT_CACHE_CAPACITY, DEFAULT_EVICTION_POLICY, EVICTION_POLICIES } from "../spec";
+import { secretString } from "./fields";
+
+/** Becomes the suffix of REDIS_URL_<NAME>, so it must be a valid variable-name suffix. */
+export const CACHE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+
+export const leanCacheInstanceArgs = z
+    .object({
+        name: z
+            .string()
+            .regex(CACHE_NAME, { message: "letters, digits and _ (1 to 64), as it becomes REDIS_URL_<NAME>" })
+            .optional()
+            .describe("The instance's name; apps that attach it receive REDIS_URL_<NAME>. Default: the resource name."),
+        capacity: z
+            .enum(Object.keys(CACHE_CAPACITIES) as [keyof typeof CACHE_CAPACITIES, ...(keyof typeof CACHE_CAPACITIES)[]])
+            .default(DEFAULT_CACHE_CAPACITY)
+            .describe("Maximum memory: 128M, 256M, 512M, 1G, 2G, 4G or 8G (Redis maxmemory)."),
+        evictionPolicy: z
+            .enum(EVICTION_POLICIES)
+            .default(DEFAULT_EVICTION_POLICY)
+            .describe("What Redis deletes when memory is full (maxmemory-policy). Default volatile-lru."),
+        password: secretString("Password clients must give. Default: generated once and kept as a secret.").optional(),
+        image: z.string().min(1).optional().describe("Redis image. Default: the official redis:6.2-bookworm."),
+    })
+    .strict()
+    .describe("A LeanCache instance: a password-protected Redis with AOF persistence (fsync every second).");
+
+export type LeanCacheInstanceArgs = z.input<typeof leanCacheInstanceArgs>;
+export type LeanCacheInstanceConfig = z.output<typeof leanCacheInstanceArgs>;

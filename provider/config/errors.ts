@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * A user's input is wrong. Names the resource, the field, the value given and what is allowed.
+ * It is a RunError so Pulumi prints the message alone, without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+    constructor(
+        readonly resource: string,
+        readonly field: string,
+        readonly given: unknown,
+        readonly allowed: string,
+    ) {
+        super(`${resource}: invalid ${field}: got ${describeValue(given)}; allowed: ${allowed}`);
+        this.name = "ConfigError";
+    }
+}
+
+/** Renders a given value briefly; long strings and big objects are cut so errors stay readable. */
+export function describeValue(value: unknown): string {
+    if (value === undefined) return "nothing (the field is missing)";
+    if (pulumi.Output.isInstance(value)) return "an Output (this field must be a plain value)";
+    let text: string;
+    try {
+        text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+    } catch {
+        text = String(value);
+    }
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** `cloudengine:index:EngineApp "web"` — how errors name a resource. */
+export function resourceLabel(type: string, name: string): string {
+    return `cloudengine:index:${type} "${name}"`;
+}

@@ -1,0 +1,68 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AppEnvironment, CACHE_CAPACITIES, STAGING_PREFIX } from "./spec";
+import { DomainConfig } from "./args/domain";
+import { GatewayConfig } from "./args/gateway";
+import { LeanCacheInstanceConfig } from "./args/leanCacheInstance";
+import { dnsLabel } from "./names";
+
+// Fully defaulted models of the smaller components (EngineApp's is in appModel.ts).
+
+export interface GatewayModel extends GatewayConfig {
+    name: string;
+    slug: string;
+    inboundIps: string[];
+}
+
+export function buildGatewayModel(name: string, args: GatewayConfig): GatewayModel {
+    const inboundIps = args.inboundIps ?? (args.listenAddress === "0.0.0.0" ? [] : [args.listenAddress]);
+    return { ...args, name, slug: dnsLabel(name, 40), inboundIps };
+}
+
+/** "redis:6.2-bookworm": "LeanCache only provides Redis 6 at this time." Official; tests build it locally. */
+export const DEFAULT_REDIS_IMAGE = "redis:6.2-bookworm";
+
+export interface CacheModel {
+    name: string;
+    slug: string;
+    /** Suffix of REDIS_URL_<NAME>. */
+    envName: string;
+    maxmemoryBytes: number;
+    evictionPolicy: string;
+    capacity: string;
+    image: string;
+}
+
+export function buildCacheModel(name: string, args: LeanCacheInstanceConfig): CacheModel {
+    return {
+        name,
+        slug: dnsLabel(name, 40),
+        envName: args.name ?? name,
+        maxmemoryBytes: CACHE_CAPACITIES[args.capacity] * 1024 * 1024,
+        evictionPolicy: args.evictionPolicy,
+        capacity: args.capacity,
+        image: args.image ?? DEFAULT_REDIS_IMAGE,
+    };
+}
+
+export interface DomainModel {
+    name: string;
+    slug: string;
+    hostname: string;
+    /** "If you bind a domain that starts with stg- ... it will be assigned to the staging environment". */
+    env: AppEnvironment;
+    forceHttps: boolean;
+    tls?: { certificate: pulumi.Input<string>; privateKey: pulumi.Input<string> };
+    cdn: boolean;
+}
+
+export function buildDomainModel(name: string, args: DomainConfig): DomainModel {
+    return {
+        name,
+        slug: dnsLabel(name, 40),
+        hostname: args.hostname,
+        env: args.hostname.startsWith(STAGING_PREFIX) ? "stage" : "production",
+        forceHttps: args.forceHttps,
+        tls: args.tls,
+        cdn: args.cdn,
+    };
+}

@@ -1,0 +1,14 @@
+// Deterministic, valid names derived only from the user's names (DNS-1123 labels for Docker aliases
+// and Kubernetes objects). A name that had to be rewritten or cut keeps a hash of the original, so
+// two different user names never map to the same label.
+import { createHash } from "crypto";
+
+export const MAX_LABEL = 63;
+
+export function dnsLabel(name: string, max = MAX_LABEL): string {
+    if (name.length <= max && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name)) return name;
+    const cleaned = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+    const hash = createHash("sha256").update(name).digest("hex").slice(0, 8);
+    const head = cleaned.slice(0, max - hash.length - 1).replace(/-+$/, "");
+    return head ? `${head}-${hash}` : hash;
+}

@@ -1,0 +1,7 @@
+// pulumi-cloudengine: a self-hosted Cloud Engine as Pulumi components.
+export { EngineApp, EngineAppArgs } from "./components/engineApp";
+export { EnvGroup, EnvGroupArgs } from "./components/envGroup";
+export { LeanCacheInstance, LeanCacheInstanceArgs } from "./components/leanCacheInstance";
+export { Domain, DomainArgs } from "./components/domain";
+export { Gateway, GatewayArgs } from "./components/gateway";
+export { ConfigError } from "./config/errors";

@@ -1,0 +1,111 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { APP_UID, AppModel } from "../../config/appModel";
+import { AppEnvironment, SANDBOX_SPLIT, SANDBOX_TOTAL_BYTES } from "../../config/spec";
+import { PROBE_COMMAND } from "../../render/healthCheck";
+import { ProxySite } from "../../render/proxy/model";
+import { AppInputs, AppResult, AppRouting } from "../platform";
+import { writeDockerfile } from "./dockerfileFile";
+import { instanceDnsName, labels, stackPrefix } from "./naming";
+import { stackNetwork } from "./network";
+import { dockerRouter } from "./router";
+
+/** Seconds a stopping instance gets to finish in-flight requests before it is killed. */
+const INSTANCE_DRAIN_SECONDS = 30;
+/** Docker's json-file rotation: the closest Docker comes to the spec's log limits (init caps lines). */
+const LOG_OPTS = { "max-size": "10m", "max-file": "3" };
+
+export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): AppResult {
+    const m = inputs.model;
+    const network = stackNetwork();
+    const dockerfile = writeDockerfile(inputs.dockerfile);
+    const image = new docker.Image(m.name, {
+        imageName: `cloudengine/${stackPrefix()}-${m.slug}:latest`,
+        skipPush: true,
+        build: {
+            context: m.build.kind === "source" ? m.build.source.dir : path.dirname(dockerfile),
+            dockerfile,
+        },
+    }, { parent });
+    // The image ID names the version: a new build is a new version, an unchanged one is not.
+    const versionTag = m.versionTag !== undefined ? pulumi.output(m.versionTag) : image.repoDigest.apply((d) => d.replace(/^sha256:/, "").slice(0, 12));
+
+    for (const { env, instances } of m.environments) {
+        const envs = inputs.environment(env, versionTag).apply((vars) => Object.entries(vars).map(([k, v]) => `${k}=${v}`));
+        for (let i = 0; i < instances; i++) {
+            new docker.Container(`${m.name}-${env}-${i}`, instanceArgs(m, env, image.repoDigest, envs, network.name), {
+                parent,
+                dependsOn: inputs.dependsOn,
+                // Default create-before-delete: the new instance must be healthy before the old one goes.
+            });
+        }
+    }
+
+    const upstreams: Partial<Record<AppEnvironment, string>> = {};
+    for (const { env } of m.environments) upstreams[env] = instanceDnsName(m.slug, env);
+    const routing: pulumi.Output<AppRouting> = pulumi.all([inputs.gateway, network.name]).apply(([gateway, net]) => ({
+        slug: m.slug, port: m.port, upstreams, network: net, gateway,
+    }));
+    const sites = inputs.gateway.apply((gw) => defaultSites(m, gw.domain));
+    dockerRouter(`${m.name}-router`, parent, { sites, gateway: inputs.gateway, stackNetwork: network.name, component: "EngineApp" });
+    return { routing, versionTag };
+}
+
+/** The app's own hostnames: <app>.<domain> for production, stg-<app>.<domain> for staging. */
+export function defaultSites(m: AppModel, domain: string): ProxySite[] {
+    return m.environments.map(({ env }) => ({
+        id: `${m.slug}-${env}`,
+        hostnames: [`${env === "stage" ? "stg-" : ""}${m.slug}.${domain}`],
+        upstreamHost: instanceDnsName(m.slug, env),
+        upstreamPort: m.port,
+        forceHttps: false,
+        tls: false,
+        cdnCache: m.cdn,
+    }));
+}
+
+function instanceArgs(
+    m: AppModel,
+    env: AppEnvironment,
+    image: pulumi.Output<string>,
+    envs: pulumi.Output<string[]>,
+    network: pulumi.Output<string>,
+): docker.ContainerArgs {
+    const h = m.health;
+    return {
+        image,
+        envs,
+        networksAdvanced: [{ name: network, aliases: [instanceDnsName(m.slug, env)] }],
+        // Health: probed every second while starting ("check your app every second"), then regularly.
+        healthcheck: {
+            tests: ["CMD", ...PROBE_COMMAND],
+            startPeriod: `${h.startupTimeoutSeconds}s`,
+            startInterval: `${h.startupIntervalSeconds}s`,
+            interval: `${h.intervalSeconds}s`,
+            timeout: `${h.timeoutSeconds}s`,
+            retries: h.failuresBeforeRestart,
+        },
+        // "If your app has not been started within the time limit ... the deployment will be canceled."
+        wait: true,
+        waitTimeout: h.startupTimeoutSeconds + h.timeoutSeconds,
+        restart: "unless-stopped",
+        destroyGraceSeconds: INSTANCE_DRAIN_SECONDS,
+        // The sandbox: read-only root, writable /tmp and /home/leanengine (1 GB together), not root,
+        // no privilege gain, no capabilities.
+        readOnly: true,
+        mounts: Object.entries(SANDBOX_SPLIT).map(([target, share]) => ({
+            type: "tmpfs",
+            target,
+            tmpfsOptions: { sizeBytes: Math.floor(SANDBOX_TOTAL_BYTES * share), mode: 0o1777 },
+        })),
+        user: `${APP_UID}:${APP_UID}`,
+        securityOpts: ["no-new-privileges:true"],
+        capabilities: { drops: ["ALL"] },
+        logDriver: "json-file",
+        logOpts: LOG_OPTS,
+        memory: m.memoryBytes === undefined ? undefined : Math.floor(m.memoryBytes / (1024 * 1024)),
+        cpus: m.cpus === undefined ? undefined : String(m.cpus),
+        labels: labels("EngineApp", m.name, { "cloudengine.env": env, "cloudengine.app-id": m.appId }),
+    };
+}

@@ -1,0 +1,44 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { CacheModel } from "../../config/models";
+import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
+import { CacheResult } from "../platform";
+import { cacheDnsName, labels } from "./naming";
+import { stackNetwork } from "./network";
+
+/** Seconds Redis gets to write its AOF and exit cleanly. */
+const REDIS_STOP_SECONDS = 30;
+const REDIS_START_SECONDS = 60;
+
+export function dockerCache(parent: pulumi.ComponentResource, m: CacheModel, password: pulumi.Output<string>): CacheResult {
+    const network = stackNetwork();
+    // The AOF lives on a volume, so data survives container replacement (a new image, a resize).
+    const volume = new docker.Volume(`${m.name}-data`, { labels: labels("LeanCacheInstance", m.name) }, { parent });
+    const host = cacheDnsName(m.slug);
+    new docker.Container(m.name, {
+        image: m.image,
+        command: ["redis-server", REDIS_CONF_PATH],
+        uploads: [
+            { file: REDIS_CONF_PATH, content: renderRedisConf({ maxmemoryBytes: m.maxmemoryBytes, evictionPolicy: m.evictionPolicy }) },
+            { file: REDIS_AUTH_CONF_PATH, content: pulumi.secret(password.apply(renderRedisAuthConf)) },
+        ],
+        // redis-cli reads the password from REDISCLI_AUTH, so it never appears in a command line.
+        envs: [pulumi.secret(pulumi.interpolate`REDISCLI_AUTH=${password}`)],
+        healthcheck: {
+            tests: ["CMD-SHELL", "redis-cli ping | grep -q PONG"],
+            interval: "5s",
+            startInterval: "1s",
+            startPeriod: `${REDIS_START_SECONDS}s`,
+            timeout: "3s",
+            retries: 3,
+        },
+        wait: true,
+        waitTimeout: REDIS_START_SECONDS,
+        mounts: [{ type: "volume", source: volume.name, target: REDIS_DATA_DIR }],
+        networksAdvanced: [{ name: network.name, aliases: [host] }],
+        restart: "unless-stopped",
+        destroyGraceSeconds: REDIS_STOP_SECONDS,
+        labels: labels("LeanCacheInstance", m.name),
+    }, { parent, deleteBeforeReplace: true }); // one writer per AOF file at a time
+    return { host: pulumi.output(host) };
+}

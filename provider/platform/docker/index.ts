@@ -1,0 +1,13 @@
+import { Platform } from "../platform";
+import { dockerApp } from "./app";
+import { dockerCache } from "./cache";
+import { dockerDomain } from "./domain";
+import { dockerGateway } from "./gateway";
+
+export const dockerPlatform: Platform = {
+    name: "docker",
+    gateway: dockerGateway,
+    app: dockerApp,
+    cache: dockerCache,
+    domain: dockerDomain,
+};

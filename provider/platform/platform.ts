@@ -1,0 +1,62 @@
+import * as pulumi from "@pulumi/pulumi";
+import { AppModel } from "../config/appModel";
+import { AppEnvironment } from "../config/spec";
+import { CacheModel, DomainModel, GatewayModel } from "../config/models";
+
+// One interface, two implementations (docker now, kubernetes later): model + rendered artifacts →
+// child resources. Whatever must be the same on both platforms is rendered before it gets here.
+
+/** What apps and domains need to know about the entry point serving them. */
+export interface GatewayRouting {
+    /** Network (Docker) or namespace-level name the routers join to be found by the gateway. */
+    network: string;
+    proxyImage: string;
+    domain: string;
+    publicHttpPort: number;
+    publicHttpsPort: number;
+    inboundIps: string[];
+    outboundIps: string[];
+}
+
+/** What a Domain needs to know about its app; published as EngineApp.routing (an Output). */
+export interface AppRouting {
+    slug: string;
+    port: number;
+    /** DNS name resolving to every instance, per environment the app runs. */
+    upstreams: Partial<Record<AppEnvironment, string>>;
+    /** Network the app's instances are on. */
+    network: string;
+    gateway: GatewayRouting;
+}
+
+export interface GatewayResult {
+    routing: pulumi.Output<GatewayRouting>;
+}
+
+export interface AppResult {
+    routing: pulumi.Output<AppRouting>;
+    versionTag: pulumi.Output<string>;
+}
+
+export interface CacheResult {
+    /** Host clients inside the stack's network connect to. */
+    host: pulumi.Output<string>;
+}
+
+export interface AppInputs {
+    model: AppModel;
+    dockerfile: string;
+    gateway: pulumi.Output<GatewayRouting>;
+    /** Environment of one instance (user-visible variables plus init settings), given the version tag. */
+    environment(env: AppEnvironment, versionTag: pulumi.Output<string>): pulumi.Output<Record<string, string>>;
+    /** Anything that must exist before instances start (attached caches). */
+    dependsOn: pulumi.Resource[];
+}
+
+export interface Platform {
+    readonly name: "docker" | "kubernetes";
+    gateway(parent: pulumi.ComponentResource, model: GatewayModel): GatewayResult;
+    app(parent: pulumi.ComponentResource, inputs: AppInputs): AppResult;
+    cache(parent: pulumi.ComponentResource, model: CacheModel, password: pulumi.Output<string>): CacheResult;
+    domain(parent: pulumi.ComponentResource, model: DomainModel, app: pulumi.Output<AppRouting>): void;
+}

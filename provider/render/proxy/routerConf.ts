@@ -1,0 +1,307 @@
+import {
+    checkFileRoot,
+    checkListenAddress,
+    checkPort,
+    checkResolver,
+    indent,
+    listen,
+    renderHostHeaderMap,
+    renderHttpCommon,
+    renderMainContext,
+    renderUpgradeMap,
+} from "./gatewayConf";
+import {
+    ACME_CHALLENGE_PREFIX,
+    CDN_CACHE_INACTIVE,
+    CDN_CACHE_KEYS_ZONE_SIZE,
+    CDN_CACHE_MAX_SIZE,
+    CDN_HTML_MAX_AGE_SECONDS,
+    CLIENT_MAX_BODY_SIZE,
+    HOSTNAME_PATTERN,
+    LARGE_CLIENT_HEADER_BUFFERS,
+    PROXY_NEXT_UPSTREAM_TRIES,
+    PROXY_TIMEOUT_SECONDS,
+    RESOLVER_TIMEOUT_SECONDS,
+    RESOLVER_VALID_SECONDS,
+} from "./limits";
+import { ProxySite, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT, RouterModel, tlsCertificatePath, tlsKeyPath } from "./model";
+
+// nginx.conf of a router (one per app, one per Domain): everything the spec's load balancer does for the
+// hostnames it serves — TLS, HTTPS redirect, limits, client-address headers, gzip, CDN cache — in front
+// of the DNS name that resolves to every instance. Valid for nginx 1.22 through 1.28.
+
+/** The gateway's addresses: only these may tell the router the client address (X-Real-IP, PROXY protocol). */
+export const TRUSTED_PROXY_RANGES = ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7"];
+
+/** Compressed when the client accepts gzip (text/html always is, and nginx warns if it is listed). */
+export const GZIP_TYPES = [
+    "text/plain",
+    "text/css",
+    "text/xml",
+    "text/javascript",
+    "text/markdown",
+    "text/csv",
+    "application/javascript",
+    "application/x-javascript",
+    "application/json",
+    "application/ld+json",
+    "application/manifest+json",
+    "application/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/xhtml+xml",
+    "application/wasm",
+    "image/svg+xml",
+    "image/x-icon",
+];
+
+/** Render-time knobs that production leaves at their defaults; tests use them to run side by side. */
+export interface RouterRenderOptions {
+    /** Prefix for every file the config names (pid, temp and cache dirs, certificates); "" in production. */
+    fileRoot?: string;
+    /** Bind to this address only; all addresses when absent. */
+    listenAddress?: string;
+    /** Listen ports; ROUTER_HTTP_PORT / ROUTER_HTTPS_PORT by default (the gateway forwards to those). */
+    httpPort?: number;
+    httpsPort?: number;
+    /** Connect/send/read timeout towards the app; PROXY_TIMEOUT_SECONDS by default. */
+    proxyTimeoutSeconds?: number;
+}
+
+const SITE_ID = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+const HOSTNAME = new RegExp(HOSTNAME_PATTERN);
+
+export function renderRouterConf(model: RouterModel, options: RouterRenderOptions = {}): string {
+    const root = checkFileRoot(options.fileRoot ?? "");
+    const resolver = checkResolver(model.resolver);
+    const httpPort = checkPort("httpPort", options.httpPort ?? ROUTER_HTTP_PORT);
+    const httpsPort = checkPort("httpsPort", options.httpsPort ?? ROUTER_HTTPS_PORT);
+    const publicHttpsPort = checkPort("publicHttpsPort", model.publicHttpsPort);
+    const address = checkListenAddress(options.listenAddress);
+    const timeout = options.proxyTimeoutSeconds ?? PROXY_TIMEOUT_SECONDS;
+    if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`proxyTimeoutSeconds must be a positive integer, got ${timeout}`);
+    checkSites(model.sites);
+
+    const anyTls = model.sites.some((s) => s.tls);
+    const cacheSites = model.sites.filter((s) => s.cdnCache);
+    const ctx: SiteContext = { root, address, httpPort, httpsPort, publicHttpsPort };
+
+    const http: string[] = [
+        ...renderHttpCommon(root),
+        "log_format cloudengine_router '$remote_addr \"$host\" \"$request\" $status $body_bytes_sent $request_time '",
+        "                              '\"$upstream_addr\" $upstream_status $upstream_cache_status';",
+        "access_log /dev/stdout cloudengine_router;",
+        // Hostnames may be up to 253 characters; the default bucket only fits short ones.
+        "server_names_hash_bucket_size 512;",
+        "server_names_hash_max_size 8192;",
+        "",
+        // Spec limits: the router answers 400/414 (headers) and 413 (body) itself.
+        `large_client_header_buffers ${LARGE_CLIENT_HEADER_BUFFERS};`,
+        `client_max_body_size ${CLIENT_MAX_BODY_SIZE};`,
+        "",
+        `resolver ${resolver} valid=${RESOLVER_VALID_SECONDS}s ipv6=off;`,
+        `resolver_timeout ${RESOLVER_TIMEOUT_SECONDS}s;`,
+        "",
+        "# Client address: the gateway's X-Real-IP (HTTP) or PROXY protocol header (HTTPS), chosen per server.",
+        ...TRUSTED_PROXY_RANGES.map((r) => `set_real_ip_from ${r};`),
+        "",
+        // RFC 7239 section 6: an IPv6 node is bracketed, and then must be a quoted-string.
+        "map $remote_addr $cloudengine_forwarded_for {",
+        `    "~:" '"[$remote_addr]"';`,
+        "    default $remote_addr;",
+        "}",
+        ...renderHostHeaderMap(),
+        ...renderUpgradeMap(),
+        "",
+        "proxy_http_version 1.1;",
+        "proxy_set_header Host $cloudengine_host;",
+        "proxy_set_header X-Real-IP $remote_addr;",
+        "proxy_set_header X-Forwarded-Proto $scheme;",
+        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        // Replaced, not appended: it describes the original request (spec), which a client could otherwise forge.
+        `proxy_set_header Forwarded 'for=$cloudengine_forwarded_for;proto=$scheme;host="$cloudengine_host"';`,
+        "proxy_set_header Upgrade $http_upgrade;",
+        "proxy_set_header Connection $cloudengine_connection;",
+        "proxy_redirect off;",
+        `proxy_connect_timeout ${timeout}s;`,
+        `proxy_send_timeout ${timeout}s;`,
+        `proxy_read_timeout ${timeout}s;`,
+        // Zero-downtime rollouts: an instance that refuses, times out or says 502/503 is skipped for the
+        // next address of the DNS answer (never for POST and the like: nginx does not retry those).
+        "proxy_next_upstream error timeout http_502 http_503;",
+        `proxy_next_upstream_tries ${PROXY_NEXT_UPSTREAM_TRIES};`,
+        `proxy_next_upstream_timeout ${timeout}s;`,
+        // Uploads go straight to the app instead of filling the /tmp tmpfs (up to 100M each); large
+        // responses to slow clients likewise wait on the app rather than on temp files.
+        "proxy_request_buffering off;",
+        "proxy_max_temp_file_size 0;",
+        "",
+        "gzip on;",
+        "gzip_proxied any;",
+        "gzip_vary on;",
+        "gzip_comp_level 5;",
+        "gzip_min_length 256;",
+        `gzip_types ${GZIP_TYPES.join(" ")};`,
+    ];
+    if (anyTls) {
+        http.push(
+            "",
+            "ssl_protocols TLSv1.2 TLSv1.3;",
+            "ssl_prefer_server_ciphers off;",
+            "ssl_session_cache shared:cloudengine_tls:10m;",
+            "ssl_session_timeout 1h;",
+            "ssl_session_tickets off;",
+        );
+    }
+
+    if (cacheSites.length > 0) {
+        http.push(
+            "",
+            "# CDN cache (spec 'CDN Caching'): only responses with Last-Modified, only 2xx (the last attempt's status).",
+            "map $upstream_http_last_modified $cloudengine_no_last_modified {",
+            '    "" 1;',
+            "    default 0;",
+            "}",
+            "map $upstream_status $cloudengine_not_2xx {",
+            '    "~(?:^|[ ,:])2[0-9][0-9]$" 0;',
+            "    default 1;",
+            "}",
+            // Own directory per zone (flat, under /tmp): nginx creates it, a read-only root is fine.
+            ...cacheSites.map(
+                (s) =>
+                    `proxy_cache_path ${root}/tmp/nginx-cache-${s.id} levels=1:2 keys_zone=${cacheZone(s)}:${CDN_CACHE_KEYS_ZONE_SIZE} ` +
+                    `max_size=${CDN_CACHE_MAX_SIZE} inactive=${CDN_CACHE_INACTIVE} use_temp_path=off;`,
+            ),
+        );
+    }
+
+    // Requests for hostnames this router does not serve.
+    http.push(
+        "",
+        "server {",
+        `    listen ${listen(address, httpPort)} default_server;`,
+        "    server_name _;",
+        "    real_ip_header X-Real-IP;",
+        "    return 404;",
+        "}",
+    );
+    if (anyTls) {
+        http.push(
+            "",
+            "server {",
+            `    listen ${listen(address, httpsPort)} ssl proxy_protocol default_server;`,
+            "    server_name _;",
+            "    real_ip_header proxy_protocol;",
+            // No certificate to show for an unknown SNI: refuse the handshake (nginx >= 1.19.4).
+            "    ssl_reject_handshake on;",
+            "    return 404;",
+            "}",
+        );
+    }
+    for (const site of model.sites) {
+        http.push("", ...renderSiteServer(site, ctx, false));
+        if (site.tls) http.push("", ...renderSiteServer(site, ctx, true));
+    }
+
+    const lines = [
+        "# Generated by pulumi-cloudengine: router.",
+        `# Sites: ${model.sites.length === 0 ? "(none)" : model.sites.map((s) => s.id).join(", ")}`,
+        "",
+        ...renderMainContext(root),
+        "",
+        "http {",
+        ...indent(http),
+        "}",
+    ];
+    return lines.join("\n") + "\n";
+}
+
+interface SiteContext {
+    root: string;
+    address: string | undefined;
+    httpPort: number;
+    httpsPort: number;
+    publicHttpsPort: number;
+}
+
+function cacheZone(site: ProxySite): string {
+    return `cloudengine_cache_${site.id}`;
+}
+
+function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): string[] {
+    const lines = [
+        `# site ${site.id} (${tls ? "https" : "http"})`,
+        "server {",
+        tls
+            ? `    listen ${listen(ctx.address, ctx.httpsPort)} ssl proxy_protocol;`
+            : `    listen ${listen(ctx.address, ctx.httpPort)};`,
+        `    server_name ${site.hostnames.join(" ")};`,
+        `    real_ip_header ${tls ? "proxy_protocol" : "X-Real-IP"};`,
+    ];
+    if (tls) {
+        lines.push(
+            `    ssl_certificate ${ctx.root}${tlsCertificatePath(site.id)};`,
+            `    ssl_certificate_key ${ctx.root}${tlsKeyPath(site.id)};`,
+        );
+    }
+    lines.push(
+        "",
+        // Reserved for certificate renewal: never forwarded, and not redirected either.
+        `    location ^~ ${ACME_CHALLENGE_PREFIX} {`,
+        "        return 404;",
+        "    }",
+        "",
+        "    location / {",
+    );
+    if (!tls && site.forceHttps) {
+        const port = ctx.publicHttpsPort === 443 ? "" : `:${ctx.publicHttpsPort}`;
+        lines.push(`        return 301 https://$host${port}$request_uri;`);
+    } else {
+        // The name in a variable: resolved per request (cached RESOLVER_VALID_SECONDS) into all instance
+        // addresses, used in turn; nginx starts even before the name exists.
+        lines.push(
+            `        set $cloudengine_upstream "${site.upstreamHost}";`,
+            `        proxy_pass http://$cloudengine_upstream:${site.upstreamPort};`,
+        );
+        if (site.cdnCache) {
+            lines.push(
+                `        proxy_cache ${cacheZone(site)};`,
+                "        proxy_cache_methods GET HEAD;",
+                "        proxy_cache_key $scheme://$host$request_uri;",
+                // The app's Cache-Control / Expires take precedence (no-cache, private, max-age, s-maxage);
+                // without them a response is fresh for the spec's HTML maximum.
+                `        proxy_cache_valid any ${CDN_HTML_MAX_AGE_SECONDS}s;`,
+                "        proxy_no_cache $cloudengine_no_last_modified $cloudengine_not_2xx $http_authorization;",
+                // A shared cache does not answer authorized requests from the cache (RFC 9111 section 3.5).
+                "        proxy_cache_bypass $http_authorization;",
+                "        proxy_cache_lock on;",
+                "        proxy_cache_revalidate on;",
+                "        add_header X-Cache-Status $upstream_cache_status always;",
+            );
+        }
+    }
+    lines.push("    }", "}");
+    return lines;
+}
+
+function checkSites(sites: ProxySite[]): void {
+    const ids = new Set<string>();
+    const hostnames = new Set<string>();
+    for (const site of sites) {
+        if (!SITE_ID.test(site.id)) throw new Error(`site id must match ${SITE_ID}, got ${JSON.stringify(site.id)}`);
+        if (ids.has(site.id)) throw new Error(`duplicate site id ${site.id}`);
+        ids.add(site.id);
+        if (site.hostnames.length === 0) throw new Error(`site ${site.id} has no hostnames`);
+        for (const h of site.hostnames) {
+            if (!HOSTNAME.test(h)) throw new Error(`site ${site.id}: invalid hostname ${JSON.stringify(h)}`);
+            // nginx would only warn and silently serve the first site.
+            if (hostnames.has(h)) throw new Error(`hostname ${h} is served by more than one site`);
+            hostnames.add(h);
+        }
+        // A DNS name or an IPv4 literal (both match): it is written into a quoted nginx string.
+        if (!HOSTNAME.test(site.upstreamHost)) {
+            throw new Error(`site ${site.id}: invalid upstreamHost ${JSON.stringify(site.upstreamHost)}`);
+        }
+        checkPort(`site ${site.id} upstreamPort`, site.upstreamPort);
+    }
+}

@@ -1,0 +1,3 @@
+module cloudengine.internal/init
+
+go 1.20

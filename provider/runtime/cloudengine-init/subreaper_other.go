@@ -1,0 +1,7 @@
+//go:build !linux
+
+package main
+
+// becomeSubreaper is Linux-only; elsewhere (developer machines) only PID 1
+// semantics apply.
+func becomeSubreaper() {}

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// forwarded are the signals Docker and users send to stop or poke the app.
+var forwarded = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT}
+
+// drainTimeout bounds how long we wait for output after the app exits: a
+// background grandchild may hold the pipes open forever.
+const drainTimeout = time.Second
+
+// runApp starts argv in its own process group with piped stdio, and returns
+// the exit code init should exit with.
+func runApp(argv []string, cfg config, stdin io.Reader, stdout, stderr io.Writer) int {
+	logs := newLogCapper(cfg.lineMax, cfg.linesPerMinute, time.Now, stdout, stderr)
+	becomeSubreaper()
+
+	inR, inW, err1 := os.Pipe()
+	outR, outW, err2 := os.Pipe()
+	errR, errW, err3 := os.Pipe()
+	if err := errors.Join(err1, err2, err3); err != nil {
+		fmt.Fprintf(stderr, "cloudengine: cannot create pipes: %v\n", err)
+		return 1
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
+	// Own process group: signals reach the whole app (sh -c and its
+	// children), and a health stop can kill every process of it at once.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+
+	// Subscribe before starting so an early SIGTERM is forwarded, not fatal.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
+
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(stderr, "cloudengine: cannot start %q: %v\n", argv[0], err)
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+			return 127
+		}
+		return 126
+	}
+	inR.Close()
+	outW.Close()
+	errW.Close()
+	pid := cmd.Process.Pid
+	// We reap with wait4(-1) ourselves (to collect orphans too), so the
+	// os.Process handle is never waited on.
+	_ = cmd.Process.Release()
+
+	go func() { _, _ = io.Copy(inW, stdin); inW.Close() }()
+	var pumps sync.WaitGroup
+	pump := func(r *os.File, s *lineStream) {
+		defer pumps.Done()
+		_, _ = io.Copy(s, r)
+		r.Close()
+	}
+	pumps.Add(2)
+	go pump(outR, logs.Stdout)
+	go pump(errR, logs.Stderr)
+
+	exited := make(chan struct{})
+	var status syscall.WaitStatus
+	go func() { status = reap(pid); close(exited) }()
+
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				logs.Tick()
+			case <-exited:
+				return
+			}
+		}
+	}()
+
+	st := &stopper{pid: pid, grace: cfg.stopGrace, exited: exited, note: logs.Note}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if cfg.port == 0 {
+		logs.Note("cloudengine: LEANCLOUD_APP_PORT is not set; health supervision is disabled")
+	} else {
+		host := ownIPv4()
+		policy := healthPolicy{StartupTimeout: cfg.startupTimeout, StartupPoll: time.Second, Interval: cfg.interval, Failures: cfg.failures}
+		go superviseHealth(ctx, policy, func() probeResult { return check(cfg.probeTarget(host)) }, logs.Note, st.stop)
+	}
+
+	for waiting := true; waiting; {
+		select {
+		case sig := <-sigs:
+			_ = syscall.Kill(-pid, sig.(syscall.Signal))
+		case <-exited:
+			waiting = false
+		}
+	}
+	cancel()
+	stoppedForHealth := st.finish()
+
+	drained := make(chan struct{})
+	go func() { pumps.Wait(); close(drained) }()
+	select {
+	case <-drained:
+	case <-time.After(drainTimeout):
+	}
+	logs.Close()
+
+	if stoppedForHealth {
+		return 1
+	}
+	return exitCode(status)
+}
+
+// reap waits for any child until the app itself exits. As PID 1 (or a
+// subreaper) orphans of the app become our children; collecting them here
+// is what keeps zombies from piling up.
+func reap(pid int) syscall.WaitStatus {
+	for {
+		var ws syscall.WaitStatus
+		got, err := syscall.Wait4(-1, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil { // ECHILD: nothing left to wait for; should not happen
+			return syscall.WaitStatus(1 << 8) // exit status 1
+		}
+		if got == pid {
+			return ws
+		}
+	}
+}
+
+func exitCode(ws syscall.WaitStatus) int {
+	switch {
+	case ws.Exited():
+		return ws.ExitStatus()
+	case ws.Signaled():
+		return 128 + int(ws.Signal())
+	}
+	return 1
+}
+
+// stopper terminates the app for the health supervisor: SIGTERM to the
+// group, SIGKILL after the grace period.
+type stopper struct {
+	pid    int
+	grace  time.Duration
+	exited <-chan struct{}
+	note   func(string)
+
+	mu      sync.Mutex
+	done    bool // the app already exited; never signal a reused pid
+	stopped bool
+}
+
+func (s *stopper) stop(reason string) {
+	s.mu.Lock()
+	if s.done || s.stopped {
+		s.mu.Unlock()
+		return
+	}
+	s.stopped = true
+	s.note(reason)
+	_ = syscall.Kill(-s.pid, syscall.SIGTERM)
+	s.mu.Unlock()
+
+	t := time.NewTimer(s.grace)
+	defer t.Stop()
+	select {
+	case <-s.exited:
+		return
+	case <-t.C:
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.done {
+		s.note(fmt.Sprintf("cloudengine: app did not exit within %s of SIGTERM; sending SIGKILL", s.grace))
+		_ = syscall.Kill(-s.pid, syscall.SIGKILL)
+	}
+}
+
+// finish records that the app has exited and reports whether a health stop
+// caused it; after this, stop is a no-op.
+func (s *stopper) finish() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = true
+	return s.stopped
+}

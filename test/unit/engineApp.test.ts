@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as fs from "fs";
+import { EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
+import { CONTAINER, DYNAMIC, fixture, IMAGE, isSecret, NETWORK, only, ofType, reveal, run, valueOf } from "../mocks";
+
+const APP = "cloudengine:index:EngineApp";
+
+function envOf(container: { inputs: Record<string, any> }): Record<string, string> {
+    return Object.fromEntries((reveal(container.inputs.envs) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+describe("EngineApp on Docker", () => {
+    it("builds the image from source and runs one container per instance and environment, all children of the app", async () => {
+        let app!: EngineApp;
+        const resources = await run(() => {
+            app = new EngineApp("web", { source: fixture("goapp"), instances: 3, stagingInstances: 1 });
+        });
+        const component = only(resources, APP, "web");
+        const image = only(resources, IMAGE, "web");
+        assert.equal(image.parent, component.urn);
+        assert.equal(image.inputs.skipPush, true);
+        assert.equal(image.inputs.build.context, fixture("goapp"));
+        const dockerfile = fs.readFileSync(image.inputs.build.dockerfile, "utf8");
+        assert.match(dockerfile, /^FROM golang:1\.22-bookworm AS install$/m);
+
+        const instances = ofType(resources, CONTAINER).filter((c) => c.parent === component.urn && c.inputs.labels.some((l: any) => l.label === "cloudengine.env"));
+        assert.deepEqual(instances.map((c) => c.name).sort(), ["web-production-0", "web-production-1", "web-production-2", "web-stage-0"]);
+        for (const c of instances) {
+            assert.equal(c.inputs.image, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+            assert.equal(c.inputs.name, undefined, "no fixed name: create-before-delete needs a fresh name per replacement");
+            assert.equal(c.deleteBeforeReplace, false);
+        }
+        assert.equal(await valueOf(app.instances), 3);
+        assert.equal(await valueOf(app.stagingInstances), 1);
+        assert.equal(await valueOf(app.url), "http://web.localhost");
+        assert.equal(await valueOf(app.stagingUrl), "http://stg-web.localhost");
+        assert.equal(await valueOf(app.versionTag), "0123456789ab");
+        assert.equal(await valueOf(app.healthCheckPath), "/");
+    });
+
+    it("injects the spec's variables, LC_ aliases, REDIS_URL_<NAME>, EnvGroups then own variables", async () => {
+        const resources = await run(() => {
+            const cache = new LeanCacheInstance("cache", { name: "MYCACHE", password: "pa55word-xyz" });
+            const g1 = new EnvGroup("g1", { variables: { SHARED: "from-g1", ONLY_G1: "1" }, secrets: { TOKEN: "t0ken" } });
+            const g2 = new EnvGroup("g2", { variables: { SHARED: "from-g2" } });
+            new EngineApp("web", {
+                source: fixture("goapp"), appId: "myapp", appKey: "key1", masterKey: "master1", region: "US", group: "api",
+                port: 8000, versionTag: "v42", timezone: "UTC", caches: [cache], envGroups: [g1, g2],
+                variables: { SHARED: "own", OWN: "x" }, stagingInstances: 1,
+            });
+        });
+        const prod = envOf(only(resources, CONTAINER, "web-production-0"));
+        assert.equal(prod.LEANCLOUD_APP_ID, "myapp");
+        assert.equal(prod.LEANCLOUD_APP_KEY, "key1");
+        assert.equal(prod.LEANCLOUD_APP_MASTER_KEY, "master1");
+        assert.equal(prod.LEANCLOUD_APP_ENV, "production");
+        assert.equal(prod.LEANCLOUD_APP_PORT, "8000");
+        assert.equal(prod.LEANCLOUD_API_SERVER, "https://us-api.leancloud.cn");
+        assert.equal(prod.LEANCLOUD_APP_GROUP, "api");
+        assert.equal(prod.LEANCLOUD_REGION, "US");
+        assert.equal(prod.LEANCLOUD_VERSION_TAG, "v42");
+        for (const [alias, target] of [["LC_APP_ID", "LEANCLOUD_APP_ID"], ["LC_APP_KEY", "LEANCLOUD_APP_KEY"], ["LC_APP_MASTER_KEY", "LEANCLOUD_APP_MASTER_KEY"], ["LC_APP_ENV", "LEANCLOUD_APP_ENV"], ["LC_APP_PORT", "LEANCLOUD_APP_PORT"], ["LC_API_SERVER", "LEANCLOUD_API_SERVER"]]) {
+            assert.equal(prod[alias], prod[target], alias);
+        }
+        assert.equal(prod.REDIS_URL_MYCACHE, "redis://default:pa55word-xyz@cache.cache.cloudengine.internal:6379");
+        assert.equal(prod.TZ, "UTC");
+        assert.equal(prod.HOME, "/home/leanengine");
+        assert.equal(prod.SHARED, "own", "own variables override groups");
+        assert.equal(prod.ONLY_G1, "1");
+        assert.equal(prod.TOKEN, "t0ken");
+        assert.equal(prod.OWN, "x");
+        assert.equal(prod.CLOUDENGINE_HEALTH_PATH, "/");
+        assert.equal(prod.CLOUDENGINE_STARTUP_TIMEOUT, "30");
+        assert.equal(envOf(only(resources, CONTAINER, "web-stage-0")).LEANCLOUD_APP_ENV, "stage");
+    });
+
+    it("keeps the environment secret (master key inside) and generates keys when none are given", async () => {
+        const resources = await run(() => new EngineApp("web", { source: fixture("goapp") }));
+        const container = only(resources, CONTAINER, "web-production-0");
+        assert.ok(isSecret(container.inputs.envs), "envs carry the master key, so they must be a secret");
+        const env = envOf(container);
+        assert.equal(env.LEANCLOUD_APP_MASTER_KEY, "generated-web-master-key");
+        assert.equal(env.LEANCLOUD_APP_KEY, "generated-web-app-key");
+        assert.equal(env.LEANCLOUD_APP_ID, "web");
+        assert.equal(env.TZ, "Asia/Shanghai");
+        assert.equal(env.LEANCLOUD_REGION, "CN");
+        assert.equal(env.LEANCLOUD_VERSION_TAG, "0123456789ab");
+        const generated = ofType(resources, DYNAMIC);
+        assert.deepEqual(generated.map((g) => g.name).sort(), ["web-app-key", "web-master-key"]);
+        for (const g of generated) assert.deepEqual(g.additionalSecretOutputs, ["value"]);
+    });
+
+    it("health: probes every second while starting, waits up to startupTimeout, then checks regularly", async () => {
+        const resources = await run(() => new EngineApp("web", { source: fixture("goapp"), startupTimeout: 60, cloudFunctions: true }));
+        const c = only(resources, CONTAINER, "web-production-0");
+        assert.deepEqual(c.inputs.healthcheck, { tests: ["CMD", "/cloudengine/init", "probe"], startPeriod: "60s", startInterval: "1s", interval: "5s", timeout: "3s", retries: 3 });
+        assert.equal(c.inputs.wait, true);
+        assert.equal(c.inputs.waitTimeout, 63);
+        assert.equal(c.inputs.restart, "unless-stopped");
+        assert.equal(envOf(c).CLOUDENGINE_HEALTH_PATH, "/__engine/1/ping");
+        assert.equal(envOf(c).CLOUDENGINE_STARTUP_TIMEOUT, "60");
+    });
+
+    it("sandbox: read-only root, 1 GB of tmpfs for /home/leanengine and /tmp, non-root, no privileges, limits", async () => {
+        const resources = await run(() => new EngineApp("web", { source: fixture("goapp"), memory: "512M", cpus: 0.5 }));
+        const c = only(resources, CONTAINER, "web-production-0");
+        assert.equal(c.inputs.readOnly, true);
+        assert.equal(c.inputs.user, "1000:1000");
+        assert.deepEqual(c.inputs.securityOpts, ["no-new-privileges:true"]);
+        assert.deepEqual(c.inputs.capabilities, { drops: ["ALL"] });
+        const mounts = c.inputs.mounts as any[];
+        assert.deepEqual(mounts.map((m) => [m.type, m.target, m.tmpfsOptions.mode]), [["tmpfs", "/home/leanengine", 0o1777], ["tmpfs", "/tmp", 0o1777]]);
+        assert.equal(mounts.reduce((sum, m) => sum + m.tmpfsOptions.sizeBytes, 0), 1024 ** 3);
+        assert.equal(c.inputs.memory, 512);
+        assert.equal(c.inputs.cpus, "0.5");
+        assert.equal(c.inputs.logDriver, "json-file");
+        assert.equal(c.inputs.destroyGraceSeconds, 30);
+    });
+
+    it("joins the stack network under one DNS name per environment, and a router serves the default hostnames", async () => {
+        const resources = await run(() => new EngineApp("web", { source: fixture("goapp"), stagingInstances: 2 }), { stack: "netstack" });
+        const net = only(resources, NETWORK, "cloudengine-stack");
+        assert.equal(net.inputs.name, "proj-netstack-cloudengine");
+        assert.equal(net.parent, "", "the stack network belongs to the stack, not to one app");
+        assert.deepEqual(only(resources, CONTAINER, "web-stage-1").inputs.networksAdvanced, [{ name: "proj-netstack-cloudengine", aliases: ["stage.web.app.cloudengine.internal"] }]);
+        const router = only(resources, CONTAINER, "web-router");
+        assert.equal(router.parent, only(resources, APP, "web").urn);
+        assert.deepEqual(router.inputs.networksAdvanced[0].aliases, ["web.localhost.route.cloudengine.internal", "stg-web.localhost.route.cloudengine.internal"]);
+        const conf = router.inputs.uploads[0].content as string;
+        assert.match(conf, /production\.web\.app\.cloudengine\.internal/);
+        assert.match(conf, /stage\.web\.app\.cloudengine\.internal/);
+    });
+
+    it("a default gateway is created once for all apps", async () => {
+        const resources = await run(() => {
+            new EngineApp("a", { source: fixture("goapp") });
+            new EngineApp("b", { source: fixture("goapp") });
+        });
+        assert.equal(ofType(resources, "cloudengine:index:Gateway").length, 1);
+        assert.equal(resources.filter((r) => r.type === NETWORK).length, 2, "the stack network and the gateway network");
+    });
+
+    it("a prebuilt image is wrapped with /cloudengine/init and run through it when run is given", async () => {
+        const resources = await run(() => new EngineApp("img", { image: "example/app:1.0", run: "./server --port $LEANCLOUD_APP_PORT" }));
+        const image = only(resources, IMAGE, "img");
+        const dockerfile = fs.readFileSync(image.inputs.build.dockerfile, "utf8");
+        assert.match(dockerfile, /^FROM example\/app:1\.0$/m);
+        assert.match(dockerfile, /^COPY --from=cloudengine-init \/cloudengine\/init \/cloudengine\/init$/m);
+        assert.match(dockerfile, /^CMD \["sh","-c","\.\/server --port \$LEANCLOUD_APP_PORT"\]$/m);
+    });
+});
