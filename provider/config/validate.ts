@@ -11,7 +11,9 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, resourc
     if (result.success) return result.data;
     const problems = result.error.issues.map((issue) => {
         const field = prefix + (issue.path.length ? issue.path.map(String).join(".") : "(arguments)");
-        return { field, given: valueAt(input, issue.path), allowed: allowedText(issue) };
+        // A bad record key: the key itself is what was given.
+        const given = issue.code === "invalid_key" ? issue.path[issue.path.length - 1] : valueAt(input, issue.path);
+        return { field, given, allowed: allowedText(issue) };
     });
     const first = problems[0];
     const error = new ConfigError(resource, first.field, first.given, first.allowed);
@@ -42,6 +44,8 @@ function allowedText(issue: z.core.$ZodIssue): string {
             return issue.origin === "array" ? `at least ${issue.minimum} items` : issue.origin === "string" ? "a non-empty string" : `a number >= ${issue.minimum}`;
         case "too_big":
             return issue.origin === "array" ? `at most ${issue.maximum} items` : `a number <= ${issue.maximum}`;
+        case "invalid_key":
+            return issue.issues.map((i) => i.message).join("; ");
         case "invalid_type":
             return issue.expected === "int" ? "a whole number" : `a ${issue.expected}`;
         default:

@@ -36,7 +36,7 @@ export const COMPONENT_KIND = "__cloudengineKind";
 export function ref<T>(kind: string, description: string) {
     const schema = z
         .custom<T>((v) => typeof v === "object" && v !== null && (v as Record<string, unknown>)[COMPONENT_KIND] === kind, {
-            message: `a ${kind} resource`,
+            message: `${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind} resource`,
         })
         .describe(description);
     fieldMeta.add(schema, { ref: kind });

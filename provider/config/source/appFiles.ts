@@ -7,7 +7,9 @@ import { APP_FILE_LIMITS } from "../spec";
 // Checked for apps that carry an app.yaml. Version-control folders are not uploaded, so not counted.
 const NOT_UPLOADED = new Set([".git", ".hg", ".svn"]);
 
-export function checkAppFileLimits(root: string, resource: string, limits = APP_FILE_LIMITS): void {
+export interface AppFileLimits { totalFiles: number; filesPerDirectory: number; fileBytes: number; totalBytes: number }
+
+export function checkAppFileLimits(root: string, resource: string, limits: AppFileLimits = APP_FILE_LIMITS): void {
     let totalFiles = 0;
     let totalBytes = 0;
     const walk = (dir: string) => {
@@ -41,5 +43,7 @@ export function checkAppFileLimits(root: string, resource: string, limits = APP_
 }
 
 function mb(bytes: number): string {
-    return `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MB`;
+    const MB = 1024 * 1024;
+    if (bytes < MB) return `${bytes} bytes`;
+    return `${(bytes / MB).toFixed(bytes % MB === 0 ? 0 : 1)} MB`;
 }

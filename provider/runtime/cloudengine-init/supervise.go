@@ -59,7 +59,12 @@ func runApp(argv []string, cfg config, stdin io.Reader, stdout, stderr io.Writer
 	// os.Process handle is never waited on.
 	_ = cmd.Process.Release()
 
-	go func() { _, _ = io.Copy(inW, stdin); inW.Close() }()
+	go func() {
+		if stdin != nil {
+			_, _ = io.Copy(inW, stdin)
+		}
+		inW.Close() // the app sees EOF once our stdin ends
+	}()
 	var pumps sync.WaitGroup
 	pump := func(r *os.File, s *lineStream) {
 		defer pumps.Done()

@@ -1,0 +1,680 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import * as dgram from "node:dgram";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as https from "node:https";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { Readable } from "node:stream";
+import * as tls from "node:tls";
+import * as zlib from "node:zlib";
+import { renderGatewayConf } from "../../provider/render/proxy/gatewayConf";
+import { renderRouterConf } from "../../provider/render/proxy/routerConf";
+import { REQUEST_BODY_MAX_BYTES } from "../../provider/render/proxy/limits";
+import { GatewayModel, ProxySite, RouterModel, tlsCertificatePath, tlsKeyPath } from "../../provider/render/proxy/model";
+
+// The rendered configurations against the real nginx (Debian 1.22 here; the images use 1.28):
+//  1. `nginx -t` accepts the gateway and routers for a range of models;
+//  2. a gateway and a router actually run, in front of Node apps, with a fake DNS server standing in for
+//     Docker's / the cluster's, and requests prove the spec's load-balancer behaviour end to end.
+// Needs (Debian): nginx-light (or nginx) and libnginx-mod-stream, and openssl. Missing nginx is a failure.
+
+const NGINX = "/usr/sbin/nginx";
+/** Requests come from here, so the address the app is told about is not the proxies' own 127.0.0.1. */
+const CLIENT_ADDRESS = "127.0.0.9";
+
+// ---- helpers ------------------------------------------------------------------------------------------
+
+function makeRoot(): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "cloudengine-nginx-"));
+    // Workers run as nobody: they must reach the temp and cache directories nginx creates under root/tmp.
+    fs.chmodSync(root, 0o755);
+    fs.mkdirSync(path.join(root, "tmp"));
+    fs.chmodSync(path.join(root, "tmp"), 0o1777);
+    fs.mkdirSync(path.join(root, path.dirname(tlsCertificatePath("x"))), { recursive: true });
+    return root;
+}
+
+/** A throwaway self-signed certificate, generated once and copied to every tls site's mount path. */
+function makeCertificate(dir: string): { cert: string; key: string } {
+    const cert = path.join(dir, "test.crt");
+    const key = path.join(dir, "test.key");
+    const r = spawnSync(
+        "openssl",
+        ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=cloudengine-test", "-keyout", key, "-out", cert],
+        { encoding: "utf8", timeout: 30_000 },
+    );
+    assert.equal(r.status, 0, `openssl failed: ${r.error ?? ""} ${r.stderr}`);
+    return { cert, key };
+}
+
+function installCertificates(root: string, sites: ProxySite[], pair: { cert: string; key: string }): void {
+    for (const s of sites.filter((x) => x.tls)) {
+        fs.copyFileSync(pair.cert, root + tlsCertificatePath(s.id));
+        fs.copyFileSync(pair.key, root + tlsKeyPath(s.id));
+    }
+}
+
+/** `nginx -t`: must succeed, and without warnings (duplicates, deprecations and the like). */
+function assertNginxAccepts(file: string): void {
+    // stdout must not be a socket: nginx open()s /dev/stdout for the access log, which fails (ENXIO) on one.
+    const r = spawnSync(NGINX, ["-t", "-c", file], { encoding: "utf8", timeout: 30_000, stdio: ["ignore", "ignore", "pipe"] });
+    assert.equal(r.error, undefined, `could not run ${NGINX}: ${r.error}`);
+    assert.equal(r.status, 0, `nginx -t rejected ${file}:\n${r.stderr}\n---\n${fs.readFileSync(file, "utf8")}`);
+    // Only as non-root: `user` is then ignored with a warning, which says nothing about the config.
+    const warnings = r.stderr.split("\n").filter((l) => /\[(warn|emerg|alert|crit)\]/.test(l) && !/"user" directive makes sense only/.test(l));
+    assert.deepEqual(warnings, [], `nginx -t warned about ${file}`);
+}
+
+function site(id: string, over: Partial<ProxySite> = {}): ProxySite {
+    return { id, hostnames: [`${id}.example.com`], upstreamHost: `${id}.app.internal`, upstreamPort: 3000, forceHttps: false, tls: false, cdnCache: false, ...over };
+}
+
+async function freePorts(n: number): Promise<number[]> {
+    // Held open together so that the kernel hands out n different ports.
+    const servers = await Promise.all(
+        Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+            const s = net.createServer();
+            s.once("error", reject);
+            s.listen(0, "127.0.0.1", () => resolve(s));
+        })),
+    );
+    const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    return ports;
+}
+
+function canConnect(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const sock = net.connect({ host: "127.0.0.1", port });
+        sock.once("connect", () => { sock.destroy(); resolve(true); });
+        sock.once("error", () => resolve(false));
+    });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface RunningNginx {
+    output(): string;
+    stop(): Promise<void>;
+}
+
+const started = new Set<ChildProcess>();
+// Last resort if the runner dies mid-test: no nginx left behind (its whole process group).
+process.on("exit", () => {
+    for (const p of started) if (p.exitCode === null && p.pid) try { process.kill(-p.pid, "SIGKILL"); } catch { /* gone */ }
+});
+
+/** `nginx -c conf -g 'daemon off;'` in its own process group, ready once every port accepts connections. */
+async function startNginx(conf: string, ports: number[]): Promise<RunningNginx> {
+    // Logs go to a file, not a pipe from Node: libuv's pipes are sockets, and nginx cannot open() /dev/stdout
+    // on a socket (a container runtime's stdout is a real pipe or file).
+    const logFile = `${conf}.log`;
+    // Append mode: nginx opens /dev/stdout again (O_APPEND); both must append or they overwrite each other.
+    const fd = fs.openSync(logFile, "a");
+    const proc = spawn(NGINX, ["-c", conf, "-g", "daemon off;"], { detached: true, stdio: ["ignore", fd, fd] });
+    fs.closeSync(fd);
+    started.add(proc);
+    const output = () => fs.readFileSync(logFile, "utf8");
+    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+    const stop = async () => {
+        if (proc.exitCode !== null || proc.signalCode !== null || !proc.pid) return;
+        try { process.kill(-proc.pid, "SIGTERM"); } catch { /* gone */ }
+        const done = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+        if (!done) try { process.kill(-proc.pid, "SIGKILL"); } catch { /* gone */ }
+        await Promise.race([exited, sleep(2000)]);
+        started.delete(proc);
+    };
+    const deadline = Date.now() + 10_000;
+    for (const port of ports) {
+        while (!(await canConnect(port))) {
+            if (proc.exitCode !== null || Date.now() > deadline) {
+                await stop();
+                throw new Error(`nginx -c ${conf} did not come up on port ${port}:\n${output()}`);
+            }
+            await sleep(50);
+        }
+    }
+    return { output, stop };
+}
+
+/** A DNS server for A queries: enough of RFC 1035 for nginx's resolver. Unknown names get NXDOMAIN. */
+async function startDns(table: Record<string, string[]>): Promise<{ port: number; queries: string[]; socket: dgram.Socket }> {
+    const socket = dgram.createSocket("udp4");
+    const queries: string[] = [];
+    socket.on("message", (msg, rinfo) => {
+        if (msg.length < 17) return;
+        let off = 12;
+        const labels: string[] = [];
+        while (off < msg.length && msg[off] !== 0) {
+            labels.push(msg.subarray(off + 1, off + 1 + msg[off]).toString("latin1"));
+            off += 1 + msg[off];
+        }
+        const qtype = msg.readUInt16BE(off + 1);
+        const questionEnd = off + 5;
+        const name = labels.join(".").toLowerCase();
+        queries.push(name);
+        const known = table[name];
+        const addrs = known && qtype === 1 ? known : [];
+        const header = Buffer.alloc(12);
+        msg.copy(header, 0, 0, 2); // id
+        // QR, the query's RD, RA; RCODE 3 (NXDOMAIN) for unknown names.
+        header.writeUInt16BE(0x8000 | (msg.readUInt16BE(2) & 0x0100) | 0x0080 | (known ? 0 : 3), 2);
+        header.writeUInt16BE(1, 4);
+        header.writeUInt16BE(addrs.length, 6);
+        const answers = addrs.map((a) => {
+            const b = Buffer.alloc(16);
+            b.writeUInt16BE(0xc00c, 0); // name: pointer to the question
+            b.writeUInt16BE(1, 2); // A
+            b.writeUInt16BE(1, 4); // IN
+            b.writeUInt32BE(1, 6); // TTL
+            b.writeUInt16BE(4, 10);
+            a.split(".").forEach((o, i) => (b[12 + i] = Number(o)));
+            return b;
+        });
+        socket.send(Buffer.concat([header, msg.subarray(12, questionEnd), ...answers]), rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((r) => socket.bind(0, "127.0.0.1", () => r()));
+    return { port: socket.address().port, queries, socket };
+}
+
+interface Seen {
+    instance: string;
+    method: string;
+    url: string;
+    headers: http.IncomingHttpHeaders;
+}
+
+const LAST_MODIFIED = "Wed, 01 Jan 2025 00:00:00 GMT";
+const HTML = "<p>Hello from Cloud Engine, compress me please.</p>\n".repeat(200);
+
+/** The app behind the router; every instance records what reached it and says who it is. */
+function startApp(address: string, port: number, seen: Seen[], failing = false): Promise<http.Server> {
+    const server = http.createServer({ maxHeaderSize: 256 * 1024 }, (req, res) => {
+        let bytes = 0;
+        req.on("data", (c: Buffer) => (bytes += c.length));
+        req.on("end", () => {
+            seen.push({ instance: address, method: req.method ?? "", url: req.url ?? "", headers: req.headers });
+            res.setHeader("X-Instance", address);
+            // A stopping instance (or one not ready yet).
+            if (failing) return void res.writeHead(503).end("stopping");
+            const url = new URL(req.url ?? "/", "http://x");
+            const revalidated = req.headers["if-modified-since"] === LAST_MODIFIED;
+            switch (url.pathname) {
+                case "/echo":
+                    return void res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(req.headers));
+                case "/html":
+                    return void res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" }).end(HTML);
+                case "/upload":
+                    return void res.writeHead(200, { "Content-Type": "text/plain" }).end(String(bytes));
+                case "/slow":
+                    return void setTimeout(() => res.writeHead(200).end("late"), 10_000).unref();
+                case "/cache/lm":
+                case "/cache/lm-post":
+                case "/cache/lm-auth":
+                    return void res.writeHead(200, { "Last-Modified": LAST_MODIFIED, "Content-Type": "text/plain" }).end("cacheable");
+                case "/cache/maxage1":
+                    if (revalidated) return void res.writeHead(304, { "Last-Modified": LAST_MODIFIED, "Cache-Control": "max-age=1" }).end();
+                    return void res.writeHead(200, { "Last-Modified": LAST_MODIFIED, "Cache-Control": "max-age=1" }).end("short");
+                case "/cache/nolm":
+                    return void res.writeHead(200, { "Content-Type": "text/plain" }).end("dynamic");
+                case "/cache/nocache":
+                    return void res.writeHead(200, { "Last-Modified": LAST_MODIFIED, "Cache-Control": "no-cache" }).end("no-cache");
+                case "/cache/404":
+                    return void res.writeHead(404, { "Last-Modified": LAST_MODIFIED, "Cache-Control": "max-age=3600" }).end("missing");
+                default:
+                    return void res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+            }
+        });
+    });
+    return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, address, () => resolve(server));
+    });
+}
+
+interface Reply {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: Buffer;
+}
+
+interface Req {
+    port: number;
+    host: string;
+    path?: string;
+    method?: string;
+    headers?: http.OutgoingHttpHeaders;
+    tls?: boolean;
+    body?: Buffer | Readable;
+    /** Announce this Content-Length, send no body, and return as soon as the response head arrives. */
+    announceLength?: number;
+    timeoutMs?: number;
+}
+
+function request(r: Req): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+        const options: https.RequestOptions = {
+            host: "127.0.0.1",
+            port: r.port,
+            path: r.path ?? "/",
+            method: r.method ?? "GET",
+            headers: { host: r.host, ...r.headers },
+            agent: false,
+            localAddress: CLIENT_ADDRESS,
+        };
+        const req = r.tls
+            ? https.request({ ...options, servername: r.host.split(":")[0], rejectUnauthorized: false })
+            : http.request(options);
+        const timer = setTimeout(() => req.destroy(new Error(`${r.method ?? "GET"} ${r.host}${r.path ?? "/"} timed out`)), r.timeoutMs ?? 15_000);
+        req.on("error", (e) => { clearTimeout(timer); reject(e); });
+        req.on("response", (res) => {
+            if (r.announceLength !== undefined) {
+                clearTimeout(timer);
+                resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0) });
+                req.destroy();
+                return;
+            }
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("error", (e) => { clearTimeout(timer); reject(e); });
+            res.on("end", () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }); });
+        });
+        if (r.announceLength !== undefined) {
+            req.setHeader("Content-Length", String(r.announceLength));
+            req.flushHeaders();
+        } else if (r.body instanceof Readable) {
+            r.body.pipe(req);
+        } else {
+            req.end(r.body);
+        }
+    });
+}
+
+/** Does a TLS handshake with this SNI complete (through the gateway)? */
+function handshake(port: number, servername: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+        const tcp = net.connect({ host: "127.0.0.1", port, localAddress: CLIENT_ADDRESS });
+        const sock = tls.connect({ socket: tcp, servername, rejectUnauthorized: false });
+        const timer = setTimeout(() => { sock.destroy(); reject(new Error(`TLS to ${servername} hung`)); }, 8000);
+        sock.once("secureConnect", () => { clearTimeout(timer); sock.destroy(); resolve(true); });
+        sock.once("error", () => { clearTimeout(timer); resolve(false); });
+        sock.once("close", () => { clearTimeout(timer); resolve(false); });
+    });
+}
+
+// ---- 1. nginx -t ------------------------------------------------------------------------------------------
+
+describe("nginx -t accepts the rendered configurations", { timeout: 120_000 }, () => {
+    let root = "";
+    let pair = { cert: "", key: "" };
+    const gatewayModel: GatewayModel = { resolver: "127.0.0.11", httpPort: 80, httpsPort: 443 };
+
+    before(() => {
+        assert.ok(fs.existsSync(NGINX), `${NGINX} is missing: apt-get install nginx-light libnginx-mod-stream`);
+        root = makeRoot();
+        pair = makeCertificate(root);
+    });
+    after(() => { if (root) fs.rmSync(root, { recursive: true, force: true }); });
+
+    function check(name: string, text: string, sites: ProxySite[] = []): void {
+        installCertificates(root, sites, pair);
+        const file = path.join(root, `${name}.conf`);
+        fs.writeFileSync(file, text);
+        assertNginxAccepts(file);
+    }
+
+    function checkRouter(name: string, model: RouterModel): void {
+        check(name, renderRouterConf(model, { fileRoot: root }), model.sites);
+    }
+
+    // Production listen ports throughout: `nginx -t` does not bind them.
+    it("gateway (stream module loaded from modules-enabled on Debian)", () => {
+        check("gateway", renderGatewayConf(gatewayModel, { fileRoot: root }));
+        check("gateway-k8s", renderGatewayConf({ resolver: "10.96.0.10 10.96.0.11:53", httpPort: 8080, httpsPort: 8443 }, { fileRoot: root }));
+    });
+
+    it("router with one site", () => {
+        checkRouter("one", { sites: [site("one")], publicHttpsPort: 443, resolver: "127.0.0.11" });
+    });
+
+    it("router with tls + forceHttps + cdnCache", () => {
+        checkRouter("full", {
+            sites: [site("full", { hostnames: ["full.example.com", "www.full.example.com"], tls: true, forceHttps: true, cdnCache: true })],
+            publicHttpsPort: 8443,
+            resolver: "127.0.0.11",
+        });
+    });
+
+    it("router without tls", () => {
+        checkRouter("notls", { sites: [site("a", { cdnCache: true }), site("b", { forceHttps: true })], publicHttpsPort: 443, resolver: "127.0.0.11" });
+    });
+
+    it("router with many sites, long hostnames and every combination of flags", () => {
+        const sites = Array.from({ length: 48 }, (_, i) =>
+            site(`s${i}`, {
+                hostnames: [`s${i}.example.com`, `www.s${i}.example.com`, `stg-s${i}.example.org`],
+                tls: (i & 1) !== 0,
+                forceHttps: (i & 2) !== 0,
+                cdnCache: (i & 4) !== 0,
+                upstreamPort: 3000 + i,
+            }),
+        );
+        // The longest hostname DNS allows, and a 63-character label.
+        sites.push(site("long", { hostnames: [("a".repeat(49) + ".").repeat(5) + "abc", "b".repeat(63) + ".example.com"], tls: true, cdnCache: true }));
+        checkRouter("many", { sites, publicHttpsPort: 443, resolver: "127.0.0.11" });
+    });
+
+    it("router with no sites", () => {
+        checkRouter("empty", { sites: [], publicHttpsPort: 443, resolver: "127.0.0.11" });
+    });
+
+    it("fails the check on a broken configuration (the check itself works)", () => {
+        const file = path.join(root, "broken.conf");
+        fs.writeFileSync(file, renderGatewayConf(gatewayModel, { fileRoot: root }).replace("ssl_preread on;", "ssl_preread maybe;"));
+        assert.throws(() => assertNginxAccepts(file));
+    });
+});
+
+// ---- 2. live gateway + router + apps ----------------------------------------------------------------------
+
+describe("gateway and router in front of a live app", { timeout: 300_000 }, () => {
+    let root = "";
+    const nginxes: RunningNginx[] = [];
+    const servers: http.Server[] = [];
+    let dns: { port: number; queries: string[]; socket: dgram.Socket } | undefined;
+    const seen: Seen[] = [];
+    let gwHttp = 0, gwHttps = 0, rHttp = 0, rHttps = 0;
+    const TIMEOUT = 3; // router's proxy timeout here, so the 504 test is quick (production: 60 s, see unit test)
+
+    const hits = (url: string) => seen.filter((s) => s.url === url).length;
+    const echo = (reply: Reply) => JSON.parse(reply.body.toString()) as Record<string, string>;
+
+    before(async () => {
+        assert.ok(fs.existsSync(NGINX), `${NGINX} is missing: apt-get install nginx-light libnginx-mod-stream`);
+        root = makeRoot();
+        const pair = makeCertificate(root);
+        const [appPort, multiPort, flakyPort, ...nginxPorts] = await freePorts(7);
+        [gwHttp, gwHttps, rHttp, rHttps] = nginxPorts;
+
+        servers.push(await startApp("127.0.0.1", appPort, seen));
+        // Two healthy instances behind one name (round robin).
+        servers.push(await startApp("127.0.0.2", multiPort, seen), await startApp("127.0.0.3", multiPort, seen));
+        // 127.0.0.4: nothing listens (instance gone); .5 healthy; .6 answers 503 (instance stopping).
+        servers.push(await startApp("127.0.0.5", flakyPort, seen), await startApp("127.0.0.6", flakyPort, seen, true));
+
+        const routed = ["plain.test", "secure.test", "www.secure.test", "multi.test", "flaky.test"];
+        dns = await startDns({
+            ...Object.fromEntries(routed.map((h) => [`${h}.route.cloudengine.internal`, ["127.0.0.1"]])),
+            "app.test": ["127.0.0.1"],
+            "multi.app.test": ["127.0.0.2", "127.0.0.3"],
+            "flaky.app.test": ["127.0.0.4", "127.0.0.5", "127.0.0.6"],
+        });
+        const resolver = `127.0.0.1:${dns.port}`;
+
+        const sites: ProxySite[] = [
+            site("plain", { hostnames: ["plain.test"], upstreamHost: "127.0.0.1", upstreamPort: appPort, tls: true }),
+            site("secure", { hostnames: ["secure.test", "www.secure.test"], upstreamHost: "app.test", upstreamPort: appPort, tls: true, forceHttps: true, cdnCache: true }),
+            site("multi", { hostnames: ["multi.test"], upstreamHost: "multi.app.test", upstreamPort: multiPort }),
+            site("flaky", { hostnames: ["flaky.test"], upstreamHost: "flaky.app.test", upstreamPort: flakyPort }),
+        ];
+        installCertificates(root, sites, pair);
+        const routerFile = path.join(root, "router.conf");
+        fs.writeFileSync(
+            routerFile,
+            renderRouterConf(
+                { sites, publicHttpsPort: gwHttps, resolver },
+                { fileRoot: root, listenAddress: "127.0.0.1", httpPort: rHttp, httpsPort: rHttps, proxyTimeoutSeconds: TIMEOUT },
+            ),
+        );
+        // Gateway and router are separate nginx instances: separate pid files and temp directories.
+        const gwRoot = makeRoot();
+        const gatewayFile = path.join(root, "gateway.conf");
+        fs.writeFileSync(
+            gatewayFile,
+            renderGatewayConf(
+                { resolver, httpPort: gwHttp, httpsPort: gwHttps },
+                { fileRoot: gwRoot, listenAddress: "127.0.0.1", routerHttpPort: rHttp, routerHttpsPort: rHttps },
+            ),
+        );
+        fs.symlinkSync(gwRoot, path.join(root, "gateway-root"));
+        assertNginxAccepts(routerFile);
+        assertNginxAccepts(gatewayFile);
+        nginxes.push(await startNginx(routerFile, [rHttp, rHttps]));
+        nginxes.push(await startNginx(gatewayFile, [gwHttp, gwHttps]));
+    });
+
+    after(async () => {
+        for (const n of nginxes) await n.stop();
+        for (const s of servers) { s.closeAllConnections(); s.close(); }
+        dns?.socket.close();
+        if (root) {
+            const gwRoot = path.join(root, "gateway-root");
+            if (fs.existsSync(gwRoot)) fs.rmSync(fs.realpathSync(gwRoot), { recursive: true, force: true });
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    });
+
+    it("HTTP through the gateway: the app gets the client's address and protocol, Host and X-Forwarded-For", { timeout: 30_000 }, async () => {
+        const r = await request({
+            port: gwHttp,
+            host: `plain.test:${gwHttp}`,
+            path: "/echo",
+            // Forged by the client: replaced, except X-Forwarded-For which is appended to.
+            headers: { "x-real-ip": "6.6.6.6", forwarded: "for=6.6.6.6", "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7" },
+        });
+        assert.equal(r.status, 200);
+        const h = echo(r);
+        assert.equal(h["x-real-ip"], CLIENT_ADDRESS);
+        assert.equal(h["x-forwarded-proto"], "http");
+        assert.equal(h["x-forwarded-for"], `203.0.113.7, ${CLIENT_ADDRESS}`);
+        assert.equal(h.forwarded, `for=${CLIENT_ADDRESS};proto=http;host="plain.test:${gwHttp}"`);
+        assert.equal(h.host, `plain.test:${gwHttp}`);
+    });
+
+    it("HTTPS through the gateway (SNI, PROXY protocol, TLS at the router): proto https, client address kept", { timeout: 30_000 }, async () => {
+        const r = await request({ port: gwHttps, host: "plain.test", path: "/echo", tls: true });
+        assert.equal(r.status, 200);
+        const h = echo(r);
+        assert.equal(h["x-real-ip"], CLIENT_ADDRESS);
+        assert.equal(h["x-forwarded-proto"], "https");
+        assert.equal(h["x-forwarded-for"], CLIENT_ADDRESS);
+        assert.equal(h.forwarded, `for=${CLIENT_ADDRESS};proto=https;host="plain.test"`);
+    });
+
+    it("Forwarded brackets and quotes an IPv6 client address (RFC 7239)", { timeout: 30_000 }, async () => {
+        // Straight to the router, as the gateway would for an IPv6 client.
+        const r = await request({ port: rHttp, host: "plain.test", path: "/echo", headers: { "x-real-ip": "2001:db8::1" } });
+        assert.equal(r.status, 200);
+        const h = echo(r);
+        assert.equal(h["x-real-ip"], "2001:db8::1");
+        assert.equal(h["x-forwarded-for"], "2001:db8::1");
+        assert.equal(h.forwarded, 'for="[2001:db8::1]";proto=http;host="plain.test"');
+    });
+
+    it("gzips for clients that accept it, and only for them", { timeout: 30_000 }, async () => {
+        const gz = await request({ port: gwHttp, host: "plain.test", path: "/html", headers: { "accept-encoding": "gzip" } });
+        assert.equal(gz.status, 200);
+        assert.equal(gz.headers["content-encoding"], "gzip");
+        assert.match(String(gz.headers.vary), /Accept-Encoding/i);
+        assert.ok(gz.body.length < HTML.length / 5);
+        assert.equal(zlib.gunzipSync(gz.body).toString(), HTML);
+        const plain = await request({ port: gwHttp, host: "plain.test", path: "/html" });
+        assert.equal(plain.headers["content-encoding"], undefined);
+        assert.equal(plain.body.toString(), HTML);
+        const tlsGz = await request({ port: gwHttps, host: "plain.test", path: "/html", tls: true, headers: { "accept-encoding": "gzip" } });
+        assert.equal(tlsGz.headers["content-encoding"], "gzip");
+    });
+
+    it("never forwards /.well-known/acme-challenge/ (404), not even redirected on a force-HTTPS site", { timeout: 30_000 }, async () => {
+        const paths = ["/.well-known/acme-challenge/token1", "/.well-known/acme-challenge/", "//.well-known/acme-challenge/token2", "/%2Ewell-known/acme-challenge/token3"];
+        for (const p of paths) {
+            assert.equal((await request({ port: gwHttp, host: "plain.test", path: p })).status, 404, p);
+            assert.equal((await request({ port: gwHttp, host: "secure.test", path: p })).status, 404, `secure ${p}`);
+            assert.equal((await request({ port: gwHttps, host: "secure.test", path: p, tls: true })).status, 404, `https ${p}`);
+        }
+        assert.deepEqual(seen.filter((s) => /well-known/i.test(decodeURIComponent(s.url))), []);
+        // Only the exact prefix is reserved.
+        assert.equal((await request({ port: gwHttp, host: "plain.test", path: "/.well-known/other" })).status, 200);
+    });
+
+    it("force-HTTPS redirects with 301 to the public HTTPS port, keeping host, path and query", { timeout: 30_000 }, async () => {
+        const before = seen.length;
+        const r = await request({ port: gwHttp, host: "secure.test", path: "/a/b%20c?x=1&y=%2F" });
+        assert.equal(r.status, 301);
+        assert.equal(r.headers.location, `https://secure.test:${gwHttps}/a/b%20c?x=1&y=%2F`);
+        const www = await request({ port: gwHttp, host: `www.secure.test:${gwHttp}`, path: "/" });
+        assert.equal(www.headers.location, `https://www.secure.test:${gwHttps}/`);
+        assert.equal(seen.length, before, "redirects are answered by the router");
+        // And over HTTPS the same site is served.
+        const s = await request({ port: gwHttps, host: "secure.test", path: "/echo", tls: true });
+        assert.equal(s.status, 200);
+        assert.equal(echo(s)["x-forwarded-proto"], "https");
+        // A site without forceHttps is served over plain HTTP.
+        assert.equal((await request({ port: gwHttp, host: "plain.test", path: "/" })).status, 200);
+    });
+
+    it("rejects a body over 100M with 413 at both proxies, without sending it", { timeout: 30_000 }, async () => {
+        for (const port of [gwHttp, rHttp]) {
+            const r = await request({ port, host: "plain.test", path: "/upload-too-big", method: "POST", announceLength: REQUEST_BODY_MAX_BYTES + 1 });
+            assert.equal(r.status, 413, `port ${port}`);
+        }
+        assert.equal(hits("/upload-too-big"), 0);
+    });
+
+    it("passes a body of exactly 100M through gateway and router to the app", { timeout: 120_000 }, async () => {
+        const chunk = Buffer.alloc(1024 * 1024, 0x61);
+        const body = Readable.from((function* () { for (let i = 0; i < REQUEST_BODY_MAX_BYTES / chunk.length; i++) yield chunk; })());
+        const r = await request({
+            port: gwHttp,
+            host: "plain.test",
+            path: "/upload",
+            method: "POST",
+            headers: { "content-length": String(REQUEST_BODY_MAX_BYTES) },
+            body,
+            timeoutMs: 110_000,
+        });
+        assert.equal(r.status, 200);
+        assert.equal(r.body.toString(), String(REQUEST_BODY_MAX_BYTES));
+    });
+
+    it("limits a header line to 8K and the whole header to 64K (4xx at both proxies), and passes what fits", { timeout: 30_000 }, async () => {
+        for (const port of [gwHttp, rHttp]) {
+            const line = await request({ port, host: "plain.test", path: "/hdr-line", headers: { "x-big": "a".repeat(9 * 1024) } });
+            assert.ok(line.status >= 400 && line.status < 500, `9K header line on ${port}: ${line.status}`);
+            const url = await request({ port, host: "plain.test", path: "/hdr-url?" + "a".repeat(9 * 1024) });
+            assert.ok(url.status >= 400 && url.status < 500, `9K request line on ${port}: ${url.status}`);
+            const many: http.OutgoingHttpHeaders = {};
+            for (let i = 0; i < 10; i++) many[`x-part-${i}`] = "b".repeat(7000);
+            const total = await request({ port, host: "plain.test", path: "/hdr-total", headers: many });
+            assert.ok(total.status >= 400 && total.status < 500, `70K of headers on ${port}: ${total.status}`);
+        }
+        assert.equal(hits("/hdr-line") + hits("/hdr-total") + seen.filter((s) => s.url.startsWith("/hdr-url")).length, 0);
+        const fits: http.OutgoingHttpHeaders = { "x-line": "c".repeat(7 * 1024) };
+        for (let i = 0; i < 5; i++) fits[`x-part-${i}`] = "d".repeat(7000);
+        const ok = await request({ port: gwHttp, host: "plain.test", path: "/hdr-fits", headers: fits });
+        assert.equal(ok.status, 200);
+        assert.equal(hits("/hdr-fits"), 1);
+    });
+
+    it("answers 504 when the app does not respond within the timeout", { timeout: 30_000 }, async () => {
+        const t0 = Date.now();
+        const r = await request({ port: gwHttp, host: "plain.test", path: "/slow" });
+        const elapsed = Date.now() - t0;
+        assert.equal(r.status, 504);
+        assert.ok(elapsed >= (TIMEOUT - 0.5) * 1000 && elapsed < (TIMEOUT + 4) * 1000, `took ${elapsed} ms`);
+        assert.equal(hits("/slow"), 1, "a timed-out request is not replayed on another instance");
+    });
+
+    it("spreads requests over every address the instance name resolves to", { timeout: 30_000 }, async () => {
+        const instances = new Set<string>();
+        for (let i = 0; i < 30; i++) {
+            const r = await request({ port: gwHttp, host: "multi.test", path: "/rr" });
+            assert.equal(r.status, 200);
+            instances.add(String(r.headers["x-instance"]));
+        }
+        assert.deepEqual([...instances].sort(), ["127.0.0.2", "127.0.0.3"]);
+    });
+
+    it("skips an instance that is gone or answers 503, so rollouts cost no failed request", { timeout: 30_000 }, async () => {
+        for (let i = 0; i < 20; i++) {
+            const r = await request({ port: gwHttp, host: "flaky.test", path: "/roll" });
+            assert.equal(r.status, 200, `request ${i}`);
+            assert.equal(r.headers["x-instance"], "127.0.0.5");
+        }
+        assert.ok(seen.some((s) => s.url === "/roll" && s.instance === "127.0.0.6"), "the 503 instance was tried and skipped");
+        // POST is not idempotent: nginx does not replay it, so it may see the 503.
+        const posts = await Promise.all(Array.from({ length: 6 }, () => request({ port: gwHttp, host: "flaky.test", path: "/roll-post", method: "POST", body: Buffer.from("x") })));
+        assert.ok(posts.every((p) => p.status === 200 || p.status === 503 || p.status === 502));
+    });
+
+    it("caches like the CDN: 2xx GET/HEAD with Last-Modified, honouring Cache-Control", { timeout: 30_000 }, async () => {
+        const get = (p: string, headers: http.OutgoingHttpHeaders = {}) => request({ port: gwHttps, host: "secure.test", path: p, tls: true, headers });
+
+        const first = await get("/cache/lm");
+        const second = await get("/cache/lm");
+        assert.equal(first.headers["x-cache-status"], "MISS");
+        assert.equal(second.headers["x-cache-status"], "HIT");
+        assert.equal(second.body.toString(), "cacheable");
+        assert.equal(hits("/cache/lm"), 1);
+
+        for (const p of ["/cache/nolm", "/cache/nocache", "/cache/404"]) {
+            await get(p);
+            const again = await get(p);
+            assert.notEqual(again.headers["x-cache-status"], "HIT", p);
+            assert.equal(hits(p), 2, p);
+        }
+        for (let i = 0; i < 2; i++) await request({ port: gwHttps, host: "secure.test", path: "/cache/lm-post", tls: true, method: "POST", body: Buffer.from("x") });
+        assert.equal(hits("/cache/lm-post"), 2, "POST is never answered from the cache");
+        for (let i = 0; i < 2; i++) await get("/cache/lm-auth", { authorization: "Bearer t" });
+        assert.equal(hits("/cache/lm-auth"), 2, "authorized requests bypass the shared cache");
+
+        // max-age=1: fresh, then stale and revalidated with If-Modified-Since (the app answers 304).
+        assert.equal((await get("/cache/maxage1")).headers["x-cache-status"], "MISS");
+        assert.equal((await get("/cache/maxage1")).headers["x-cache-status"], "HIT");
+        await sleep(2100);
+        const revalidated = await get("/cache/maxage1");
+        assert.equal(revalidated.headers["x-cache-status"], "REVALIDATED");
+        assert.equal(revalidated.body.toString(), "short");
+        assert.equal(seen.filter((s) => s.url === "/cache/maxage1").at(-1)?.headers["if-modified-since"], LAST_MODIFIED);
+        // The revalidated entry is fresh again.
+        assert.equal((await get("/cache/maxage1")).headers["x-cache-status"], "HIT");
+        assert.equal(hits("/cache/maxage1"), 2);
+
+        // Sites without cdnCache are not cached and carry no X-Cache-Status.
+        const plain = await request({ port: gwHttp, host: "plain.test", path: "/cache/lm" });
+        assert.equal(plain.headers["x-cache-status"], undefined);
+    });
+
+    it("unknown and invalid hostnames fail fast: 502 / 400 at the gateway, 404 at the router", { timeout: 30_000 }, async () => {
+        const t0 = Date.now();
+        const unknown = await request({ port: gwHttp, host: "nowhere.test", path: "/" });
+        assert.equal(unknown.status, 502);
+        assert.ok(Date.now() - t0 < 4000, "NXDOMAIN is answered without waiting for a timeout");
+        assert.ok(dns!.queries.includes("nowhere.test.route.cloudengine.internal"));
+        for (const bad of ["bad_name.test", "-x.test", "a..test"]) {
+            assert.equal((await request({ port: gwHttp, host: bad, path: "/" })).status, 400, bad);
+        }
+        assert.equal((await request({ port: rHttp, host: "other.test", path: "/" })).status, 404);
+        // TLS: no route, no handshake; a routed name completes it.
+        assert.equal(await handshake(gwHttps, "nowhere.test"), false);
+        assert.equal(await handshake(gwHttps, "bad_name.test"), false);
+        assert.equal(await handshake(gwHttps, "multi.test"), false, "the router refuses a name it has no certificate for");
+        assert.equal(await handshake(gwHttps, "PLAIN.test"), true, "SNI is case-insensitive");
+    });
+
+    it("keeps the app's requests free of anything the proxies must not forward", { timeout: 30_000 }, async () => {
+        assert.ok(seen.length > 0);
+        for (const s of seen) {
+            assert.equal(s.headers["x-real-ip"] !== undefined, true, s.url);
+            assert.doesNotMatch(s.url, /acme-challenge/);
+        }
+        // The access logs show both hops (and nothing alarming in the error log).
+        const logs = nginxes.map((n) => n.output()).join("\n");
+        assert.match(logs, /"plain\.test" "GET \/echo HTTP\/1\.1" 200/);
+        assert.doesNotMatch(logs, /\[(emerg|alert|crit)\]/);
+    });
+});

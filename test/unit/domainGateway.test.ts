@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Domain, EngineApp, EnvGroup, Gateway } from "../../provider";
+import { CONTAINER, fixture, isSecret, NETWORK, only, reveal, run, valueOf } from "../mocks";
+
+describe("Gateway on Docker", () => {
+    it("one static nginx publishing HTTP and HTTPS on the chosen address, on its own network", async () => {
+        let gw!: Gateway;
+        const resources = await run(() => { gw = new Gateway("edge", { listenAddress: "127.0.0.1", httpPort: 8080, httpsPort: 8443, domain: "apps.test" }); }, { stack: "gw" });
+        const component = only(resources, "cloudengine:index:Gateway", "edge");
+        const container = only(resources, CONTAINER, "edge");
+        const network = only(resources, NETWORK, "edge-network");
+        assert.equal(container.parent, component.urn);
+        assert.equal(network.inputs.name, "proj-gw-edge-gateway");
+        assert.deepEqual(container.inputs.ports, [
+            { internal: 80, external: 8080, ip: "127.0.0.1", protocol: "tcp" },
+            { internal: 443, external: 8443, ip: "127.0.0.1", protocol: "tcp" },
+        ]);
+        assert.equal(container.inputs.image, "nginx:1.28-bookworm");
+        assert.deepEqual(container.inputs.entrypoints, ["nginx"]);
+        assert.equal(container.inputs.readOnly, true);
+        assert.equal(container.deleteBeforeReplace, true, "host ports can be bound by one container at a time");
+        assert.match(container.inputs.uploads[0].content, /ssl_preread on/);
+        assert.equal(await valueOf(gw.url), "http://apps.test:8080");
+        assert.deepEqual(await valueOf(gw.inboundIps), ["127.0.0.1"]);
+    });
+
+    it("apps use the gateway they are given; its domain and ports shape their URLs", async () => {
+        let app!: EngineApp;
+        await run(() => {
+            const gw = new Gateway("edge", { httpPort: 8000, domain: "apps.test", outboundIps: ["203.0.113.7"] });
+            app = new EngineApp("api", { source: fixture("goapp"), gateway: gw });
+        });
+        assert.equal(await valueOf(app.url), "http://api.apps.test:8000");
+        assert.deepEqual(await valueOf(app.outboundIps), ["203.0.113.7"]);
+        assert.deepEqual(await valueOf(app.inboundIps), []);
+    });
+});
+
+describe("Domain on Docker", () => {
+    it("a router for the hostname, aliased on the gateway network, pointing at the app's production instances", async () => {
+        let domain!: Domain;
+        const resources = await run(() => {
+            const app = new EngineApp("web", { source: fixture("goapp") });
+            domain = new Domain("www", { hostname: "www.example.com", app, cdn: true });
+        });
+        const router = only(resources, CONTAINER, "www");
+        assert.equal(router.parent, only(resources, "cloudengine:index:Domain", "www").urn);
+        assert.deepEqual(router.inputs.networksAdvanced[0].aliases, ["www.example.com.route.cloudengine.internal"]);
+        const conf = router.inputs.uploads[0].content as string;
+        assert.match(conf, /server_name www\.example\.com/);
+        assert.match(conf, /production\.web\.app\.cloudengine\.internal/);
+        assert.match(conf, /proxy_cache /);
+        assert.equal(await valueOf(domain.url), "http://www.example.com");
+        assert.equal(await valueOf(domain.environment), "production");
+    });
+
+    it("stg- hostnames go to the staging environment; TLS files are uploaded, the key as a secret; force HTTPS redirects", async () => {
+        let domain!: Domain;
+        const resources = await run(() => {
+            const app = new EngineApp("web", { source: fixture("goapp"), stagingInstances: 1 });
+            domain = new Domain("stg", { hostname: "stg-www.example.com", app, forceHttps: true, tls: { certificate: "CERT", privateKey: "KEY" } });
+        });
+        const router = only(resources, CONTAINER, "stg");
+        assert.ok(isSecret(router.inputs.uploads), "the uploads carry the private key");
+        const [conf, cert, key] = reveal(router.inputs.uploads);
+        assert.match(conf.content, /stage\.web\.app\.cloudengine\.internal/);
+        assert.match(conf.content, /return 301 https:\/\/\$host\$request_uri/);
+        assert.deepEqual([cert.file, cert.content], ["/etc/cloudengine/tls/stg.crt", "CERT"]);
+        assert.deepEqual([key.file, key.content], ["/etc/cloudengine/tls/stg.key", "KEY"]);
+        assert.equal(await valueOf(domain.url), "https://stg-www.example.com");
+        assert.equal(await valueOf(domain.environment), "stage");
+    });
+});
+
+describe("EnvGroup", () => {
+    it("publishes variables plainly and secrets as a secret; creates no infrastructure", async () => {
+        let group!: EnvGroup;
+        const resources = await run(() => { group = new EnvGroup("g", { variables: { A: "1" }, secrets: { B: "2" } }); });
+        assert.deepEqual(resources.map((r) => r.type), ["cloudengine:index:EnvGroup"]);
+        assert.deepEqual(await valueOf(group.variables), { A: "1" });
+        assert.deepEqual(await valueOf(group.secrets), { B: "2" });
+        assert.equal(await (group.secrets as any).isSecret, true);
+        assert.equal(await (group.variables as any).isSecret, false);
+        assert.deepEqual(await valueOf(group.names), ["A", "B"]);
+    });
+});

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { LeanCacheInstance } from "../../provider";
+import { CONTAINER, DYNAMIC, isSecret, only, reveal, run, valueOf, VOLUME } from "../mocks";
+
+describe("LeanCacheInstance on Docker", () => {
+    it("runs Redis with maxmemory, the eviction policy, AOF every second on a volume, and a secret password", async () => {
+        let cache!: LeanCacheInstance;
+        const resources = await run(() => {
+            cache = new LeanCacheInstance("sessions", { name: "SESSIONS", capacity: "1G", evictionPolicy: "allkeys-lfu" });
+        });
+        const component = only(resources, "cloudengine:index:LeanCacheInstance", "sessions");
+        const redis = only(resources, CONTAINER, "sessions");
+        const volume = only(resources, VOLUME, "sessions-data");
+        const password = only(resources, DYNAMIC, "sessions-password");
+        for (const child of [redis, volume, password]) assert.equal(child.parent, component.urn);
+        assert.equal(redis.inputs.image, "redis:6.2-bookworm");
+        assert.deepEqual(redis.inputs.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
+        // Docker's uploads is one property: holding the password, all of it is secret.
+        assert.ok(isSecret(redis.inputs.uploads));
+        const [conf, auth] = reveal(redis.inputs.uploads);
+        assert.match(conf.content, /^maxmemory 1073741824$/m);
+        assert.match(conf.content, /^maxmemory-policy allkeys-lfu$/m);
+        assert.match(conf.content, /^appendonly yes$/m);
+        assert.match(conf.content, /^appendfsync everysec$/m);
+        assert.doesNotMatch(conf.content, /generated-sessions-password/, "the plain config never holds the password");
+        assert.equal(auth.content, "requirepass generated-sessions-password\nmasterauth generated-sessions-password\n");
+        assert.ok(isSecret(redis.inputs.envs), "REDISCLI_AUTH holds the password");
+        assert.deepEqual(redis.inputs.mounts, [{ type: "volume", source: "sessions-data-generated", target: "/data" }]);
+        assert.deepEqual(redis.inputs.networksAdvanced[0].aliases, ["sessions.cache.cloudengine.internal"]);
+        assert.equal(redis.inputs.wait, true);
+        assert.equal(redis.deleteBeforeReplace, true, "two Redis servers must never share one AOF");
+        assert.equal(await valueOf(cache.envName), "REDIS_URL_SESSIONS");
+        assert.equal(await valueOf(cache.url), "redis://default:generated-sessions-password@sessions.cache.cloudengine.internal:6379");
+        assert.ok(await pulumiIsSecret(cache.url));
+        assert.ok(await pulumiIsSecret(cache.password));
+    });
+
+    it("defaults: 128M, volatile-lru, the resource name as NAME", async () => {
+        let cache!: LeanCacheInstance;
+        const resources = await run(() => { cache = new LeanCacheInstance("CACHE1"); });
+        const conf = reveal(only(resources, CONTAINER, "CACHE1").inputs.uploads)[0].content;
+        assert.match(conf, /^maxmemory 134217728$/m);
+        assert.match(conf, /^maxmemory-policy volatile-lru$/m);
+        assert.equal(await valueOf(cache.envName), "REDIS_URL_CACHE1");
+    });
+
+    it("a user-given password is used and stays secret", async () => {
+        const resources = await run(() => new LeanCacheInstance("c", { password: "correct-horse-battery" }));
+        assert.equal(resources.filter((r) => r.type === DYNAMIC).length, 0);
+        assert.equal(reveal(only(resources, CONTAINER, "c").inputs.uploads)[1].content, "requirepass correct-horse-battery\nmasterauth correct-horse-battery\n");
+    });
+});
+
+async function pulumiIsSecret(output: import("@pulumi/pulumi").Output<unknown>): Promise<boolean> {
+    return (output as any).isSecret as Promise<boolean>;
+}
