@@ -15,6 +15,7 @@ export const domainArgs = z
                 privateKey: secretString("PEM private key; kept a Pulumi secret."),
             })
             .strict()
+            .describe("A PEM certificate and its private key.")
             .optional()
             .describe("Certificate to terminate HTTPS with. Without it the domain is served over HTTP only."),
         cdn: z.boolean().default(false).describe("Cache responses like the spec's CDN (only 2xx GET/HEAD with Last-Modified; Cache-Control honoured)."),

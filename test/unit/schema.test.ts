@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { Domain, EngineApp, EnvGroup, Gateway, LeanCacheInstance } from "../../provider";
+import { buildSchema, COMPONENT_ARGS } from "../../provider/schema/generate";
+import { COMPONENT_OUTPUTS } from "../../provider/schema/outputs";
+import { fixture, run } from "../mocks";
+
+const root = path.join(__dirname, "..", "..", "..");
+const checkedIn = JSON.parse(fs.readFileSync(path.join(root, "schema.json"), "utf8"));
+const version = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
+
+describe("schema.json", () => {
+    it("is exactly what the zod schemas generate (run npm run gen-schema after changing arguments)", () => {
+        assert.deepEqual(checkedIn, buildSchema(version));
+    });
+
+    it("lists every argument of every component, with a description for each resource, input and output", () => {
+        for (const [name, args] of Object.entries(COMPONENT_ARGS)) {
+            const resource = checkedIn.resources[`cloudengine:index:${name}`];
+            assert.ok(resource.description, name);
+            const shape = Object.keys((args as any)._zod.def.shape).sort();
+            assert.deepEqual(Object.keys(resource.inputProperties).sort(), shape, name);
+            for (const [key, prop] of Object.entries<any>(resource.inputProperties)) assert.ok(prop.description, `${name}.${key}`);
+            for (const [key, prop] of Object.entries<any>(resource.properties)) assert.ok(prop.description, `${name} output ${key}`);
+        }
+        for (const [token, type] of Object.entries<any>(checkedIn.types)) {
+            for (const [key, prop] of Object.entries<any>(type.properties)) assert.ok(prop.description, `${token}.${key}`);
+        }
+    });
+
+    it("marks secrets: master key, cache password and URL, env-group secrets, TLS key", () => {
+        const r = checkedIn.resources;
+        assert.equal(r["cloudengine:index:EngineApp"].inputProperties.masterKey.secret, true);
+        assert.equal(r["cloudengine:index:LeanCacheInstance"].inputProperties.password.secret, true);
+        assert.equal(r["cloudengine:index:LeanCacheInstance"].properties.url.secret, true);
+        assert.equal(r["cloudengine:index:EnvGroup"].properties.secrets.secret, true);
+        assert.equal(checkedIn.types["cloudengine:index:DomainTls"].properties.privateKey.secret, true);
+    });
+
+    it("the components expose exactly the outputs the schema declares", async () => {
+        const instances: Record<string, pulumi.ComponentResource> = {};
+        await run(() => {
+            const gateway = new Gateway("gw");
+            const cache = new LeanCacheInstance("c");
+            const group = new EnvGroup("g", { variables: { A: "1" } });
+            const app = new EngineApp("a", { source: fixture("goapp"), caches: [cache], envGroups: [group], gateway });
+            const domain = new Domain("d", { hostname: "a.example.com", app });
+            Object.assign(instances, { Gateway: gateway, LeanCacheInstance: cache, EnvGroup: group, EngineApp: app, Domain: domain });
+        });
+        for (const [name, instance] of Object.entries(instances)) {
+            const outputs = Object.keys(instance).filter((k) => pulumi.Output.isInstance((instance as any)[k])).filter((k) => k !== "urn").sort();
+            assert.deepEqual(outputs, Object.keys(COMPONENT_OUTPUTS[name]).sort(), name);
+        }
+    });
+});
