@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { renderGatewayConf } from "../../provider/render/proxy/gatewayConf";
 import { renderRouterConf } from "../../provider/render/proxy/routerConf";
 import { GatewayModel, ProxySite, RouterModel, tlsCertificatePath, tlsKeyPath } from "../../provider/render/proxy/model";
-import { HOSTNAME_PATTERN } from "../../provider/render/proxy/limits";
+import { CDN_CACHE_MAX_SIZE, HOSTNAME_PATTERN } from "../../provider/render/proxy/limits";
 
 // What the rendered text says. Whether nginx accepts it and behaves accordingly is test/artifact/nginxConf.test.ts.
 
@@ -241,7 +241,7 @@ describe("renderRouterConf", () => {
         assert.doesNotMatch(shop, /proxy_ignore_headers/, "the app's Cache-Control must be honoured");
         assert.match(conf, /map \$upstream_http_last_modified \$cloudengine_no_last_modified \{\n\s+"" 1;\n\s+default 0;/);
         assert.match(conf, /map \$upstream_status \$cloudengine_not_2xx \{/);
-        assert.match(conf, /keys_zone=cloudengine_cache_shop:10m max_size=256m/);
+        assert.ok(conf.includes(`keys_zone=cloudengine_cache_shop:10m max_size=${CDN_CACHE_MAX_SIZE} `));
         assert.equal(count(conf, "proxy_cache_path"), 1);
         for (const [id, scheme] of [["api", "http"], ["api", "https"], ["plain", "http"]] as const) {
             assert.doesNotMatch(serverBlock(conf, id, scheme), /proxy_cache|X-Cache-Status/);

@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 // read-only and nginx keeps its temporary files in a small /tmp.
 
 export const PROXY_CONF_PATH = "/etc/cloudengine/nginx.conf";
-const PROXY_TMP_BYTES = 256 * 1024 * 1024;
+/** tmpfs for nginx temp files and CDN caches (a router has at most two sites of CDN_CACHE_MAX_SIZE). */
+const PROXY_TMP_BYTES = 512 * 1024 * 1024;
 /** Seconds a stopping proxy gets to finish in-flight requests (nginx quits gracefully on SIGQUIT). */
 const PROXY_DRAIN_SECONDS = 30;
 

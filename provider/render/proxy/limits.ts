@@ -41,8 +41,8 @@ export const RESOLVER_TIMEOUT_SECONDS = 5;
 /** Not in the spec: attempts per request across instances, so a stopping/starting instance is skipped (bounded). */
 export const PROXY_NEXT_UPSTREAM_TRIES = 3;
 
-/** Not in the spec: size of each site's CDN cache; bounded because it lives on the /tmp tmpfs. */
-export const CDN_CACHE_MAX_SIZE = "256m";
+/** Not in the spec: size of each site's CDN cache; bounded because it lives on the /tmp tmpfs (PROXY_TMP_BYTES holds several). */
+export const CDN_CACHE_MAX_SIZE = "128m";
 
 /** Not in the spec: shared memory for cache keys (1m holds about 8000 keys). */
 export const CDN_CACHE_KEYS_ZONE_SIZE = "10m";
