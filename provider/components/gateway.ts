@@ -6,6 +6,7 @@ import { validate } from "../config/validate";
 import { GatewayRouting } from "../platform/platform";
 import { selectPlatform } from "../platform/select";
 import { markKind, TYPE_PREFIX } from "./kinds";
+import { perRun } from "../platform/perRun";
 
 export type { GatewayArgs };
 
@@ -45,15 +46,7 @@ export class Gateway extends pulumi.ComponentResource {
     }
 }
 
-const defaults = new Map<string, Gateway>();
-
 /** The stack's default gateway, created on first use, owned by the stack (no component parent). */
 export function defaultGateway(): Gateway {
-    const key = `${pulumi.getProject()}/${pulumi.getStack()}`;
-    let gateway = defaults.get(key);
-    if (!gateway) {
-        gateway = new Gateway("cloudengine");
-        defaults.set(key, gateway);
-    }
-    return gateway;
+    return perRun("default-gateway", () => new Gateway("cloudengine"));
 }
