@@ -2,8 +2,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 // How every nginx container of the package runs (gateway and routers): the config is uploaded,
-// nginx is started directly (not through the image's entrypoint scripts), the root filesystem is
-// read-only and nginx keeps its temporary files in a small /tmp.
+// nginx is started directly (not through the image's entrypoint scripts) and keeps its temporary
+// files and caches in a bounded /tmp. The root filesystem stays writable: Docker refuses uploads
+// into a container whose root is read-only.
 
 export const PROXY_CONF_PATH = "/etc/cloudengine/nginx.conf";
 /** tmpfs for nginx temp files and CDN caches (a router has at most two sites of CDN_CACHE_MAX_SIZE). */
@@ -27,7 +28,6 @@ export function proxyContainerArgs(args: {
         networksAdvanced: args.networks,
         ports: args.ports,
         restart: "unless-stopped",
-        readOnly: true,
         mounts: [{ type: "tmpfs", target: "/tmp", tmpfsOptions: { sizeBytes: PROXY_TMP_BYTES } }],
         stopSignal: "SIGQUIT",
         destroyGraceSeconds: PROXY_DRAIN_SECONDS,
