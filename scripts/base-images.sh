@@ -1,0 +1,412 @@
+#!/usr/bin/env bash
+# Build, only when missing, local stand-ins for the public images the package uses by default, so
+# that no `docker pull` is ever needed (no registry is reachable from here):
+#
+#   debian:bookworm-slim   debootstrap --variant=minbase from the host's Debian mirror, `docker import`ed
+#   golang:1.26-bookworm   debian:bookworm-slim + the real Go toolchain (newest 1.26.x from the Go module
+#   golang:1.22-bookworm   proxy, module golang.org/toolchain) in /usr/local/go + gcc/g++/libc6-dev, git
+#   nginx:1.28-bookworm    debian:bookworm-slim + Debian's nginx (1.22) + libnginx-mod-stream
+#   redis:6.2-bookworm     debian:bookworm-slim + Debian's redis-server (7.0), USER redis, /data
+#
+# Every image carries the label cloudengine.test-image=true (images built FROM the debian image inherit it).
+#
+# Usage:  scripts/base-images.sh            build what is missing
+#         FORCE=1 scripts/base-images.sh    rebuild all five tags (re-uses the caches below)
+#         GO_MINORS="1.26" scripts/base-images.sh   only these golang tags
+#
+# Caches (survive `docker system prune`): /var/cache/cloudengine-test/ (override CLOUDENGINE_TEST_CACHE)
+#   debian-bookworm-slim-<key>.tar   the cleaned debootstrap root filesystem
+#   go<version>.linux-amd64.tar      GOROOT (as go/...) with exec bits restored
+#
+# Environment facts this encodes (checked on this kind of machine):
+#   * apt inside containers/builds must use the host's mirror: read from /etc/apt/sources.list{,.d/*}.
+#   * HTTPS from this machine goes through a TLS-intercepting egress proxy whose CA is in the host's
+#     /etc/ssl/certs/ca-certificates.crt but not in Debian's ca-certificates. Every certificate of the
+#     host bundle that Debian doesn't ship is put into the debian image's /usr/local/share/ca-certificates,
+#     so any image that installs ca-certificates (golang, app runtime stages) trusts it and
+#     `go mod download` from proxy.golang.org works inside builds.
+#   * GOPROXY: the host's is the public default (https://proxy.golang.org,direct), so the golang images
+#     set nothing, like the official ones; a non-default host GOPROXY/GOSUMDB/GOPRIVATE/GONOSUMDB/
+#     GOINSECURE would be copied in as ENV.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${CLOUDENGINE_TEST_CACHE:-/var/cache/cloudengine-test}
+FORCE=${FORCE:-0}
+GO_MINORS=${GO_MINORS:-"1.26 1.22"}
+SUITE=bookworm
+LABEL="cloudengine.test-image=true"
+# Bump when the root filesystem recipe changes, so the cached tarball is not re-used.
+ROOTFS_RECIPE=3
+
+DEBIAN_IMAGE=debian:bookworm-slim
+NGINX_IMAGE=nginx:1.28-bookworm
+REDIS_IMAGE=redis:6.2-bookworm
+
+T0=$SECONDS
+log() { printf '[base-images +%3ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (debootstrap, /var/cache)"
+
+"$HERE/docker-up.sh"
+
+mkdir -p "$CACHE"
+
+have_image() { [ "$FORCE" != 1 ] && docker image inspect "$1" >/dev/null 2>&1; }
+
+TMPDIRS=()
+cleanup() {
+    local d m
+    for d in "${TMPDIRS[@]}"; do
+        [ -d "$d" ] || continue
+        # never rm -rf through a still-mounted proc/sys/dev of an interrupted debootstrap
+        for m in $(findmnt -rn -o TARGET 2>/dev/null | grep -F "$d/" | sort -r); do umount -l "$m" 2>/dev/null || true; done
+        rm -rf --one-file-system "$d"
+    done
+}
+trap cleanup EXIT
+
+# Build with whatever `docker build` does here. Docker CLI 28 without the buildx plugin uses the classic
+# builder (prints a deprecation notice); all Dockerfiles below work with both builders.
+docker_build() { # tag context [extra build args...]
+    local tag=$1 ctx=$2; shift 2
+    log "docker build -t $tag"
+    if ! docker build --label "$LABEL" -t "$tag" "$@" "$ctx" >"$ctx/build.log" 2>&1; then
+        local saved="$CACHE/build-failed-${tag//[:\/]/_}.log"
+        cp "$ctx/build.log" "$saved" 2>/dev/null || true
+        tail -n 40 "$ctx/build.log" >&2
+        die "docker build of $tag failed (full log: $saved)"
+    fi
+    rm -f "$CACHE/build-failed-${tag//[:\/]/_}.log"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Host facts: Debian mirror(s) and extra CA certificates
+# ---------------------------------------------------------------------------------------------
+
+# First URI serving suite $1 in the host's enabled apt sources (one-line and deb822 formats).
+apt_uri_for_suite() {
+    local want=$1 f
+    {
+        for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+            [ -r "$f" ] || continue
+            awk -v want="$want" '
+                $1 == "deb" { i = 2; if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
+                              if ($(i+1) == want) print $i }' "$f"
+        done
+        for f in /etc/apt/sources.list.d/*.sources; do
+            [ -r "$f" ] || continue
+            awk -v want="$want" '
+                function flush() { if (types ~ /(^| )deb( |$)/ && enabled != "no" && (" " suites " ") ~ (" " want " ") && uris != "") { split(uris, u, " "); print u[1] }
+                                   types = suites = uris = ""; enabled = "yes" }
+                BEGIN { enabled = "yes" }
+                /^[ \t]*$/ { flush(); next }
+                /^#/ { next }
+                { line = $0; key = tolower(line); sub(/:.*/, "", key); val = line; sub(/^[^:]*:[ \t]*/, "", val)
+                  if (key == "types") types = val; else if (key == "uris") uris = val
+                  else if (key == "suites") suites = val; else if (key == "enabled") enabled = tolower(val) }
+                END { flush() }' "$f"
+        done
+    } | head -n1
+}
+
+MIRROR=${CLOUDENGINE_DEBIAN_MIRROR:-$(apt_uri_for_suite "$SUITE")}
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+MIRROR=${MIRROR%/}
+SECURITY_MIRROR=${CLOUDENGINE_DEBIAN_SECURITY_MIRROR:-$(apt_uri_for_suite "$SUITE-security")}
+SECURITY_MIRROR=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+SECURITY_MIRROR=${SECURITY_MIRROR%/}
+
+# Certificates in the host's CA bundle that Debian's ca-certificates package does not ship
+# (here: the egress proxy's CA). Compared by their base64 body, so no openssl is needed.
+extra_host_cas() {
+    local bundle=/etc/ssl/certs/ca-certificates.crt
+    [ -r "$bundle" ] || return 0
+    find /usr/share/ca-certificates -name '*.crt' -exec cat {} + 2>/dev/null |
+        awk 'FNR == NR { if (/-----BEGIN CERTIFICATE-----/) { b = ""; inb = 1; next }
+                         if (/-----END CERTIFICATE-----/) { known[b] = 1; inb = 0; next }
+                         if (inb) b = b $0; next }
+             /-----BEGIN CERTIFICATE-----/ { b = ""; pem = $0 "\n"; inb = 1; next }
+             inb { pem = pem $0 "\n" }
+             /-----END CERTIFICATE-----/ { inb = 0; if (!(b in known)) printf "%s", pem; next }
+             inb { b = b $0 }' - "$bundle"
+}
+EXTRA_CAS=$(extra_host_cas)
+
+# ---------------------------------------------------------------------------------------------
+# debian:bookworm-slim
+# ---------------------------------------------------------------------------------------------
+
+write_rootfs_config() { # root dir
+    local root=${1:?} i=0 pem
+    # apt sources: the host's mirror, deb822 like the official image
+    rm -f "$root/etc/apt/sources.list"
+    mkdir -p "$root/etc/apt/sources.list.d"
+    cat >"$root/etc/apt/sources.list.d/debian.sources" <<EOF
+Types: deb
+URIs: $MIRROR
+Suites: $SUITE $SUITE-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $SECURITY_MIRROR
+Suites: $SUITE-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    # the official image's apt/dpkg tweaks (debuerreotype --slimify)
+    cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'EOF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF
+    echo 'Apt::AutoRemove::SuggestsImportant "false";' >"$root/etc/apt/apt.conf.d/docker-autoremove-suggests"
+    echo 'Acquire::Languages "none";' >"$root/etc/apt/apt.conf.d/docker-no-languages"
+    echo 'Acquire::GzipIndexes "true";' >"$root/etc/apt/apt.conf.d/docker-gzip-indexes"
+    mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
+    cat >"$root/etc/dpkg/dpkg.cfg.d/docker" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/overrides/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/man/*
+EOF
+    # no service may start during apt-get install in a build (the official images ship this too)
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+    chmod 755 "$root/usr/sbin/policy-rc.d"
+    # extra CAs of the host (picked up by update-ca-certificates when ca-certificates is installed)
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    if [ -n "$EXTRA_CAS" ]; then
+        while IFS= read -r -d '' pem; do
+            [ -n "$pem" ] || continue
+            i=$((i + 1))
+            printf '%s\n' "$pem" >"$root/usr/local/share/ca-certificates/host-extra-ca-$i.crt"
+        done < <(printf '%s\n' "$EXTRA_CAS" | awk '/-----BEGIN CERTIFICATE-----/ { if (c) printf "%c", 0; c = 1 } { print } END { printf "%c", 0 }')
+    fi
+    # slim it: caches, lists, logs, docs, man pages, locales
+    rm -rf "${root:?}"/var/cache/apt/archives/*.deb "${root:?}"/var/cache/apt/*.bin "${root:?}"/var/lib/apt/lists/* \
+        "${root:?}"/usr/share/man/* "${root:?}"/usr/share/info/* "${root:?}"/usr/share/locale/* "${root:?}"/usr/share/groff/* \
+        "${root:?}"/usr/share/lintian/overrides/* "${root:?}"/var/cache/debconf/*-old "${root:?}"/var/lib/dpkg/*-old \
+        "${root:?}"/tmp/* "${root:?}"/var/tmp/* "${root:?}"/dev/*
+    mkdir -p "$root/var/lib/apt/lists/partial"
+    find "$root/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+    find "$root/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+    find "$root/var/log" -type f -delete
+    : >"$root/etc/resolv.conf"
+    : >"$root/etc/hostname"
+    rm -f "$root/etc/machine-id" "$root/var/lib/dbus/machine-id"
+}
+
+build_debian() {
+    if have_image "$DEBIAN_IMAGE"; then log "$DEBIAN_IMAGE present"; return; fi
+    local key tarball work
+    key=$(printf '%s\n' "$ROOTFS_RECIPE" "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "$EXTRA_CAS" | sha256sum | cut -c1-12)
+    tarball="$CACHE/debian-$SUITE-slim-$key.tar"
+    if [ -s "$tarball" ]; then
+        log "$DEBIAN_IMAGE: using cached root filesystem $tarball"
+    else
+        command -v debootstrap >/dev/null 2>&1 || {
+            log "installing debootstrap ..."
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null 2>&1 ||
+                { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+        }
+        work=$(mktemp -d "$CACHE/rootfs.XXXXXX")
+        TMPDIRS+=("$work")
+        log "$DEBIAN_IMAGE: debootstrap --variant=minbase $SUITE from $MIRROR (~30 s) ..."
+        if ! debootstrap --variant=minbase "$SUITE" "$work/root" "$MIRROR" >"$work/debootstrap.log" 2>&1; then
+            tail -n 30 "$work/debootstrap.log" >&2
+            die "debootstrap failed"
+        fi
+        write_rootfs_config "$work/root"
+        tar --numeric-owner --xattrs -C "$work/root" -cf "$tarball.tmp" .
+        mv "$tarball.tmp" "$tarball"
+        local old
+        for old in "$CACHE"/debian-"$SUITE"-slim-*.tar; do [ "$old" = "$tarball" ] || rm -f "$old"; done
+        log "$DEBIAN_IMAGE: root filesystem cached in $tarball ($(du -h "$tarball" | cut -f1))"
+    fi
+    docker import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change "LABEL $LABEL" \
+        --change 'CMD ["bash"]' \
+        "$tarball" "$DEBIAN_IMAGE" >/dev/null
+    log "$DEBIAN_IMAGE imported"
+}
+
+# ---------------------------------------------------------------------------------------------
+# golang:<minor>-bookworm
+# ---------------------------------------------------------------------------------------------
+
+GO_BIN=
+ensure_go() {
+    [ -n "$GO_BIN" ] && return 0
+    if command -v go >/dev/null 2>&1; then GO_BIN=$(command -v go)
+    elif [ -x /usr/local/go/bin/go ]; then GO_BIN=/usr/local/go/bin/go
+    else
+        log "no go on the host; installing Debian's golang-go to talk to the module proxy ..."
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+        GO_BIN=$(command -v go)
+    fi
+}
+
+gohost() { (cd "$CACHE" && GOTOOLCHAIN=local GOFLAGS='' GO111MODULE=on "$GO_BIN" "$@"); }
+
+# Newest go<minor>.N release published as golang.org/toolchain; falls back to the newest cached one.
+resolve_go_version() { # minor -> full version, e.g. 1.26 -> 1.26.11
+    local minor=$1 v
+    ensure_go
+    v=$(timeout 120 bash -c 'cd "$1" && GOTOOLCHAIN=local GOFLAGS="" GO111MODULE=on "$2" list -m -versions golang.org/toolchain' _ "$CACHE" "$GO_BIN" 2>/dev/null |
+        tr ' ' '\n' | sed -n "s/^v0\.0\.1-go\(${minor//./\\.}\(\.[0-9]*\)\{0,1\}\)\.linux-amd64\$/\1/p" | sort -V | tail -n1) || true
+    if [ -z "$v" ]; then
+        v=$(ls "$CACHE" 2>/dev/null | sed -n "s/^go\(${minor//./\\.}\(\.[0-9]*\)\{0,1\}\)\.linux-amd64\.tar\$/\1/p" | sort -V | tail -n1)
+        [ -n "$v" ] && log "module proxy not answering; using cached go$v" >&2
+    fi
+    [ -n "$v" ] || die "no Go $minor toolchain found on the module proxy or in $CACHE"
+    echo "$v"
+}
+
+go_tarball() { # full version -> path of cached GOROOT tarball (go/...)
+    local v=$1 tarball="$CACHE/go$1.linux-amd64.tar" dir stage
+    if [ -s "$tarball" ]; then echo "$tarball"; return; fi
+    ensure_go
+    log "downloading golang.org/toolchain@v0.0.1-go$v.linux-amd64 through the Go module proxy ..."
+    dir=$(gohost mod download -json "golang.org/toolchain@v0.0.1-go$v.linux-amd64" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    [ -n "$dir" ] && [ -x "$dir/bin" ] || die "go mod download of go$v failed"
+    # (runs inside $(...), where the EXIT trap does not apply: clean up explicitly)
+    stage=$(mktemp -d "$CACHE/go.XXXXXX")
+    # shellcheck disable=SC2064 # expand now: $stage is local
+    trap "rm -rf '$stage'" EXIT
+    cp -r "$dir" "$stage/go"
+    # The module zip keeps no file modes (the module cache makes everything read-only): restore them the
+    # way `go` does when it switches toolchains, plus the scripts.
+    chmod -R u+w "$stage/go"
+    find "$stage/go" -type d -exec chmod 755 {} +
+    find "$stage/go" -type f -exec chmod 644 {} +
+    chmod 755 "$stage/go"/bin/* "$stage/go"/pkg/tool/*/*
+    find "$stage/go" -type f \( -name '*.bash' -o -name '*.sh' -o -name '*.rc' -o -name 'go_*_exec' \) -exec chmod 755 {} +
+    [ "$("$stage/go/bin/go" env GOVERSION)" = "go$v" ] || die "unpacked toolchain is not go$v"
+    tar --numeric-owner --owner=0 --group=0 -C "$stage" -cf "$tarball.tmp" go
+    mv "$tarball.tmp" "$tarball"
+    rm -rf "$stage"
+    log "go$v cached in $tarball ($(du -h "$tarball" | cut -f1))"
+    echo "$tarball"
+}
+
+go_env_lines() { # ENV lines for a non-default host module proxy setup
+    ensure_go
+    local proxy sumdb
+    proxy=$(GOTOOLCHAIN=local "$GO_BIN" env GOPROXY)
+    sumdb=$(GOTOOLCHAIN=local "$GO_BIN" env GOSUMDB)
+    if [ "$proxy" = "https://proxy.golang.org,direct" ] && [ "$sumdb" = "sum.golang.org" ]; then
+        return 0
+    fi
+    case "$proxy" in *127.0.0.1*|*localhost*|*'[::1]'*) log "WARNING: host GOPROXY=$proxy is on loopback; containers cannot reach it" ;; esac
+    local var val
+    for var in GOPROXY GOSUMDB GONOSUMDB GOPRIVATE GONOPROXY GOINSECURE; do
+        val=$(GOTOOLCHAIN=local "$GO_BIN" env "$var")
+        [ -n "$val" ] && printf 'ENV %s=%s\n' "$var" "$val"
+    done
+}
+
+build_golang() { # minor
+    local minor=$1 tag="golang:$1-bookworm" v tarball ctx
+    if have_image "$tag"; then log "$tag present"; return; fi
+    v=$(resolve_go_version "$minor")
+    tarball=$(go_tarball "$v")
+    ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
+    TMPDIRS+=("$ctx")
+    ln "$tarball" "$ctx/go.tar" 2>/dev/null || cp "$tarball" "$ctx/go.tar"
+    # The apt layer is identical for every Go version, so the second golang image re-uses it.
+    cat >"$ctx/Dockerfile" <<EOF
+FROM $DEBIAN_IMAGE
+RUN set -eux; \\
+    apt-get update; \\
+    apt-get install -y --no-install-recommends \\
+        ca-certificates curl git netbase openssh-client procps \\
+        g++ gcc libc6-dev make pkg-config; \\
+    rm -rf /var/lib/apt/lists/*
+ENV GOLANG_VERSION=$v
+ENV GOTOOLCHAIN=local
+ENV GOPATH=/go
+ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+$(go_env_lines)
+ADD go.tar /usr/local/
+RUN set -eux; mkdir -p "\$GOPATH/src" "\$GOPATH/bin"; chmod -R 1777 "\$GOPATH"; \\
+    test "\$(go env GOVERSION)" = "go$v"
+WORKDIR \$GOPATH
+EOF
+    docker_build "$tag" "$ctx"
+    log "$tag built ($(docker run --rm "$tag" go version))"
+}
+
+# ---------------------------------------------------------------------------------------------
+# nginx:1.28-bookworm and redis:6.2-bookworm
+# ---------------------------------------------------------------------------------------------
+
+build_nginx() {
+    if have_image "$NGINX_IMAGE"; then log "$NGINX_IMAGE present"; return; fi
+    local ctx
+    ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
+    TMPDIRS+=("$ctx")
+    # Debian's `nginx` has http, ssl, realip, gzip, ...; the stream module (with ssl_preread) is the
+    # dynamic module libnginx-mod-stream, loaded by /etc/nginx/modules-enabled/50-mod-stream.conf.
+    cat >"$ctx/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim
+RUN set -eux; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends nginx libnginx-mod-stream ca-certificates; \
+    rm -rf /var/lib/apt/lists/*; \
+    rm -f /etc/nginx/sites-enabled/default; \
+    ln -sf /dev/stdout /var/log/nginx/access.log; \
+    ln -sf /dev/stderr /var/log/nginx/error.log; \
+    getent passwd nobody; getent group nogroup; \
+    ls /etc/nginx/modules-enabled/ | grep -q stream; \
+    nginx -t
+EXPOSE 80
+STOPSIGNAL SIGQUIT
+CMD ["nginx", "-g", "daemon off;"]
+EOF
+    docker_build "$NGINX_IMAGE" "$ctx"
+    log "$NGINX_IMAGE built ($(docker run --rm "$NGINX_IMAGE" nginx -v 2>&1))"
+}
+
+build_redis() {
+    if have_image "$REDIS_IMAGE"; then log "$REDIS_IMAGE present"; return; fi
+    local ctx
+    ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
+    TMPDIRS+=("$ctx")
+    # uid/gid 999 like the official image (Debian's postinst keeps an existing system user).
+    cat >"$ctx/Dockerfile" <<'EOF'
+FROM debian:bookworm-slim
+RUN set -eux; \
+    groupadd -r -g 999 redis; \
+    useradd -r -g redis -u 999 -d /var/lib/redis -s /usr/sbin/nologin redis; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends redis-server; \
+    rm -rf /var/lib/apt/lists/*; \
+    mkdir -p /data; chown redis:redis /data; \
+    redis-server --version; command -v redis-cli
+VOLUME /data
+WORKDIR /data
+USER redis
+EXPOSE 6379
+CMD ["redis-server"]
+EOF
+    docker_build "$REDIS_IMAGE" "$ctx"
+    log "$REDIS_IMAGE built ($(docker run --rm "$REDIS_IMAGE" redis-server --version))"
+}
+
+log "Debian mirror: $MIRROR (security: $SECURITY_MIRROR); extra host CAs: $(printf '%s' "$EXTRA_CAS" | grep -c 'BEGIN CERTIFICATE' || true)"
+build_debian
+for m in $GO_MINORS; do build_golang "$m"; done
+build_nginx
+build_redis
+
+log "done"
+docker images --filter "label=$LABEL" --format 'table {{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}' |
+    grep -E "^(REPOSITORY|debian:bookworm-slim|golang:($(echo "$GO_MINORS" | sed 's/ /|/g' | sed 's/\./\\./g'))-bookworm|nginx:1.28-bookworm|redis:6.2-bookworm)"
