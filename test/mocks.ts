@@ -74,6 +74,8 @@ function providerState(args: pulumi.runtime.MockResourceArgs): Record<string, an
             return { ...args.inputs, name: args.inputs.name ?? `${args.name}-generated` };
         case DYNAMIC:
             return { ...args.inputs, value: `generated-${args.name}` };
+        case DYNAMIC_CERTIFICATE:
+            return { ...args.inputs, certificate: `CERT(${args.inputs.hostname})`, privateKey: `KEY(${args.inputs.hostname})` };
         default:
             return args.inputs;
     }
@@ -136,3 +138,4 @@ export const NETWORK = "docker:index/network:Network";
 export const VOLUME = "docker:index/volume:Volume";
 /** The type token of GeneratedSecret (a dynamic resource). */
 export const DYNAMIC = "pulumi-nodejs:dynamic/cloudengine:GeneratedSecret";
+export const DYNAMIC_CERTIFICATE = "pulumi-nodejs:dynamic/cloudengine:GeneratedCertificate";

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { domainArgs, DomainArgs } from "../config/args/domain";
 import { resourceLabel } from "../config/errors";
-import { buildDomainModel } from "../config/models";
+import { buildDomainModel, DomainModel } from "../config/models";
 import { validate } from "../config/validate";
+import { TlsFiles } from "../platform/platform";
 import { selectPlatform } from "../platform/select";
 import type { EngineApp } from "./engineApp";
+import { GeneratedCertificate } from "./generatedCertificate";
 import { markKind, TYPE_PREFIX } from "./kinds";
 
 export type { DomainArgs };
@@ -28,7 +30,7 @@ export class Domain extends pulumi.ComponentResource {
         if (!config || !platform) return;
         const model = buildDomainModel(name, config);
         const app = config.app as EngineApp;
-        platform.domain(this, model, app.routing);
+        platform.domain(this, model, app.routing, model.tls && certificateFor(model, this));
         const outputs = {
             url: app.routing.apply((a) => {
                 const secure = model.tls !== undefined;
@@ -42,4 +44,12 @@ export class Domain extends pulumi.ComponentResource {
         Object.assign(this, outputs);
         this.registerOutputs(outputs);
     }
+}
+
+/** The user's certificate, or a self-signed one generated once for the hostname. */
+function certificateFor(model: DomainModel, parent: Domain): TlsFiles {
+    const tls = model.tls!;
+    if (tls.certificate !== undefined && tls.privateKey !== undefined) return { certificate: tls.certificate, privateKey: tls.privateKey };
+    const generated = new GeneratedCertificate(`${model.name}-certificate`, model.hostname, { parent });
+    return { certificate: generated.certificate, privateKey: generated.privateKey };
 }

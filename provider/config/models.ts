@@ -51,7 +51,8 @@ export interface DomainModel {
     /** "If you bind a domain that starts with stg- ... it will be assigned to the staging environment". */
     env: AppEnvironment;
     forceHttps: boolean;
-    tls?: { certificate: pulumi.Input<string>; privateKey: pulumi.Input<string> };
+    /** Certificate and key; both absent means a generated self-signed certificate. */
+    tls?: { certificate?: pulumi.Input<string>; privateKey?: pulumi.Input<string> };
     cdn: boolean;
 }
 

@@ -53,10 +53,16 @@ export interface AppInputs {
     dependsOn: pulumi.Resource[];
 }
 
+/** A certificate chain and its private key (PEM). */
+export interface TlsFiles {
+    certificate: pulumi.Input<string>;
+    privateKey: pulumi.Input<string>;
+}
+
 export interface Platform {
     readonly name: "docker" | "kubernetes";
     gateway(parent: pulumi.ComponentResource, model: GatewayModel): GatewayResult;
     app(parent: pulumi.ComponentResource, inputs: AppInputs): AppResult;
     cache(parent: pulumi.ComponentResource, model: CacheModel, password: pulumi.Output<string>): CacheResult;
-    domain(parent: pulumi.ComponentResource, model: DomainModel, app: pulumi.Output<AppRouting>): void;
+    domain(parent: pulumi.ComponentResource, model: DomainModel, app: pulumi.Output<AppRouting>, tls?: TlsFiles): void;
 }

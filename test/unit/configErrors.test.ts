@@ -89,6 +89,7 @@ const cases: Case[] = [
     { name: "domain hostname uppercase", act: () => new Domain("d", { hostname: "WWW.example.com", app: {} as any }), expect: ["hostname", '"WWW.example.com"', "lowercase"] },
     { name: "domain app missing", act: () => new Domain("d", { hostname: "a.example.com" } as any), expect: ["invalid app", "an EngineApp resource"] },
     { name: "forceHttps without tls", act: () => new Domain("d", { hostname: "a.example.com", app: new EngineApp("x", { source: fixture("goapp") }), forceHttps: true }), expect: ["forceHttps", "needs tls"] },
+    { name: "tls with a certificate but no key", act: () => new Domain("d", { hostname: "a.example.com", app: new EngineApp("x", { source: fixture("goapp") }), tls: { certificate: "PEM" } }), expect: ["tls.certificate", "give both certificate and privateKey, or neither"] },
     { name: "gateway same ports", act: () => new Gateway("g", { httpPort: 8080, httpsPort: 8080 }), expect: ["httpsPort", "must differ"] },
     { name: "gateway bad address", act: () => new Gateway("g", { listenAddress: "localhost" }), expect: ["listenAddress", '"localhost"', "an IPv4 address"] },
     { name: "envgroup reserved", act: () => new EnvGroup("g", { variables: { LC_APP_ID: "x" } }), expect: ['EnvGroup "g"', "variables.LC_APP_ID"] },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Domain, EngineApp, EnvGroup, Gateway } from "../../provider";
-import { CONTAINER, fixture, isSecret, NETWORK, only, reveal, run, valueOf } from "../mocks";
+import { CONTAINER, DYNAMIC_CERTIFICATE, fixture, isSecret, NETWORK, only, reveal, run, valueOf } from "../mocks";
 
 describe("Gateway on Docker", () => {
     it("one static nginx publishing HTTP and HTTPS on the chosen address, on its own network", async () => {
@@ -70,6 +70,23 @@ describe("Domain on Docker", () => {
         assert.deepEqual([key.file, key.content], ["/etc/cloudengine/tls/stg.key", "KEY"]);
         assert.equal(await valueOf(domain.url), "https://stg-www.example.com");
         assert.equal(await valueOf(domain.environment), "stage");
+    });
+});
+
+describe("Domain with a generated certificate", () => {
+    it("tls: {} makes a self-signed certificate for the hostname once, its key a secret output", async () => {
+        let domain!: Domain;
+        const resources = await run(() => {
+            const app = new EngineApp("web", { source: fixture("goapp") });
+            domain = new Domain("www", { hostname: "www.example.com", app, tls: {}, forceHttps: true });
+        });
+        const certificate = only(resources, DYNAMIC_CERTIFICATE, "www-certificate");
+        assert.equal(certificate.parent, only(resources, "cloudengine:index:Domain", "www").urn);
+        assert.equal(certificate.inputs.hostname, "www.example.com");
+        assert.deepEqual(certificate.additionalSecretOutputs, ["privateKey"]);
+        const [, cert, key] = reveal(only(resources, CONTAINER, "www").inputs.uploads);
+        assert.deepEqual([cert.content, key.content], ["CERT(www.example.com)", "KEY(www.example.com)"]);
+        assert.equal(await valueOf(domain.url), "https://www.example.com");
     });
 });
 

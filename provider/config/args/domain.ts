@@ -11,13 +11,14 @@ export const domainArgs = z
         forceHttps: z.boolean().default(false).describe("Redirect HTTP to HTTPS, keeping the path. Needs tls."),
         tls: z
             .object({
-                certificate: inputString("PEM certificate chain for the hostname."),
-                privateKey: secretString("PEM private key; kept a Pulumi secret."),
+                certificate: inputString("PEM certificate chain for the hostname. Omit both fields for a generated self-signed certificate.").optional(),
+                privateKey: secretString("PEM private key; kept a Pulumi secret. Omit both fields for a generated self-signed certificate.").optional(),
             })
             .strict()
-            .describe("A PEM certificate and its private key.")
+            .refine((t) => (t.certificate === undefined) === (t.privateKey === undefined), { message: "give both certificate and privateKey, or neither (a self-signed certificate is generated)", path: ["certificate"] })
+            .describe("A PEM certificate and its private key, or {} for a generated self-signed certificate.")
             .optional()
-            .describe("Certificate to terminate HTTPS with. Without it the domain is served over HTTP only."),
+            .describe("Serve HTTPS with this certificate ({} generates a self-signed one, kept in state). Without tls the domain is served over HTTP only."),
         cdn: z.boolean().default(false).describe("Cache responses like the spec's CDN (only 2xx GET/HEAD with Last-Modified; Cache-Control honoured)."),
     })
     .strict()

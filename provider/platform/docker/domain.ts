@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DomainModel } from "../../config/models";
 import { ProxySite } from "../../render/proxy/model";
-import { AppRouting } from "../platform";
+import { AppRouting, TlsFiles } from "../platform";
 import { dockerRouter } from "./router";
 
-export function dockerDomain(parent: pulumi.ComponentResource, m: DomainModel, app: pulumi.Output<AppRouting>): void {
+export function dockerDomain(parent: pulumi.ComponentResource, m: DomainModel, app: pulumi.Output<AppRouting>, tls?: TlsFiles): void {
     const sites = app.apply((a): ProxySite[] => {
         const upstream = a.upstreams[m.env];
         if (upstream === undefined) {
@@ -16,7 +16,7 @@ export function dockerDomain(parent: pulumi.ComponentResource, m: DomainModel, a
         sites,
         gateway: app.gateway,
         stackNetwork: app.network,
-        tls: m.tls ? { siteId: m.slug, ...m.tls } : undefined,
+        tls: tls && { siteId: m.slug, ...tls },
         component: "Domain",
     });
 }

@@ -1,0 +1,28 @@
+import * as pulumi from "@pulumi/pulumi";
+
+// A self-signed certificate for one hostname, made once on create and kept in state (the key as a
+// secret): HTTPS for a Domain whose owner gave no certificate. Inputs never change by themselves,
+// so previews stay clean. The provider closure must be self-contained (Pulumi serializes it).
+export const certificateProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: { hostname: string; days: number }) {
+        const selfsigned = require("selfsigned");
+        const pem = await selfsigned.generate([{ name: "commonName", value: inputs.hostname }], {
+            notAfterDate: new Date(Date.now() + inputs.days * 24 * 3600 * 1000),
+            keySize: 2048,
+            algorithm: "sha256",
+            extensions: [{ name: "subjectAltName", altNames: [{ type: 2, value: inputs.hostname }] }],
+        });
+        return { id: pem.fingerprint, outs: { ...inputs, certificate: pem.cert, privateKey: pem.private } };
+    },
+};
+
+/** Validity of generated certificates. */
+const DAYS = 825;
+
+export class GeneratedCertificate extends pulumi.dynamic.Resource {
+    declare readonly certificate: pulumi.Output<string>;
+    declare readonly privateKey: pulumi.Output<string>;
+    constructor(name: string, hostname: string, opts: pulumi.CustomResourceOptions) {
+        super(certificateProvider, name, { hostname, days: DAYS, certificate: undefined, privateKey: undefined }, { ...opts, additionalSecretOutputs: ["privateKey"] }, "cloudengine", "GeneratedCertificate");
+    }
+}
