@@ -75,7 +75,7 @@ describe("renderGatewayConf", () => {
     it("applies the spec's limits, and waits longer than the router so the router answers 504", () => {
         assert.match(conf, /large_client_header_buffers 8 8k;/);
         assert.match(conf, /client_max_body_size 100m;/);
-        assert.match(conf, /proxy_connect_timeout 60s;/);
+        assert.match(conf, /proxy_connect_timeout 2s;/, "internal hops connect fast; a removed container never answers");
         assert.match(conf, /proxy_read_timeout 65s;/);
         assert.match(conf, /proxy_send_timeout 65s;/);
     });
@@ -206,7 +206,7 @@ describe("renderRouterConf", () => {
     it("applies the spec's limits and timeouts", () => {
         assert.match(conf, /large_client_header_buffers 8 8k;/);
         assert.match(conf, /client_max_body_size 100m;/);
-        assert.match(conf, /proxy_connect_timeout 60s;/);
+        assert.match(conf, /proxy_connect_timeout 2s;/, "internal hops connect fast; a removed container never answers");
         assert.match(conf, /proxy_send_timeout 60s;/);
         assert.match(conf, /proxy_read_timeout 60s;/);
         assert.match(renderRouterConf(full, { proxyTimeoutSeconds: 2 }), /proxy_read_timeout 2s;/);

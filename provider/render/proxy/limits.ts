@@ -21,6 +21,14 @@ export const CLIENT_MAX_BODY_SIZE = `${REQUEST_BODY_MAX_BYTES / (1024 * 1024)}m`
 export const PROXY_TIMEOUT_SECONDS = 60;
 
 /**
+ * Not in the spec: connecting across the platform's own hops (gateway → router → instance) on one
+ * host network. A live container accepts or refuses at once; only the address of a container that was
+ * just removed (still in a DNS answer cached for RESOLVER_VALID_SECONDS) never answers. Waiting 60 s
+ * for it would stall requests during rollouts, so such a connect fails fast and the next address is tried.
+ */
+export const INTERNAL_CONNECT_TIMEOUT_SECONDS = 2;
+
+/**
  * Not in the spec: the gateway waits this much longer than the router, so that on a slow app it is the
  * router that answers 504 (and logs it), not the gateway racing it by a few milliseconds.
  */
