@@ -19,6 +19,8 @@ export interface Registered {
     parent: string;
     custom: boolean;
     deleteBeforeReplace: boolean;
+    /** Whether the program set deleteBeforeReplace at all (unset: the provider's Diff decides). */
+    deleteBeforeReplaceDefined: boolean;
     dependencies: string[];
     additionalSecretOutputs: string[];
     /** Inputs with secrets as { [SECRET]: true, value }. */
@@ -26,21 +28,37 @@ export interface Registered {
 }
 
 let recording: Registered[] | undefined;
+const listeners = new Set<(registered: Registered) => void>();
+
+/**
+ * Calls `listener` with every registration of any mocked run, synchronously and before the mocks'
+ * newResource sees it (test/e2e/harness uses this). Returns the function that removes the listener.
+ */
+export function onRegistration(listener: (registered: Registered) => void): () => void {
+    listeners.add(listener);
+    return () => { listeners.delete(listener); };
+}
+
 const originalRegister = mocksModule.MockMonitor.prototype.registerResource;
 mocksModule.MockMonitor.prototype.registerResource = function (req: any, callback: any) {
-    const type = req.getType();
-    const name = req.getName();
-    recording?.push({
-        type,
-        name,
-        urn: this.newUrn(req.getParent(), type, name),
-        parent: req.getParent(),
-        custom: req.getCustom(),
-        deleteBeforeReplace: req.getDeletebeforereplace(),
-        dependencies: req.getDependenciesList(),
-        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-        inputs: markSecrets(rpc.deserializeProperties(req.getObject(), true)),
-    });
+    if (recording || listeners.size) {
+        const type = req.getType();
+        const name = req.getName();
+        const registered: Registered = {
+            type,
+            name,
+            urn: this.newUrn(req.getParent(), type, name),
+            parent: req.getParent(),
+            custom: req.getCustom(),
+            deleteBeforeReplace: req.getDeletebeforereplace(),
+            deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
+            dependencies: req.getDependenciesList(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            inputs: markSecrets(rpc.deserializeProperties(req.getObject(), true)),
+        };
+        recording?.push(registered);
+        for (const listener of listeners) listener(registered);
+    }
     return originalRegister.call(this, req, callback);
 };
 

@@ -14,6 +14,13 @@ export const certificateProvider: pulumi.dynamic.ResourceProvider = {
         });
         return { id: pem.fingerprint, outs: { ...inputs, certificate: pem.cert, privateKey: pem.private } };
     },
+    // Only a new hostname makes a new certificate; otherwise update() keeps the one in state.
+    async diff(_id: string, olds: { hostname: string }, news: { hostname: string }) {
+        return olds.hostname === news.hostname ? { changes: false } : { changes: true, replaces: ["hostname"], deleteBeforeReplace: false };
+    },
+    async update(_id: string, olds: { certificate: string; privateKey: string }, news: { hostname: string; days: number }) {
+        return { outs: { ...news, certificate: olds.certificate, privateKey: olds.privateKey } };
+    },
 };
 
 /** Validity of generated certificates. */

@@ -8,6 +8,14 @@ export const secretProvider: pulumi.dynamic.ResourceProvider = {
         const crypto = require("crypto");
         return { id: crypto.randomUUID(), outs: { bytes: inputs.bytes, value: crypto.randomBytes(inputs.bytes).toString("hex") } };
     },
+    // Only a new length makes a new value; anything else (such as a newer package serializing this
+    // provider differently) keeps the value, which update() carries over.
+    async diff(_id: string, olds: { bytes: number }, news: { bytes: number }) {
+        return olds.bytes === news.bytes ? { changes: false } : { changes: true, replaces: ["bytes"], deleteBeforeReplace: false };
+    },
+    async update(_id: string, olds: { value: string }, news: { bytes: number }) {
+        return { outs: { bytes: news.bytes, value: olds.value } };
+    },
 };
 
 export class GeneratedSecret extends pulumi.dynamic.Resource {

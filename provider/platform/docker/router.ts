@@ -45,5 +45,5 @@ export function dockerRouter(
             { name: args.stackNetwork },
         ],
         labels: labels(args.component, name, { "cloudengine.role": "router" }),
-    }), { parent });
+    }), { parent, deleteBeforeReplace: false }); // the new router joins the aliases before the old one leaves
 }

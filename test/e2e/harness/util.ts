@@ -1,0 +1,112 @@
+// Small helpers for e2e tests: the repository root, free loopback ports, HTTP with a Host header,
+// polling, and making sure the local Docker engine and base images are there.
+import { execFile } from "child_process";
+import Docker from "dockerode";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as path from "path";
+
+/** The repository root (works from test/e2e/harness and from bin/test/e2e/harness). */
+export function repoRoot(): string {
+    let dir = __dirname;
+    for (;;) {
+        const pkg = path.join(dir, "package.json");
+        if (fs.existsSync(pkg) && JSON.parse(fs.readFileSync(pkg, "utf8")).name === "pulumi-cloudengine") return dir;
+        const up = path.dirname(dir);
+        if (up === dir) throw new Error(`harness: no pulumi-cloudengine package.json above ${__dirname}`);
+        dir = up;
+    }
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.on("error", reject);
+        server.listen(0, "127.0.0.1", () => {
+            const port = (server.address() as net.AddressInfo).port;
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+export interface HttpResponse {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+}
+
+/** GET (or another method) with an explicit Host header; rejects on network errors and after timeoutMs. */
+export function httpRequest(url: string, options: { host?: string; method?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+        const req = http.request(url, {
+            method: options.method ?? "GET",
+            headers: { ...(options.host ? { host: options.host } : {}), ...options.headers },
+            timeout: options.timeoutMs ?? 10_000,
+        }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+            res.on("error", reject);
+        });
+        req.on("timeout", () => req.destroy(new Error(`timeout after ${options.timeoutMs ?? 10_000}ms: ${url}`)));
+        req.on("error", reject);
+        req.end();
+    });
+}
+
+/** Calls `check` until it returns without throwing (its value) or timeoutMs passes (its last error). */
+export async function eventually<T>(check: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    for (;;) {
+        try {
+            return await check();
+        } catch (err) {
+            if (Date.now() > deadline) throw err;
+        }
+        await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
+    }
+}
+
+/** The images the package uses by default; scripts/base-images.sh builds them locally. */
+export const BASE_IMAGES = ["debian:bookworm-slim", "golang:1.26-bookworm", "golang:1.22-bookworm", "nginx:1.28-bookworm", "redis:6.2-bookworm"];
+
+/**
+ * Makes sure a Docker engine answers (runs scripts/docker-up.sh if not) and the base images exist (runs
+ * scripts/base-images.sh if one is missing: minutes the first time). Never pulls.
+ */
+export async function ensureEngine(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Docker> {
+    const docker = new Docker();
+    const root = repoRoot();
+    try {
+        await docker.ping();
+    } catch {
+        log("harness: no Docker engine answers; running scripts/docker-up.sh");
+        await run("bash", [path.join(root, "scripts/docker-up.sh")], 180_000);
+        await docker.ping();
+    }
+    const missing: string[] = [];
+    for (const image of BASE_IMAGES) {
+        try {
+            await docker.getImage(image).inspect();
+        } catch {
+            missing.push(image);
+        }
+    }
+    if (missing.length) {
+        log(`harness: missing base images ${missing.join(", ")}; running scripts/base-images.sh`);
+        await run("bash", [path.join(root, "scripts/base-images.sh")], 30 * 60_000);
+    }
+    return docker;
+}
+
+function run(command: string, args: string[], timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+        execFile(command, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, _stdout, stderr) => {
+            if (err) reject(new Error(`${command} ${args.join(" ")} failed: ${err.message}\n${String(stderr).split("\n").slice(-30).join("\n")}`));
+            else resolve();
+        });
+    });
+}
