@@ -51,13 +51,14 @@ export class EngineApp extends pulumi.ComponentResource {
         const model = config && buildAppModel(name, config, label);
         if (config) checkUserVariables(Object.keys(config.variables), label, "variables");
         const platform = opts.urn ? undefined : selectPlatform(label);
+        // Before super(): the default gateway's stack config is validated before the app registers.
+        const gateway = config && ((config.gateway as Gateway | undefined) ?? defaultGateway());
         super(`${TYPE_PREFIX}EngineApp`, name, {}, opts);
         markKind(this, "EngineApp");
-        if (!config || !model || !platform) return;
+        if (!config || !model || !platform || !gateway) return;
 
         const caches = config.caches as LeanCacheInstance[];
         const groups = config.envGroups as EnvGroup[];
-        const gateway = (config.gateway as Gateway | undefined) ?? defaultGateway();
         const appKey = pulumi.output(config.appKey ?? new GeneratedSecret(`${name}-app-key`, KEY_BYTES, { parent: this }).value);
         const masterKey = pulumi.secret(config.masterKey ?? new GeneratedSecret(`${name}-master-key`, KEY_BYTES, { parent: this }).value);
         const cacheEntries = pulumi.all(caches.map((c) => pulumi.all([c.name, c.url]).apply(([n, url]) => ({ name: n, url }))));

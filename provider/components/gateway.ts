@@ -46,7 +46,11 @@ export class Gateway extends pulumi.ComponentResource {
     }
 }
 
-/** The stack's default gateway, created on first use, owned by the stack (no component parent). */
+/**
+ * The stack's default gateway, created on first use, owned by the stack (no component parent). Its
+ * arguments come from the stack config `cloudengine:gateway` (an object of Gateway arguments), so a
+ * stack can move it to other ports or addresses without code.
+ */
 export function defaultGateway(): Gateway {
-    return perRun("default-gateway", () => new Gateway("cloudengine"));
+    return perRun("default-gateway", () => new Gateway("cloudengine", new pulumi.Config("cloudengine").getObject<GatewayArgs>("gateway") ?? {}));
 }

@@ -25,6 +25,14 @@ describe("Gateway on Docker", () => {
         assert.deepEqual(await valueOf(gw.inboundIps), ["127.0.0.1"]);
     });
 
+    it("the default gateway takes its arguments from the stack config cloudengine:gateway", async () => {
+        const resources = await run(() => new EngineApp("web", { source: fixture("goapp") }), {
+            config: { "cloudengine:gateway": JSON.stringify({ listenAddress: "127.0.0.1", httpPort: 8080, httpsPort: 8443 }) },
+        });
+        assert.deepEqual(only(resources, CONTAINER, "cloudengine").inputs.ports.map((p: any) => [p.ip, p.external]), [["127.0.0.1", 8080], ["127.0.0.1", 8443]]);
+        await assert.rejects(run(() => new EngineApp("web", { source: fixture("goapp") }), { config: { "cloudengine:gateway": JSON.stringify({ httpPort: 0 }) } }), /Gateway "cloudengine": invalid httpPort: got 0/);
+    });
+
     it("apps use the gateway they are given; its domain and ports shape their URLs", async () => {
         let app!: EngineApp;
         await run(() => {
