@@ -55,8 +55,12 @@ export const DEFAULT_TIMEZONE = "Asia/Shanghai";
 export const SANDBOX_HOME = "/home/leanengine";
 export const SANDBOX_TMP = "/tmp";
 export const SANDBOX_TOTAL_BYTES = 1024 * 1024 * 1024;
-/** The 1 GB is split between the two writable paths so that together they never exceed it. */
-export const SANDBOX_SPLIT = { [SANDBOX_HOME]: 0.75, [SANDBOX_TMP]: 0.25 } as const;
+/**
+ * The 1 GB split between every writable path, so that together they never exceed it: the two the spec
+ * names, and /dev/shm (shared memory, which Chromium needs; Docker would otherwise add 64 MB of its own).
+ */
+const MiB = 1024 * 1024;
+export const SANDBOX_MOUNTS: Record<string, number> = { [SANDBOX_HOME]: 704 * MiB, [SANDBOX_TMP]: 256 * MiB, "/dev/shm": 64 * MiB };
 /** "Each line of the logs can contain a maximum of 4096 characters. A maximum of 600 lines ... every minute." */
 export const LOG_LINE_MAX_CHARS = 4096;
 export const LOG_LINES_PER_MINUTE = 600;

@@ -76,6 +76,7 @@ const cases: Case[] = [
     { name: "TZ variable", act: () => new EngineApp("web", { source: fixture("goapp"), variables: { TZ: "UTC" } }), expect: ["variables.TZ", "timezone argument"] },
     { name: "invalid variable name", act: () => new EngineApp("web", { source: fixture("goapp"), variables: { "1BAD": "x" } }), expect: ["variables.1BAD", 'got "1BAD"', "letters, digits and _"] },
     { name: "misspelled argument", act: () => new EngineApp("web", { source: fixture("goapp"), instance: 2 } as any), expect: ['no field named "instance"'] },
+    { name: "port the platform uses", act: () => new EngineApp("web", { source: fixture("goapp"), port: 61000 }), expect: ["invalid port", "got 61000", "a port other than 61000"] },
     { name: "bad memory", act: () => new EngineApp("web", { source: fixture("goapp"), memory: "1.5GB" }), expect: ["memory", '"1.5GB"', "512M or 1G"] },
     { name: "cache not a resource", act: () => new EngineApp("web", { source: fixture("goapp"), caches: ["MYCACHE"] as any }), expect: ["caches.0", '"MYCACHE"', "a LeanCacheInstance resource"] },
     { name: "run with source", act: () => new EngineApp("web", { source: fixture("goapp"), run: "./x" }), expect: ["invalid run", "leanengine.yaml"] },

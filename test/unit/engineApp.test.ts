@@ -73,6 +73,8 @@ describe("EngineApp on Docker", () => {
         assert.equal(prod.TOKEN, "t0ken");
         assert.equal(prod.OWN, "x");
         assert.equal(prod.CLOUDENGINE_HEALTH_PATH, "/");
+        assert.equal(prod.CLOUDENGINE_SERVE_PORT, "61000", "Docker: init serves only while healthy");
+        assert.equal(prod.CLOUDENGINE_DRAIN_SECONDS, "3", "longer than routers cache DNS answers");
         assert.equal(prod.CLOUDENGINE_STARTUP_TIMEOUT, "30");
         assert.equal(envOf(only(resources, CONTAINER, "web-stage-0")).LEANCLOUD_APP_ENV, "stage");
     });
@@ -112,7 +114,7 @@ describe("EngineApp on Docker", () => {
         assert.deepEqual(c.inputs.securityOpts, ["no-new-privileges:true"]);
         assert.deepEqual(c.inputs.capabilities, { drops: ["ALL"] });
         const mounts = c.inputs.mounts as any[];
-        assert.deepEqual(mounts.map((m) => [m.type, m.target, m.tmpfsOptions.mode]), [["tmpfs", "/home/leanengine", 0o1777], ["tmpfs", "/tmp", 0o1777]]);
+        assert.deepEqual(mounts.map((m) => [m.type, m.target, m.tmpfsOptions.mode]), [["tmpfs", "/home/leanengine", 0o1777], ["tmpfs", "/tmp", 0o1777], ["tmpfs", "/dev/shm", 0o1777]]);
         assert.equal(mounts.reduce((sum, m) => sum + m.tmpfsOptions.sizeBytes, 0), 1024 ** 3);
         assert.equal(c.inputs.memory, 512);
         assert.equal(c.inputs.cpus, "0.5");
@@ -131,7 +133,8 @@ describe("EngineApp on Docker", () => {
         assert.deepEqual([router.deleteBeforeReplaceDefined, router.deleteBeforeReplace], [true, false], "the new router joins before the old leaves");
         assert.deepEqual(router.inputs.networksAdvanced[0].aliases, ["web.localhost.route.cloudengine.internal", "stg-web.localhost.route.cloudengine.internal"]);
         const conf = router.inputs.uploads[0].content as string;
-        assert.match(conf, /production\.web\.app\.cloudengine\.internal/);
+        assert.match(conf, /set \$cloudengine_upstream "production\.web\.app\.cloudengine\.internal";/);
+        assert.match(conf, /proxy_pass http:\/\/\$cloudengine_upstream:61000;/, "routers reach instances through init's gate");
         assert.match(conf, /stage\.web\.app\.cloudengine\.internal/);
     });
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_APP_PORT, DEFAULT_TIMEZONE, REGIONS, STARTUP_TIMEOUT } from "../spec";
+import { INSTANCE_SERVE_PORT } from "../ports";
 import { envName, inputString, ref, secretString } from "./fields";
 
 /** Instances per environment; a bound that keeps one Docker host sane. */
@@ -26,7 +27,7 @@ export const engineAppArgs = z
         apiServer: z.url({ protocol: /^https?$/ }).optional().describe("LEANCLOUD_API_SERVER. Default: the region's LeanCloud API address."),
         region: z.enum(REGIONS).default("CN").describe("LEANCLOUD_REGION: CN or US. Default CN."),
         group: z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { message: "lowercase letters, digits and - (1 to 31)" }).default(DEFAULT_GROUP).describe("LEANCLOUD_APP_GROUP. Default web."),
-        port: z.int().min(1024).max(65535).default(DEFAULT_APP_PORT).describe("LEANCLOUD_APP_PORT: the port the app must listen on, on all interfaces. Default 3000."),
+        port: z.int().min(1024).max(65535).refine((p) => p !== INSTANCE_SERVE_PORT, { message: `a port other than ${INSTANCE_SERVE_PORT} (the platform's own)` }).default(DEFAULT_APP_PORT).describe("LEANCLOUD_APP_PORT: the port the app must listen on, on all interfaces. Default 3000."),
         variables: z.record(envName, inputString("A variable's value; pass a secret Output to keep it secret.")).default({}).describe("The app's own variables; they override EnvGroup values."),
         envGroups: z.array(ref<unknown>("EnvGroup", "An EnvGroup.")).default([]).describe("EnvGroups whose variables every instance receives; later groups override earlier ones."),
         caches: z.array(ref<unknown>("LeanCacheInstance", "A LeanCacheInstance.")).default([]).describe("LeanCache instances to attach; each adds REDIS_URL_<NAME>."),

@@ -2,7 +2,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { APP_UID, AppModel } from "../../config/appModel";
-import { AppEnvironment, SANDBOX_SPLIT, SANDBOX_TOTAL_BYTES } from "../../config/spec";
+import { INSTANCE_SERVE_PORT } from "../../config/ports";
+import { AppEnvironment, SANDBOX_MOUNTS } from "../../config/spec";
+import { RESOLVER_VALID_SECONDS } from "../../render/proxy/limits";
 import { PROBE_COMMAND } from "../../render/healthCheck";
 import { ProxySite } from "../../render/proxy/model";
 import { AppInputs, AppResult, AppRouting } from "../platform";
@@ -13,6 +15,13 @@ import { dockerRouter } from "./router";
 
 /** Seconds a stopping instance gets to finish in-flight requests before it is killed. */
 const INSTANCE_DRAIN_SECONDS = 30;
+/**
+ * Docker has no readiness: a container is in its DNS alias from start to removal. So /cloudengine/init
+ * opens INSTANCE_SERVE_PORT only while the app is healthy (routers send traffic there), and on stop
+ * closes it and keeps serving in-flight requests until routers' cached DNS answers have expired.
+ */
+const DRAIN_SECONDS = RESOLVER_VALID_SECONDS + 1;
+const GATE_SETTINGS = { CLOUDENGINE_SERVE_PORT: String(INSTANCE_SERVE_PORT), CLOUDENGINE_DRAIN_SECONDS: String(DRAIN_SECONDS) };
 /** Docker's json-file rotation: the closest Docker comes to the spec's log limits (init caps lines). */
 const LOG_OPTS = { "max-size": "10m", "max-file": "3" };
 
@@ -32,7 +41,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
     const versionTag = m.versionTag !== undefined ? pulumi.output(m.versionTag) : image.repoDigest.apply((d) => d.replace(/^sha256:/, "").slice(0, 12));
 
     for (const { env, instances } of m.environments) {
-        const envs = inputs.environment(env, versionTag).apply((vars) => Object.entries(vars).map(([k, v]) => `${k}=${v}`));
+        const envs = inputs.environment(env, versionTag).apply((vars) => Object.entries({ ...vars, ...GATE_SETTINGS }).map(([k, v]) => `${k}=${v}`));
         for (let i = 0; i < instances; i++) {
             new docker.Container(`${m.name}-${env}-${i}`, instanceArgs(m, env, image.repoDigest, envs, network.name), {
                 parent,
@@ -48,7 +57,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
     const upstreams: Partial<Record<AppEnvironment, string>> = {};
     for (const { env } of m.environments) upstreams[env] = instanceDnsName(m.slug, env);
     const routing: pulumi.Output<AppRouting> = pulumi.all([inputs.gateway, network.name]).apply(([gateway, net]) => ({
-        slug: m.slug, port: m.port, upstreams, network: net, gateway,
+        slug: m.slug, port: INSTANCE_SERVE_PORT, upstreams, network: net, gateway,
     }));
     const sites = inputs.gateway.apply((gw) => defaultSites(m, gw.domain));
     dockerRouter(`${m.name}-router`, parent, { sites, gateway: inputs.gateway, stackNetwork: network.name, component: "EngineApp" });
@@ -61,7 +70,7 @@ export function defaultSites(m: AppModel, domain: string): ProxySite[] {
         id: `${m.slug}-${env}`,
         hostnames: [`${env === "stage" ? "stg-" : ""}${m.slug}.${domain}`],
         upstreamHost: instanceDnsName(m.slug, env),
-        upstreamPort: m.port,
+        upstreamPort: INSTANCE_SERVE_PORT,
         forceHttps: false,
         tls: false,
         cdnCache: m.cdn,
@@ -94,14 +103,10 @@ function instanceArgs(
         waitTimeout: h.startupTimeoutSeconds + h.timeoutSeconds,
         restart: "unless-stopped",
         destroyGraceSeconds: INSTANCE_DRAIN_SECONDS,
-        // The sandbox: read-only root, writable /tmp and /home/leanengine (1 GB together), not root,
-        // no privilege gain, no capabilities.
+        // The sandbox: read-only root, writable /tmp, /home/leanengine and /dev/shm (1 GB together),
+        // not root, no privilege gain, no capabilities.
         readOnly: true,
-        mounts: Object.entries(SANDBOX_SPLIT).map(([target, share]) => ({
-            type: "tmpfs",
-            target,
-            tmpfsOptions: { sizeBytes: Math.floor(SANDBOX_TOTAL_BYTES * share), mode: 0o1777 },
-        })),
+        mounts: Object.entries(SANDBOX_MOUNTS).map(([target, sizeBytes]) => ({ type: "tmpfs", target, tmpfsOptions: { sizeBytes, mode: 0o1777 } })),
         user: `${APP_UID}:${APP_UID}`,
         securityOpts: ["no-new-privileges:true"],
         capabilities: { drops: ["ALL"] },

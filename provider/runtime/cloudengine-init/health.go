@@ -18,7 +18,19 @@ type healthPolicy struct {
 }
 
 // superviseHealth runs until ctx ends or it calls stop once with the reason.
-func superviseHealth(ctx context.Context, p healthPolicy, check func() probeResult, note, stop func(string)) {
+// ready (nil: none) hears every check result, so the serving gate opens on
+// the first success and closes on any failure; its error stops the app.
+func superviseHealth(ctx context.Context, p healthPolicy, check func() probeResult, ready func(healthy bool) error, note, stop func(string)) {
+	setReady := func(healthy bool) bool {
+		if ready == nil {
+			return true
+		}
+		if err := ready(healthy); err != nil {
+			stop(fmt.Sprintf("cloudengine: %v — stopping the app", err))
+			return false
+		}
+		return true
+	}
 	start := time.Now()
 	for {
 		r := check()
@@ -27,7 +39,13 @@ func superviseHealth(ctx context.Context, p healthPolicy, check func() probeResu
 		}
 		if r.Healthy {
 			note(fmt.Sprintf("cloudengine: app is healthy after %s (%s)", time.Since(start).Round(time.Millisecond), r.Message))
+			if !setReady(true) {
+				return
+			}
 			break
+		}
+		if !setReady(false) {
+			return
 		}
 		wait := p.StartupPoll
 		if p.StartupTimeout > 0 {
@@ -60,10 +78,16 @@ func superviseHealth(ctx context.Context, p healthPolicy, check func() probeResu
 				note(fmt.Sprintf("cloudengine: health check passed again after %d failure(s)", failures))
 			}
 			failures = 0
+			if !setReady(true) {
+				return
+			}
 			continue
 		}
 		failures++
 		note(fmt.Sprintf("cloudengine: health check failed (%d/%d): %s", failures, p.Failures, r.Message))
+		if !setReady(false) {
+			return
+		}
 		if failures >= p.Failures {
 			stop(fmt.Sprintf("cloudengine: instance unhealthy (%d consecutive failed health checks; last: %s) — restarting", failures, r.Message))
 			return

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -44,7 +46,7 @@ func runPolicy(t *testing.T, p healthPolicy, results []bool) (*scripted, *record
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	start := time.Now()
-	superviseHealth(ctx, p, sc.check, rec.note, rec.stop)
+	superviseHealth(ctx, p, sc.check, nil, rec.note, rec.stop)
 	return sc, rec, time.Since(start)
 }
 
@@ -95,7 +97,7 @@ func TestCancelEndsSupervision(t *testing.T) {
 	sc, rec := &scripted{results: []bool{false}}, &recorder{}
 	done := make(chan struct{})
 	go func() {
-		superviseHealth(ctx, healthPolicy{StartupTimeout: 0, StartupPoll: 10 * time.Millisecond, Interval: time.Second, Failures: 1}, sc.check, rec.note, rec.stop)
+		superviseHealth(ctx, healthPolicy{StartupTimeout: 0, StartupPoll: 10 * time.Millisecond, Interval: time.Second, Failures: 1}, sc.check, nil, rec.note, rec.stop)
 		close(done)
 	}()
 	time.Sleep(50 * time.Millisecond)
@@ -107,5 +109,35 @@ func TestCancelEndsSupervision(t *testing.T) {
 	}
 	if len(rec.stops) != 0 {
 		t.Fatalf("stops %q", rec.stops)
+	}
+}
+
+func TestReadyFollowsEveryCheck(t *testing.T) {
+	p := healthPolicy{StartupTimeout: time.Second, StartupPoll: 10 * time.Millisecond, Interval: 10 * time.Millisecond, Failures: 2}
+	sc, rec := &scripted{results: []bool{false, true, false, true, false, false}}, &recorder{}
+	var got []bool
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	superviseHealth(ctx, p, sc.check, func(ok bool) error { got = append(got, ok); return nil }, rec.note, rec.stop)
+	if want := "[false true false true false false]"; fmt.Sprint(got) != want || len(rec.stops) != 1 {
+		t.Fatalf("ready calls %v, want %s; stops %q", got, want, rec.stops)
+	}
+}
+
+func TestReadyErrorStops(t *testing.T) {
+	p := healthPolicy{StartupTimeout: time.Second, StartupPoll: 10 * time.Millisecond, Interval: 10 * time.Millisecond, Failures: 3}
+	sc, rec := &scripted{results: []bool{true, false, true}}, &recorder{}
+	calls := 0
+	ready := func(ok bool) error {
+		if calls++; calls == 3 {
+			return errors.New("cannot listen on 0.0.0.0:61000 (CLOUDENGINE_SERVE_PORT): address already in use")
+		}
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	superviseHealth(ctx, p, sc.check, ready, rec.note, rec.stop)
+	if sc.calls != 3 || len(rec.stops) != 1 || rec.stops[0] != "cloudengine: cannot listen on 0.0.0.0:61000 (CLOUDENGINE_SERVE_PORT): address already in use — stopping the app" {
+		t.Fatalf("checks %d stops %q", sc.calls, rec.stops)
 	}
 }

@@ -1,7 +1,9 @@
 // Command init is /cloudengine/init, the entrypoint of every Cloud Engine app
 // image. It runs the app's command under supervision (log limits, health
 // checks, signal forwarding, zombie reaping) and doubles as the Docker
-// HEALTHCHECK probe, so both share one definition of "healthy".
+// HEALTHCHECK probe, so both share one definition of "healthy". On Docker it
+// also gives the load balancer a readiness signal of its own: a serving gate
+// that accepts traffic only while the app is healthy and drains on stop.
 package main
 
 import (
@@ -19,6 +21,11 @@ const usage = `usage:
   init run -- <command> [args...]   run and supervise the app
   init probe                        one health check (exit 0 healthy, 1 unhealthy)
   init version                      print the version
+
+With CLOUDENGINE_SERVE_PORT set, run listens on that port only while the app's
+health check passes and forwards each connection to the app; on SIGTERM or
+SIGINT it stops accepting, waits CLOUDENGINE_DRAIN_SECONDS (default 3; a second
+signal cuts the wait short), then passes the signal on to the app.
 `
 
 func main() {
@@ -79,6 +86,8 @@ type config struct {
 	stopGrace      time.Duration // SIGTERM → SIGKILL delay
 	lineMax        int           // 0: lines are not cut
 	linesPerMinute int           // 0: unlimited
+	servePort      int           // 0: no serving gate; -1: invalid, init refuses to run
+	drain          time.Duration // gate only: stop signal → forwarded to the app
 }
 
 func loadConfig(getenv func(string) string, warn func(string)) config {
@@ -91,6 +100,7 @@ func loadConfig(getenv func(string) string, warn func(string)) config {
 		stopGrace:      envSeconds(getenv, warn, "CLOUDENGINE_STOP_TIMEOUT", 10),
 		lineMax:        envInt(getenv, warn, "CLOUDENGINE_LOG_LINE_MAX", 4096),
 		linesPerMinute: envInt(getenv, warn, "CLOUDENGINE_LOG_LINES_PER_MINUTE", 600),
+		drain:          envSeconds(getenv, warn, "CLOUDENGINE_DRAIN_SECONDS", 3),
 	}
 	if p := getenv("CLOUDENGINE_HEALTH_PATH"); p != "" {
 		if p[0] != '/' {
@@ -109,6 +119,16 @@ func loadConfig(getenv func(string) string, warn func(string)) config {
 		} else {
 			c.port = p
 		}
+	}
+	if s := getenv("CLOUDENGINE_SERVE_PORT"); s != "" {
+		// Unlike the settings above, no fallback: without its gate the
+		// instance gets no traffic at all, so runApp fails loudly instead.
+		p, err := strconv.Atoi(s)
+		if err != nil || p < 0 || p > 65535 {
+			warn(fmt.Sprintf("CLOUDENGINE_SERVE_PORT=%q is not a valid port", s))
+			p = -1
+		}
+		c.servePort = p
 	}
 	return c
 }

@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -24,17 +29,51 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testApp serves 200 on all interfaces for the first TEST_APP_HEALTHY_REQUESTS
-// requests, then 500. Counting requests (not time) keeps the test
-// deterministic however slowly the app starts.
+// testApp is a small web app on all interfaces. "/" answers 200 to the first
+// TEST_APP_HEALTHY_REQUESTS requests, then 500: counting requests (not time)
+// keeps tests deterministic however slowly the app starts. /health follows a
+// switch the test flips with /sick and /well (TEST_APP_SICK: start sick);
+// /hello answers "hello"; /slow?ms=N answers after N ms. It prints "ready"
+// once listening and exits at once on SIGTERM, like a naive app, printing
+// "app got SIGTERM" so tests can tell when the signal arrived.
 func testApp() int {
 	healthy, _ := strconv.ParseInt(os.Getenv("TEST_APP_HEALTHY_REQUESTS"), 10, 64)
 	var served atomic.Int64
-	err := http.ListenAndServe(":"+os.Getenv("LEANCLOUD_APP_PORT"), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var sick atomic.Bool
+	sick.Store(os.Getenv("TEST_APP_SICK") != "")
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if served.Add(1) > healthy {
 			w.WriteHeader(http.StatusInternalServerError)
 		}
-	}))
+	})
+	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
+		if sick.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	mux.HandleFunc("/sick", func(w http.ResponseWriter, r *http.Request) { sick.Store(true) })
+	mux.HandleFunc("/well", func(w http.ResponseWriter, r *http.Request) { sick.Store(false) })
+	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "hello") })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+		fmt.Println("slow request started")
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		_, _ = io.WriteString(w, "slow done")
+	})
+
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM)
+	go func() {
+		<-term
+		fmt.Println("app got SIGTERM")
+		os.Exit(0)
+	}()
+	ln, err := net.Listen("tcp", ":"+os.Getenv("LEANCLOUD_APP_PORT"))
+	if err == nil {
+		fmt.Println("ready")
+		err = http.Serve(ln, mux)
+	}
 	os.Stderr.WriteString(err.Error() + "\n")
 	return 1
 }
@@ -42,7 +81,7 @@ func testApp() int {
 func TestLoadConfigDefaults(t *testing.T) {
 	c := loadConfig(func(string) string { return "" }, func(m string) { t.Errorf("warning: %s", m) })
 	want := config{healthPath: "/", probeTimeout: 3 * time.Second, startupTimeout: 30 * time.Second, interval: 5 * time.Second,
-		failures: 3, stopGrace: 10 * time.Second, lineMax: 4096, linesPerMinute: 600}
+		failures: 3, stopGrace: 10 * time.Second, lineMax: 4096, linesPerMinute: 600, servePort: 0, drain: 3 * time.Second}
 	if c != want {
 		t.Fatalf("got %+v\nwant %+v", c, want)
 	}
@@ -66,6 +105,28 @@ func TestLoadConfigOverridesAndBadValues(t *testing.T) {
 	}
 	if len(warnings) != 2 {
 		t.Fatalf("want 2 warnings (failures, line max), got %q", warnings)
+	}
+}
+
+func TestLoadConfigServingGate(t *testing.T) {
+	for _, tc := range []struct {
+		port, drain string
+		wantPort    int
+		wantDrain   time.Duration
+		warnings    int
+	}{
+		{"", "", 0, 3 * time.Second, 0},
+		{"0", "0", 0, 0, 0},
+		{"61000", "0.25", 61000, 250 * time.Millisecond, 0},
+		{"70000", "soon", -1, 3 * time.Second, 2},
+		{"http", "-1", -1, 3 * time.Second, 2},
+	} {
+		env := map[string]string{"CLOUDENGINE_SERVE_PORT": tc.port, "CLOUDENGINE_DRAIN_SECONDS": tc.drain}
+		var warnings []string
+		c := loadConfig(func(k string) string { return env[k] }, func(m string) { warnings = append(warnings, m) })
+		if c.servePort != tc.wantPort || c.drain != tc.wantDrain || len(warnings) != tc.warnings {
+			t.Errorf("%+v: servePort %d drain %s warnings %q", tc, c.servePort, c.drain, warnings)
+		}
 	}
 }
 

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -15,6 +17,10 @@ import (
 
 // forwarded are the signals Docker and users send to stop or poke the app.
 var forwarded = []os.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGQUIT}
+
+// isStop tells the platform's (and Ctrl-C's) request to stop, which the
+// serving gate drains before passing on, from signals that only poke the app.
+func isStop(s syscall.Signal) bool { return s == syscall.SIGTERM || s == syscall.SIGINT }
 
 // drainTimeout bounds how long we wait for output after the app exits: a
 // background grandchild may hold the pipes open forever.
@@ -24,6 +30,14 @@ const drainTimeout = time.Second
 // the exit code init should exit with.
 func runApp(argv []string, cfg config, stdin io.Reader, stdout, stderr io.Writer) int {
 	logs := newLogCapper(cfg.lineMax, cfg.linesPerMinute, time.Now, stdout, stderr)
+	host := ownIPv4()
+	g, err := setUpGate(cfg, host, logs.Note)
+	if err != nil {
+		// Exiting makes Docker restart the container; an instance that can
+		// never take traffic must not look alive.
+		fmt.Fprintf(stderr, "cloudengine: %v; exiting\n", err)
+		return 1
+	}
 	becomeSubreaper()
 
 	inR, inW, err1 := os.Pipe()
@@ -97,22 +111,24 @@ func runApp(argv []string, cfg config, stdin io.Reader, stdout, stderr io.Writer
 	defer cancel()
 	if cfg.port == 0 {
 		logs.Note("cloudengine: LEANCLOUD_APP_PORT is not set; health supervision is disabled")
+		if g != nil {
+			logs.Note("cloudengine: without health checks the serving gate never opens (CLOUDENGINE_SERVE_PORT)")
+		}
 	} else {
-		host := ownIPv4()
 		policy := healthPolicy{StartupTimeout: cfg.startupTimeout, StartupPoll: time.Second, Interval: cfg.interval, Failures: cfg.failures}
-		go superviseHealth(ctx, policy, func() probeResult { return check(cfg.probeTarget(host)) }, logs.Note, st.stop)
+		var ready func(bool) error
+		if g != nil {
+			ready = g.set
+		}
+		go superviseHealth(ctx, policy, func() probeResult { return check(cfg.probeTarget(host)) }, ready, logs.Note, st.stop)
 	}
 
-	for waiting := true; waiting; {
-		select {
-		case sig := <-sigs:
-			_ = syscall.Kill(-pid, sig.(syscall.Signal))
-		case <-exited:
-			waiting = false
-		}
+	relaySignals(sigs, exited, g, cfg.drain, logs.Note, func(s syscall.Signal) { _ = syscall.Kill(-pid, s) })
+	if g != nil {
+		g.shutDown()
 	}
 	cancel()
-	stoppedForHealth := st.finish()
+	stoppedByInit := st.finish()
 
 	drained := make(chan struct{})
 	go func() { pumps.Wait(); close(drained) }()
@@ -122,10 +138,73 @@ func runApp(argv []string, cfg config, stdin io.Reader, stdout, stderr io.Writer
 	}
 	logs.Close()
 
-	if stoppedForHealth {
+	if stoppedByInit {
 		return 1
 	}
 	return exitCode(status)
+}
+
+// setUpGate returns the serving gate CLOUDENGINE_SERVE_PORT asks for (nil if
+// none), closed, after checking that its port can be bound at all.
+func setUpGate(cfg config, host string, note func(string)) (*gate, error) {
+	switch {
+	case cfg.servePort == 0:
+		return nil, nil
+	case cfg.servePort < 0:
+		return nil, errors.New("CLOUDENGINE_SERVE_PORT is not a valid port, so the instance cannot take traffic")
+	case cfg.servePort == cfg.port:
+		return nil, fmt.Errorf("CLOUDENGINE_SERVE_PORT and LEANCLOUD_APP_PORT are both %d; the app needs a port of its own", cfg.port)
+	}
+	target := net.JoinHostPort(host, strconv.Itoa(cfg.port))
+	g := newGate(cfg.servePort, target, cfg.probeTimeout, note)
+	if err := g.preflight(); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// relaySignals forwards signals to the app until it exits. With a gate, the
+// first stop signal shuts the gate and is held for the drain: the app keeps
+// serving requests on open connections while the routers, refused, move on
+// and their DNS caches forget this address (a vanished address would make
+// them hang until their connect timeout). A second stop signal ends the drain
+// early; it was meant for the drain, so only the held one reaches the app.
+func relaySignals(sigs <-chan os.Signal, exited <-chan struct{}, g *gate, drain time.Duration, note func(string), forward func(syscall.Signal)) {
+	var held syscall.Signal       // the stop signal waiting for the drain to end
+	var drainEnd <-chan time.Time // non-nil while draining
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	stopping := false
+	for {
+		select {
+		case sig := <-sigs:
+			s := sig.(syscall.Signal)
+			switch {
+			case g == nil || !isStop(s) || (stopping && drainEnd == nil):
+				forward(s)
+			case !stopping:
+				stopping = true
+				g.shutDown()
+				note(fmt.Sprintf("cloudengine: stopping: no new connections; draining for %ss", strconv.FormatFloat(drain.Seconds(), 'f', -1, 64)))
+				held = s
+				timer = time.NewTimer(drain)
+				drainEnd = timer.C
+			default:
+				note("cloudengine: second stop signal; ending the drain now")
+				forward(held)
+				drainEnd = nil
+			}
+		case <-drainEnd:
+			forward(held)
+			drainEnd = nil
+		case <-exited:
+			return
+		}
+	}
 }
 
 // reap waits for any child until the app itself exits. As PID 1 (or a

@@ -1,0 +1,142 @@
+// Benchmark: what does a rollout cost the clients? One run on the local Docker engine (the e2e harness
+// realizes the package's containers like `pulumi up` with the Docker provider): the echo app with 2
+// instances behind the gateway on 127.0.0.1, a bounded open-loop load (50 req/s, half keep-alive, half a
+// new connection each) during a rollout (changed variable and version tag → both instances replaced),
+// then the same load for the same duration in steady state. Prints a table and
+//   rollout: failed N (steady M), p99 ratio R
+// Everything it created is destroyed at the end, also on failure or Ctrl-C.
+//
+// Run: npx tsc -p . && node bin/bench/rollout/run.js [--rate 50] [--instances 2]
+import * as path from "path";
+import { EngineApp, Gateway } from "../../provider";
+import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
+import { describeFailures, LoadSample, startLoad, summarize } from "./load";
+
+const HOST = "echo.localhost";
+/** Load before the up starts and after it returned (the routers cache DNS answers 2 s). */
+const LEAD_MS = 3_000;
+const TAIL_MS = 5_000;
+
+function arg(name: string, def: number): number {
+    const i = process.argv.indexOf(`--${name}`);
+    if (i < 0) return def;
+    const v = Number(process.argv[i + 1]);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+    return v;
+}
+
+async function main(): Promise<void> {
+    const rate = arg("rate", 50);
+    const instances = arg("instances", 2);
+    if (rate > 200) throw new Error("--rate: at most 200 requests a second");
+    if (instances > 5) throw new Error("--instances: at most 5");
+
+    await ensureEngine();
+    await DockerHarness.sweep();
+    const harness = new DockerHarness({ stack: "bench-rollout" });
+    let cleaned = false;
+    const cleanup = async () => {
+        if (cleaned) return;
+        cleaned = true;
+        await harness.destroy();
+    };
+    const onSignal = (sig: NodeJS.Signals) => {
+        process.stderr.write(`\n${sig}: destroying the bench deployment\n`);
+        void cleanup().finally(() => process.exit(130));
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+
+    try {
+        const httpPort = await freePort();
+        let httpsPort = await freePort();
+        while (httpsPort === httpPort) httpsPort = await freePort();
+        const source = path.join(repoRoot(), "test", "fixtures", "echoapp");
+        const program = (release: string) => () => {
+            const gateway = new Gateway("edge", { listenAddress: "127.0.0.1", httpPort, httpsPort });
+            const app = new EngineApp("echo", { source, gateway, instances, startupTimeout: 15, versionTag: release, variables: { RELEASE: release } });
+            return { versionTag: app.versionTag };
+        };
+        const url = `http://127.0.0.1:${httpPort}/`;
+        const ok = (s: LoadSample) => s.status === 200 && /^echoapp production v[12]\n$/.test(s.body);
+
+        log(`deploying v1 (${instances} instances) ...`);
+        const first = await harness.up(program("v1"));
+        log(`v1 up in ${first.seconds.toFixed(1)}s`);
+        const seen = new Set<string>();
+        await eventually(async () => {
+            const res = await httpRequest(`http://127.0.0.1:${httpPort}/whoami`, { host: HOST });
+            if (res.status !== 200) throw new Error(`GET /whoami: ${res.status}`);
+            seen.add(JSON.parse(res.body).hostname);
+            if (seen.size < instances) throw new Error(`${seen.size} of ${instances} instances answered`);
+        }, { timeoutMs: 60_000, intervalMs: 100 });
+
+        // Rollout under load.
+        log(`rollout v1 → v2 under ${rate} req/s ...`);
+        const rolloutLoad = startLoad({ url, host: HOST, ratePerSecond: rate, maxDurationMs: 120_000 });
+        const t0 = Date.now();
+        await sleep(LEAD_MS);
+        const upStart = Date.now();
+        const up = await harness.up(program("v2")).catch((err) => err as Error);
+        const upEnd = Date.now();
+        await sleep(TAIL_MS);
+        const rollout = await rolloutLoad.stop();
+        if (up instanceof Error) throw up;
+        const durationMs = Date.now() - t0;
+        log(`rollout up took ${((upEnd - upStart) / 1000).toFixed(1)}s: ${up.changes.map((c) => `${c.op} ${c.name}${c.op === "replace" ? (c.deleteBeforeReplace ? " (delete first)" : " (create first)") : ""}`).join(", ")}`);
+
+        // Steady state: same load, same duration.
+        log(`steady state under ${rate} req/s for ${(durationMs / 1000).toFixed(1)}s ...`);
+        const steadyLoad = startLoad({ url, host: HOST, ratePerSecond: rate, maxDurationMs: durationMs });
+        await sleep(durationMs);
+        const steady = await steadyLoad.stop();
+
+        const r = summarize(rollout, ok);
+        const s = summarize(steady, ok);
+        const rows: [string, string, string][] = [
+            ["", "rollout", "steady"],
+            ["duration (s)", r.seconds.toFixed(1), s.seconds.toFixed(1)],
+            ["requests", String(r.requests), String(s.requests)],
+            ["rate (req/s)", r.rate.toFixed(1), s.rate.toFixed(1)],
+            ["failed", String(r.failed), String(s.failed)],
+            ["  keep-alive failed/requests", `${r.keepAlive.failed}/${r.keepAlive.requests}`, `${s.keepAlive.failed}/${s.keepAlive.requests}`],
+            ["  new-conn failed/requests", `${r.fresh.failed}/${r.fresh.requests}`, `${s.fresh.failed}/${s.fresh.requests}`],
+            ["p50 (ms)", r.p50.toFixed(1), s.p50.toFixed(1)],
+            ["p90 (ms)", r.p90.toFixed(1), s.p90.toFixed(1)],
+            ["p99 (ms)", r.p99.toFixed(1), s.p99.toFixed(1)],
+            ["max (ms)", r.max.toFixed(1), s.max.toFixed(1)],
+            ["> 500 ms", String(rollout.filter((x) => x.latencyMs > 500).length), String(steady.filter((x) => x.latencyMs > 500).length)],
+        ];
+        const w = [Math.max(...rows.map((x) => x[0].length)), ...[1, 2].map((i) => Math.max(...rows.map((x) => x[i].length)))];
+        console.log("");
+        for (const row of rows) console.log(`${row[0].padEnd(w[0])}  ${row[1].padStart(w[1])}  ${row[2].padStart(w[2])}`);
+        console.log("");
+        if (r.failed) console.log(`rollout failures: ${describeFailures(rollout, upStart, ok)}`);
+        if (s.failed) console.log(`steady failures: ${describeFailures(steady, steady[0]?.at ?? 0, ok)}`);
+        const slow = rollout.filter((x) => x.latencyMs > 500);
+        if (slow.length) {
+            console.log(`slow rollout requests (> 500 ms), started at (s after the up started; the up took ${((upEnd - upStart) / 1000).toFixed(1)}s): ` +
+                slow.slice(0, 20).map((x) => `+${((x.at - upStart) / 1000).toFixed(2)} ${x.keepAlive ? "ka" : "new"} ${x.latencyMs.toFixed(0)}ms`).join(", "));
+        }
+        const ratio = s.p99 > 0 ? r.p99 / s.p99 : NaN;
+        console.log(`rollout: failed ${r.failed} (steady ${s.failed}), p99 ratio ${ratio.toFixed(1)} (p99 ${r.p99.toFixed(1)} ms vs ${s.p99.toFixed(1)} ms)`);
+    } finally {
+        log("destroying ...");
+        await cleanup();
+        process.off("SIGINT", onSignal);
+        process.off("SIGTERM", onSignal);
+    }
+}
+
+function log(line: string): void {
+    process.stderr.write(`[bench rollout] ${line}\n`);
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
+main().then(() => process.exit(0), (err) => {
+    console.error(`bench rollout failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(1);
+});
