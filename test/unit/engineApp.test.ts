@@ -74,7 +74,7 @@ describe("EngineApp on Docker", () => {
         assert.equal(prod.OWN, "x");
         assert.equal(prod.CLOUDENGINE_HEALTH_PATH, "/");
         assert.equal(prod.CLOUDENGINE_SERVE_PORT, "61000", "Docker: init serves only while healthy");
-        assert.equal(prod.CLOUDENGINE_DRAIN_SECONDS, "3", "longer than routers cache DNS answers");
+        assert.equal(prod.CLOUDENGINE_DRAIN_SECONDS, "2", "longer than routers cache DNS answers");
         assert.equal(prod.CLOUDENGINE_STARTUP_TIMEOUT, "30");
         assert.equal(envOf(only(resources, CONTAINER, "web-stage-0")).LEANCLOUD_APP_ENV, "stage");
     });

@@ -3,7 +3,7 @@ import {
     GATEWAY_TIMEOUT_MARGIN_SECONDS,
     HOSTNAME_PATTERN,
     LARGE_CLIENT_HEADER_BUFFERS,
-    INTERNAL_CONNECT_TIMEOUT_SECONDS,
+    INTERNAL_CONNECT_TIMEOUT_MS,
     PROXY_TIMEOUT_SECONDS,
     RESOLVER_TIMEOUT_SECONDS,
     RESOLVER_VALID_SECONDS,
@@ -102,13 +102,13 @@ export function renderGatewayConf(model: GatewayModel, options: GatewayRenderOpt
         "            proxy_buffering off;",
         "            proxy_request_buffering off;",
         "            proxy_redirect off;",
-        `            proxy_connect_timeout ${INTERNAL_CONNECT_TIMEOUT_SECONDS}s;`,
+        `            proxy_connect_timeout ${INTERNAL_CONNECT_TIMEOUT_MS}ms;`,
         `            proxy_send_timeout ${PROXY_TIMEOUT_SECONDS + GATEWAY_TIMEOUT_MARGIN_SECONDS}s;`,
         `            proxy_read_timeout ${PROXY_TIMEOUT_SECONDS + GATEWAY_TIMEOUT_MARGIN_SECONDS}s;`,
         // Another router address only when this one refused or never accepted the connection (a router
         // just replaced): the window is short, so a slow response is never sent twice.
         "            proxy_next_upstream error timeout;",
-        `            proxy_next_upstream_timeout ${2 * INTERNAL_CONNECT_TIMEOUT_SECONDS}s;`,
+        `            proxy_next_upstream_timeout ${2 * INTERNAL_CONNECT_TIMEOUT_MS}ms;`,
         "        }",
         "    }",
         "}",
@@ -133,7 +133,7 @@ export function renderGatewayConf(model: GatewayModel, options: GatewayRenderOpt
         // An empty route (no or invalid SNI) makes proxy_pass fail, which closes the connection.
         "        proxy_pass $cloudengine_tls_route;",
         "        proxy_protocol on;",
-        `        proxy_connect_timeout ${INTERNAL_CONNECT_TIMEOUT_SECONDS}s;`,
+        `        proxy_connect_timeout ${INTERNAL_CONNECT_TIMEOUT_MS}ms;`,
         "    }",
         "}",
     ];

@@ -23,10 +23,10 @@ export const PROXY_TIMEOUT_SECONDS = 60;
 /**
  * Not in the spec: connecting across the platform's own hops (gateway → router → instance) on one
  * host network. A live container accepts or refuses at once; only the address of a container that was
- * just removed (still in a DNS answer cached for RESOLVER_VALID_SECONDS) never answers. Waiting 60 s
+ * just removed (still in a DNS answer cached for RESOLVER_VALID_SECONDS after it stopped) never answers. Waiting 60 s
  * for it would stall requests during rollouts, so such a connect fails fast and the next address is tried.
  */
-export const INTERNAL_CONNECT_TIMEOUT_SECONDS = 2;
+export const INTERNAL_CONNECT_TIMEOUT_MS = 500;
 
 /**
  * Not in the spec: the gateway waits this much longer than the router, so that on a slow app it is the
@@ -41,7 +41,7 @@ export const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
 export const CDN_HTML_MAX_AGE_SECONDS = 60;
 
 /** Not in the spec: how long a resolved instance / router address is reused; short so rollouts are seen quickly. */
-export const RESOLVER_VALID_SECONDS = 2;
+export const RESOLVER_VALID_SECONDS = 1;
 
 /** Not in the spec: an unknown hostname must fail fast (502) instead of hanging on an unanswered DNS query. */
 export const RESOLVER_TIMEOUT_SECONDS = 5;

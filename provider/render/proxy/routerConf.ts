@@ -20,7 +20,7 @@ import {
     HOSTNAME_PATTERN,
     LARGE_CLIENT_HEADER_BUFFERS,
     PROXY_NEXT_UPSTREAM_TRIES,
-    INTERNAL_CONNECT_TIMEOUT_SECONDS,
+    INTERNAL_CONNECT_TIMEOUT_MS,
     PROXY_TIMEOUT_SECONDS,
     RESOLVER_TIMEOUT_SECONDS,
     RESOLVER_VALID_SECONDS,
@@ -124,7 +124,7 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
         "proxy_set_header Upgrade $http_upgrade;",
         "proxy_set_header Connection $cloudengine_connection;",
         "proxy_redirect off;",
-        `proxy_connect_timeout ${Math.min(timeout, INTERNAL_CONNECT_TIMEOUT_SECONDS)}s;`,
+        `proxy_connect_timeout ${Math.min(timeout * 1000, INTERNAL_CONNECT_TIMEOUT_MS)}ms;`,
         `proxy_send_timeout ${timeout}s;`,
         `proxy_read_timeout ${timeout}s;`,
         // Zero-downtime rollouts: an instance that refuses, times out or says 502/503 is skipped for the
