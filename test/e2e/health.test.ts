@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
-import { DockerHarness, E2E_LABEL, ensureEngine, eventually, freePort, httpRequest, repoRoot, OWNER_LABEL } from "./harness";
+import { DockerHarness, dockerExec as exec, E2E_LABEL, ensureEngine, eventually, freePort, httpRequest, repoRoot, OWNER_LABEL } from "./harness";
 import { logTail } from "./harness/container";
 
 const APP = "echo";
@@ -302,23 +302,3 @@ interface Sample {
     env: string;
 }
 
-/** docker exec as the container's own user (1000:1000); output of stdout and stderr, exit code. */
-async function exec(container: import("dockerode").Container, cmd: string[]): Promise<{ exitCode: number; output: string }> {
-    const e = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await e.start({ hijack: true, stdin: false });
-    const chunks: Buffer[] = [];
-    await new Promise<void>((resolve, reject) => {
-        stream.on("data", (c: Buffer) => chunks.push(c));
-        stream.on("end", resolve);
-        stream.on("error", reject);
-    });
-    const raw = Buffer.concat(chunks);
-    const parts: Buffer[] = [];
-    for (let i = 0; i + 8 <= raw.length;) {
-        const size = raw.readUInt32BE(i + 4);
-        parts.push(raw.subarray(i + 8, i + 8 + size));
-        i += 8 + size;
-    }
-    const info = await e.inspect();
-    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(parts).toString() };
-}

@@ -10,7 +10,7 @@ import type Docker from "dockerode";
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
 import { SANDBOX_MOUNTS } from "../../provider/config/spec";
-import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "./harness";
+import { DockerHarness, dockerExec as exec, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "./harness";
 
 const HOST = "echo.localhost";
 const INSTANCE = "echo-production-0";
@@ -178,23 +178,3 @@ async function mountSizes(container: Docker.Container): Promise<Record<string, n
     return Object.fromEntries(df.output.trim().split("\n").slice(1).map((l) => l.trim().split(/\s+/)).map(([m, s]) => [m, Number(s)]));
 }
 
-/** docker exec (as the container's user unless `user` is given); stdout and stderr together, and the exit code. */
-async function exec(container: Docker.Container, cmd: string[], user?: string): Promise<{ exitCode: number; output: string }> {
-    const e = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
-    const stream = await e.start({ hijack: true, stdin: false });
-    const chunks: Buffer[] = [];
-    await new Promise<void>((resolve, reject) => {
-        stream.on("data", (c: Buffer) => chunks.push(c));
-        stream.on("end", resolve);
-        stream.on("error", reject);
-    });
-    const raw = Buffer.concat(chunks);
-    const parts: Buffer[] = [];
-    for (let i = 0; i + 8 <= raw.length;) {
-        const size = raw.readUInt32BE(i + 4);
-        parts.push(raw.subarray(i + 8, i + 8 + size));
-        i += 8 + size;
-    }
-    const info = await e.inspect();
-    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(parts).toString() };
-}

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { renderGatewayConf } from "../../provider/render/proxy/gatewayConf";
 import { renderRouterConf } from "../../provider/render/proxy/routerConf";
 import { GatewayModel, ProxySite, RouterModel, tlsCertificatePath, tlsKeyPath } from "../../provider/render/proxy/model";
-import { CDN_CACHE_MAX_SIZE, HOSTNAME_PATTERN, RESOLVER_VALID_SECONDS } from "../../provider/render/proxy/limits";
+import { CDN_CACHE_MAX_SIZE, HOSTNAME_PATTERN, RESOLVER_VALID_SECONDS, upToRegex } from "../../provider/render/proxy/limits";
 
 // What the rendered text says. Whether nginx accepts it and behaves accordingly is test/artifact/nginxConf.test.ts.
 
@@ -73,7 +73,7 @@ describe("renderGatewayConf", () => {
     });
 
     it("applies the spec's limits, and waits longer than the router so the router answers 504", () => {
-        assert.match(conf, /large_client_header_buffers 8 8k;/);
+        assert.match(conf, /large_client_header_buffers 16 8k;/);
         assert.match(conf, /client_max_body_size 100m;/);
         assert.match(conf, /proxy_connect_timeout 500ms;/, "internal hops connect fast; a removed container never answers");
         assert.match(conf, /proxy_read_timeout 65s;/);
@@ -204,7 +204,7 @@ describe("renderRouterConf", () => {
     });
 
     it("applies the spec's limits and timeouts", () => {
-        assert.match(conf, /large_client_header_buffers 8 8k;/);
+        assert.match(conf, /large_client_header_buffers 16 8k;/);
         assert.match(conf, /client_max_body_size 100m;/);
         assert.match(conf, /proxy_connect_timeout 500ms;/, "internal hops connect fast; a removed container never answers");
         assert.match(conf, /proxy_send_timeout 60s;/);
@@ -291,5 +291,15 @@ describe("renderRouterConf", () => {
         assert.throws(() => renderRouterConf(router([site("a", { upstreamPort: 0 })])), /upstreamPort/);
         assert.throws(() => renderRouterConf(router([], { publicHttpsPort: 1.5 })), /publicHttpsPort/);
         assert.throws(() => renderRouterConf(router([], { resolver: "8.8.8.8;" })), /resolver/);
+    });
+});
+
+describe("header size regex", () => {
+    it("matches exactly the decimal numbers 0..max", () => {
+        for (const max of [0, 7, 10, 65536, 65792]) {
+            const re = new RegExp(upToRegex(max));
+            for (let n = 0; n <= max + 200; n += n < 2000 || n > max - 2000 ? 1 : 97) assert.equal(re.test(String(n)), n <= max, `${n} vs ${max}`);
+            if (max > 0) assert.ok(!re.test(`0${max}`), "no leading zeros");
+        }
     });
 });

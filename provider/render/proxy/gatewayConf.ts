@@ -6,6 +6,8 @@ import {
     INTERNAL_CONNECT_TIMEOUT_MS,
     PROXY_TIMEOUT_SECONDS,
     RESOLVER_TIMEOUT_SECONDS,
+    PROXIED_REQUEST_HEADER_WITHIN_LIMIT_REGEX,
+    REQUEST_HEADER_WITHIN_LIMIT_REGEX,
     RESOLVER_VALID_SECONDS,
 } from "./limits";
 import { GatewayModel, ROUTE_DNS_SUFFIX, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT } from "./model";
@@ -77,11 +79,16 @@ export function renderGatewayConf(model: GatewayModel, options: GatewayRenderOpt
         "    }",
         ...indent(renderHostHeaderMap()),
         ...indent(renderUpgradeMap()),
+        ...indent(renderHeaderSizeMap()),
         "",
         "    server {",
         `        listen ${listen(address, httpPort)} default_server;`,
         "        server_name _;",
         "",
+        // Spec: "The size of a request header (URL and headers) should be within 64K" (lines: the buffers).
+        "        if ($cloudengine_header_too_large) {",
+        "            return 431;",
+        "        }",
         '        if ($cloudengine_route = "") {',
         "            return 400;",
         "        }",
@@ -172,6 +179,16 @@ export function renderHttpCommon(root: string): string[] {
 /** $cloudengine_host: the client's Host header when it is well-formed, otherwise the validated $host. */
 export function renderHostHeaderMap(): string[] {
     return ["map $http_host $cloudengine_host {", `    "~${HOST_HEADER_PATTERN}" $http_host;`, "    default $host;", "}"];
+}
+
+/**
+ * $cloudengine_header_too_large: 1 when the request line and headers ($request_length before the body is
+ * read) exceed the spec's 64K; `proxied`: the router's variant allowing for what the gateway adds.
+ */
+export function renderHeaderSizeMap(proxied = false): string[] {
+    const name = proxied ? "$cloudengine_proxied_header_too_large" : "$cloudengine_header_too_large";
+    const regex = proxied ? PROXIED_REQUEST_HEADER_WITHIN_LIMIT_REGEX : REQUEST_HEADER_WITHIN_LIMIT_REGEX;
+    return [`map $request_length ${name} {`, `    "~${regex}" 0;`, "    default 1;", "}"];
 }
 
 /** $cloudengine_connection: keeps WebSocket upgrades working through a proxy hop. */

@@ -8,8 +8,43 @@ export const REQUEST_HEADER_LINE_MAX_BYTES = 8 * 1024;
 /** "The size of a request header (URL and headers) should be within 64K" */
 export const REQUEST_HEADER_MAX_BYTES = 64 * 1024;
 
-/** nginx form of the two header limits: N buffers of one line each (`large_client_header_buffers 8 8k`). */
-export const LARGE_CLIENT_HEADER_BUFFERS = `${REQUEST_HEADER_MAX_BYTES / REQUEST_HEADER_LINE_MAX_BYTES} ${REQUEST_HEADER_LINE_MAX_BYTES / 1024}k`;
+/**
+ * nginx form of the line limit, with room for the whole-head limit (`large_client_header_buffers 16 8k`):
+ * nginx keeps whole lines in its 8k buffers, so one buffer may hold a single line of 4097 bytes and 64K of
+ * such lines need 16 buffers (8 buffers refused heads of 33K). The 64K total is checked exactly with
+ * REQUEST_HEADER_WITHIN_LIMIT_REGEX on $request_length.
+ */
+export const LARGE_CLIENT_HEADER_BUFFERS = `${(2 * REQUEST_HEADER_MAX_BYTES) / REQUEST_HEADER_LINE_MAX_BYTES} ${REQUEST_HEADER_LINE_MAX_BYTES / 1024}k`;
+
+/**
+ * Matches the decimal numbers 0..REQUEST_HEADER_MAX_BYTES: nginx maps compare strings, and $request_length
+ * before the body is read is the size of the request line and headers.
+ */
+export const REQUEST_HEADER_WITHIN_LIMIT_REGEX = upToRegex(REQUEST_HEADER_MAX_BYTES);
+
+/**
+ * Not in the spec: what the gateway may add to a head it forwards to a router over HTTP (X-Real-IP with an
+ * IPv6 address, a longer Connection value). The router's HTTP servers allow this much more, so a client
+ * head of exactly 64K passes both proxies while the router still refuses anything much larger.
+ */
+export const GATEWAY_ADDED_HEADER_BYTES = 256;
+
+/** Matches 0..REQUEST_HEADER_MAX_BYTES + GATEWAY_ADDED_HEADER_BYTES: the router's HTTP servers (behind the gateway). */
+export const PROXIED_REQUEST_HEADER_WITHIN_LIMIT_REGEX = upToRegex(REQUEST_HEADER_MAX_BYTES + GATEWAY_ADDED_HEADER_BYTES);
+
+/** A regex matching exactly the decimal integers 0..max (no leading zeros). */
+export function upToRegex(max: number): string {
+    if (!Number.isInteger(max) || max < 0) throw new Error(`upToRegex: ${max}`);
+    const s = String(max);
+    const alts = s.length > 1 ? ["0", `[1-9][0-9]{0,${s.length - 2}}`] : [];
+    for (let i = 0; i < s.length; i++) {
+        const d = Number(s[i]);
+        const lo = i === 0 && s.length > 1 ? 1 : 0;
+        if (d > lo) alts.push(`${s.slice(0, i)}[${lo}-${d - 1}]${i + 1 < s.length ? `[0-9]{${s.length - i - 1}}` : ""}`);
+    }
+    alts.push(s);
+    return `^(?:${alts.join("|")})$`;
+}
 
 /** "The size of a request (for uploading files) should be within 100M." */
 export const REQUEST_BODY_MAX_BYTES = 100 * 1024 * 1024;

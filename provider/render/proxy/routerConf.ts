@@ -5,6 +5,7 @@ import {
     checkResolver,
     indent,
     listen,
+    renderHeaderSizeMap,
     renderHostHeaderMap,
     renderHttpCommon,
     renderMainContext,
@@ -113,6 +114,8 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
         "}",
         ...renderHostHeaderMap(),
         ...renderUpgradeMap(),
+        ...renderHeaderSizeMap(),
+        ...renderHeaderSizeMap(true),
         "",
         "proxy_http_version 1.1;",
         "proxy_set_header Host $cloudengine_host;",
@@ -239,6 +242,9 @@ function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): stri
         `    server_name ${site.hostnames.join(" ")};`,
         `    real_ip_header ${tls ? "proxy_protocol" : "X-Real-IP"};`,
     ];
+    // Spec: "The size of a request header (URL and headers) should be within 64K". HTTPS reaches the router
+    // as TLS bytes: exactly 64K. HTTP comes through the gateway (which checked exactly) with X-Real-IP added.
+    lines.push(`    if ($cloudengine_${tls ? "" : "proxied_"}header_too_large) {`, "        return 431;", "    }");
     if (tls) {
         lines.push(
             `    ssl_certificate ${ctx.root}${tlsCertificatePath(site.id)};`,

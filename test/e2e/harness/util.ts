@@ -110,3 +110,24 @@ function run(command: string, args: string[], timeoutMs: number): Promise<void> 
         });
     });
 }
+
+/** docker exec (as the container's user unless `user` is given); stdout and stderr together, and the exit code. */
+export async function dockerExec(container: Docker.Container, cmd: string[], user?: string): Promise<{ exitCode: number; output: string }> {
+    const e = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, ...(user ? { User: user } : {}) });
+    const stream = await e.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+        stream.on("data", (c: Buffer) => chunks.push(c));
+        stream.on("end", resolve);
+        stream.on("error", reject);
+    });
+    const raw = Buffer.concat(chunks);
+    const parts: Buffer[] = [];
+    for (let i = 0; i + 8 <= raw.length;) {
+        const size = raw.readUInt32BE(i + 4);
+        parts.push(raw.subarray(i + 8, i + 8 + size));
+        i += 8 + size;
+    }
+    const info = await e.inspect();
+    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(parts).toString() };
+}
