@@ -13,8 +13,8 @@ import { instanceDnsName, labels, stackPrefix } from "./naming";
 import { stackNetwork } from "./network";
 import { dockerRouter } from "./router";
 
-/** Seconds a stopping instance gets to finish in-flight requests before it is killed. */
-const INSTANCE_DRAIN_SECONDS = 30;
+/** Seconds a stopping instance gets (init's drain, then the app's own shutdown) before it is killed. */
+const INSTANCE_STOP_GRACE_SECONDS = 30;
 /**
  * Docker has no readiness: a container is in its DNS alias from start to removal. So /cloudengine/init
  * opens INSTANCE_SERVE_PORT only while the app is healthy (routers send traffic there), and on stop
@@ -102,7 +102,7 @@ function instanceArgs(
         wait: true,
         waitTimeout: h.startupTimeoutSeconds + h.timeoutSeconds,
         restart: "unless-stopped",
-        destroyGraceSeconds: INSTANCE_DRAIN_SECONDS,
+        destroyGraceSeconds: INSTANCE_STOP_GRACE_SECONDS,
         // The sandbox: read-only root, writable /tmp, /home/leanengine and /dev/shm (1 GB together),
         // not root, no privilege gain, no capabilities.
         readOnly: true,
