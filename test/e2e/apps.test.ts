@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
 import { Domain, EngineApp, EnvGroup, Gateway, LeanCacheInstance } from "../../provider";
-import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "./harness";
+import { DockerHarness, ensureEngine, eventually, gatewayPorts, httpRequest, repoRoot } from "./harness";
 
 describe("apps, domains and environment on Docker", { timeout: 25 * 60_000 }, () => {
     const harness = new DockerHarness({ stack: "e2e-apps" });
@@ -53,8 +53,7 @@ describe("apps, domains and environment on Docker", { timeout: 25 * 60_000 }, ()
     before(async () => {
         await ensureEngine();
         await DockerHarness.sweep();
-        httpPort = await freePort();
-        do httpsPort = await freePort(); while (httpsPort === httpPort);
+        ({ httpPort, httpsPort } = await gatewayPorts());
         outputs = (await harness.up(program(true))).outputs;
     });
     after(() => harness.destroy());

@@ -23,7 +23,7 @@ import * as path from "path";
 import * as tls from "tls";
 import * as zlib from "zlib";
 import { Domain, EngineApp, Gateway } from "../../provider";
-import { DockerHarness, ensureEngine, eventually, freePort, repoRoot } from "./harness";
+import { DockerHarness, ensureEngine, eventually, gatewayPorts, repoRoot } from "./harness";
 
 const PLAIN = "plain.example.test";
 const SECURE = "secure.example.test";
@@ -188,8 +188,7 @@ describe("load balancer: the spec's gateway and router behaviour on the local Do
     before(async () => {
         await ensureEngine();
         await DockerHarness.sweep();
-        httpPort = await freePort();
-        do httpsPort = await freePort(); while (httpsPort === httpPort);
+        ({ httpPort, httpsPort } = await gatewayPorts());
 
         // A user-supplied certificate, made here with the openssl CLI.
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cloudengine-e2e-lb-"));

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
 import { EngineApp, Gateway, LeanCacheInstance } from "../../provider";
-import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot, UpResult } from "./harness";
+import { DockerHarness, ensureEngine, eventually, gatewayPorts, httpRequest, repoRoot, UpResult } from "./harness";
 
 const INSTANCE = "hello-production-0";
 
@@ -42,8 +42,7 @@ describe("smoke: the quick start on the local Docker engine", { timeout: 20 * 60
     before(async () => {
         await ensureEngine();
         await DockerHarness.sweep();
-        httpPort = await freePort();
-        do httpsPort = await freePort(); while (httpsPort === httpPort);
+        ({ httpPort, httpsPort } = await gatewayPorts());
     });
 
     after(async () => {

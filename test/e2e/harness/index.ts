@@ -6,5 +6,5 @@ export { DockerHarness, E2E_LABEL, OWNER_LABEL, PROJECT } from "./harness";
 export type { ContainerFilter, ContainerInfo, HarnessOptions, Step, StepOp, UpResult } from "./harness";
 export { CONTAINER, GENERATED_SECRET, IMAGE, NETWORK, VOLUME } from "./fields";
 export { DYNAMIC_PREFIX } from "./dynamic";
-export { BASE_IMAGES, dockerExec, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "./util";
+export { BASE_IMAGES, dockerExec, ensureEngine, eventually, freePort, gatewayPorts, httpRequest, repoRoot } from "./util";
 export type { HttpResponse } from "./util";

@@ -32,6 +32,14 @@ export function freePort(): Promise<number> {
     });
 }
 
+/** The two distinct free ports a test gateway publishes HTTP and HTTPS on. */
+export async function gatewayPorts(): Promise<{ httpPort: number; httpsPort: number }> {
+    const httpPort = await freePort();
+    let httpsPort = await freePort();
+    while (httpsPort === httpPort) httpsPort = await freePort();
+    return { httpPort, httpsPort };
+}
+
 export interface HttpResponse {
     status: number;
     headers: http.IncomingHttpHeaders;
