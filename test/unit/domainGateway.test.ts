@@ -18,6 +18,7 @@ describe("Gateway on Docker", () => {
         ]);
         assert.equal(container.inputs.image, "nginx:1.28-bookworm");
         assert.deepEqual(container.inputs.entrypoints, ["nginx"]);
+        assert.deepEqual(container.inputs.sysctls, { "net.ipv4.tcp_tw_reuse": "1" }, "a new connection per request per hop must not run out of ports");
         assert.equal(container.inputs.readOnly, undefined, "Docker refuses uploads into a read-only root");
         assert.deepEqual([container.deleteBeforeReplaceDefined, container.deleteBeforeReplace], [true, true], "host ports can be bound by one container at a time");
         assert.match(container.inputs.uploads[0].content, /ssl_preread on/);
