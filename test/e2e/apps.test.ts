@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
 import { Domain, EngineApp, EnvGroup, Gateway, LeanCacheInstance } from "../../provider";
-import { DockerHarness, ensureEngine, eventually, gatewayPorts, httpRequest, repoRoot } from "./harness";
+import { DockerHarness, eventually, httpRequest, prepareE2E, repoRoot } from "./harness";
 
 describe("apps, domains and environment on Docker", { timeout: 25 * 60_000 }, () => {
     const harness = new DockerHarness({ stack: "e2e-apps" });
@@ -51,9 +51,7 @@ describe("apps, domains and environment on Docker", { timeout: 25 * 60_000 }, ()
     let outputs: Record<string, any> = {};
 
     before(async () => {
-        await ensureEngine();
-        await DockerHarness.sweep();
-        ({ httpPort, httpsPort } = await gatewayPorts());
+        ({ httpPort, httpsPort } = await prepareE2E());
         outputs = (await harness.up(program(true))).outputs;
     });
     after(() => harness.destroy());

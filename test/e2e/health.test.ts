@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
-import { DockerHarness, dockerExec as exec, E2E_LABEL, ensureEngine, eventually, gatewayPorts, httpRequest, repoRoot, OWNER_LABEL } from "./harness";
+import { dockerExec as exec, DockerHarness, E2E_LABEL, eventually, httpRequest, OWNER_LABEL, prepareE2E, repoRoot } from "./harness";
 import { logTail } from "./harness/container";
 
 const APP = "echo";
@@ -105,9 +105,7 @@ describe("health checks on the local Docker engine", { timeout: 30 * 60_000 }, (
     }
 
     before(async () => {
-        await ensureEngine();
-        await DockerHarness.sweep();
-        ({ httpPort, httpsPort } = await gatewayPorts());
+        ({ httpPort, httpsPort } = await prepareE2E());
         const first = await harness.up(baseline);
         assert.equal(first.outputs.url, `http://${HOST}:${httpPort}`);
         await eventually(serves, { timeoutMs: 30_000 });

@@ -23,7 +23,7 @@ import * as path from "path";
 import * as tls from "tls";
 import * as zlib from "zlib";
 import { Domain, EngineApp, Gateway } from "../../provider";
-import { DockerHarness, ensureEngine, eventually, gatewayPorts, repoRoot } from "./harness";
+import { DockerHarness, eventually, prepareE2E, repoRoot } from "./harness";
 
 const PLAIN = "plain.example.test";
 const SECURE = "secure.example.test";
@@ -186,9 +186,7 @@ describe("load balancer: the spec's gateway and router behaviour on the local Do
     }
 
     before(async () => {
-        await ensureEngine();
-        await DockerHarness.sweep();
-        ({ httpPort, httpsPort } = await gatewayPorts());
+        ({ httpPort, httpsPort } = await prepareE2E());
 
         // A user-supplied certificate, made here with the openssl CLI.
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cloudengine-e2e-lb-"));

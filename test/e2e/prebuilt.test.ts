@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
-import { DockerHarness, ensureEngine, eventually, gatewayPorts, httpRequest, repoRoot } from "./harness";
+import { DockerHarness, eventually, httpRequest, prepareE2E, repoRoot } from "./harness";
 
 describe("an app from a prebuilt image on Docker", { timeout: 15 * 60_000 }, () => {
     const harness = new DockerHarness({ stack: "e2e-prebuilt" });
@@ -23,9 +23,7 @@ describe("an app from a prebuilt image on Docker", { timeout: 15 * 60_000 }, () 
     };
 
     before(async () => {
-        await ensureEngine();
-        await DockerHarness.sweep();
-        ({ httpPort, httpsPort } = await gatewayPorts());
+        ({ httpPort, httpsPort } = await prepareE2E());
         await harness.up(program(false));
         built = harness.outputs("docker:index/image:Image", "src").imageName;
     });

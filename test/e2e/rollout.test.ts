@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import * as path from "path";
 import { describeFailures, LoadSample, startLoad, summarize } from "../../bench/rollout/load";
 import { EngineApp, Gateway } from "../../provider";
-import { DockerHarness, ensureEngine, eventually, gatewayPorts, httpRequest, repoRoot } from "./harness";
+import { DockerHarness, eventually, httpRequest, prepareE2E, repoRoot } from "./harness";
 
 const HOST = "echo.localhost";
 const INSTANCES = ["echo-production-0", "echo-production-1"];
@@ -32,9 +32,7 @@ describe("rollout: a new version replaces 2 instances without a failed request",
     };
 
     before(async () => {
-        await ensureEngine();
-        await DockerHarness.sweep();
-        ({ httpPort, httpsPort } = await gatewayPorts());
+        ({ httpPort, httpsPort } = await prepareE2E());
     });
 
     after(async () => {

@@ -10,7 +10,7 @@ import type Docker from "dockerode";
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
 import { SANDBOX_MOUNTS } from "../../provider/config/spec";
-import { DockerHarness, dockerExec as exec, ensureEngine, eventually, gatewayPorts, httpRequest, repoRoot } from "./harness";
+import { dockerExec as exec, DockerHarness, eventually, httpRequest, prepareE2E, repoRoot } from "./harness";
 
 const HOST = "echo.localhost";
 const INSTANCE = "echo-production-0";
@@ -42,9 +42,7 @@ describe("sandbox: what an instance may do", { timeout: 20 * 60_000 }, () => {
     }
 
     before(async () => {
-        await ensureEngine();
-        await DockerHarness.sweep();
-        ({ httpPort, httpsPort } = await gatewayPorts());
+        ({ httpPort, httpsPort } = await prepareE2E());
         await harness.up(() => {
             const gateway = new Gateway("edge", { listenAddress: "127.0.0.1", httpPort, httpsPort });
             new EngineApp("echo", { source, gateway, startupTimeout: 15 });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
 import { EngineApp, Gateway, LeanCacheInstance } from "../../provider";
-import { DockerHarness, ensureEngine, eventually, gatewayPorts, httpRequest, repoRoot, UpResult } from "./harness";
+import { DockerHarness, eventually, httpRequest, prepareE2E, repoRoot, UpResult } from "./harness";
 
 const INSTANCE = "hello-production-0";
 
@@ -40,9 +40,7 @@ describe("smoke: the quick start on the local Docker engine", { timeout: 20 * 60
     const containerIds = () => new Map(harness.containers().map((c) => [c.name, c.id]));
 
     before(async () => {
-        await ensureEngine();
-        await DockerHarness.sweep();
-        ({ httpPort, httpsPort } = await gatewayPorts());
+        ({ httpPort, httpsPort } = await prepareE2E());
     });
 
     after(async () => {

@@ -34,6 +34,7 @@ import { dynamicCheck, dynamicCreate, DYNAMIC_PREFIX, providerOf } from "./dynam
 import { CONTAINER, CONTAINER_NOT_FORCE_NEW, CONTAINER_UPDATE_IN_PLACE, checkFields, IMAGE, NETWORK, SET_FIELDS, VOLUME } from "./fields";
 import { buildImage } from "./image";
 import { createNetwork, createVolume, deleteNetwork, deleteVolume } from "./networkVolume";
+import { ensureEngine, gatewayPorts } from "./util";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const rpc = require("@pulumi/pulumi/runtime/rpc");
@@ -675,4 +676,14 @@ async function removeLabelled(docker: Docker, select: (labels: Record<string, st
 function ignoreMissing(err: unknown): void {
     if ((err as any)?.statusCode === 404) return;
     throw err;
+}
+
+/**
+ * What every e2e test file does first: make sure the engine and base images are there, remove what
+ * dead runs left behind, and pick the two ports its gateway publishes on 127.0.0.1.
+ */
+export async function prepareE2E(): Promise<{ httpPort: number; httpsPort: number }> {
+    await ensureEngine();
+    await DockerHarness.sweep();
+    return gatewayPorts();
 }
