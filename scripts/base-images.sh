@@ -348,14 +348,22 @@ EOF
 # nginx:1.28-bookworm and redis:6.2-bookworm
 # ---------------------------------------------------------------------------------------------
 
-build_nginx() {
-    if have_image "$NGINX_IMAGE"; then log "$NGINX_IMAGE present"; return; fi
-    local ctx
+# Builds image $1 from the Dockerfile on stdin (unless present), then logs what `$2...` prints in it.
+build_from_dockerfile() {
+    local tag=$1 ctx
+    shift
+    if have_image "$tag"; then log "$tag present"; cat >/dev/null; return; fi
     ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
     TMPDIRS+=("$ctx")
+    cat >"$ctx/Dockerfile"
+    docker_build "$tag" "$ctx"
+    log "$tag built ($(docker run --rm "$tag" "$@" 2>&1))"
+}
+
+build_nginx() {
     # Debian's `nginx` has http, ssl, realip, gzip, ...; the stream module (with ssl_preread) is the
     # dynamic module libnginx-mod-stream, loaded by /etc/nginx/modules-enabled/50-mod-stream.conf.
-    cat >"$ctx/Dockerfile" <<'EOF'
+    build_from_dockerfile "$NGINX_IMAGE" nginx -v <<'EOF'
 FROM debian:bookworm-slim
 RUN set -eux; \
     apt-get update; \
@@ -371,17 +379,11 @@ EXPOSE 80
 STOPSIGNAL SIGQUIT
 CMD ["nginx", "-g", "daemon off;"]
 EOF
-    docker_build "$NGINX_IMAGE" "$ctx"
-    log "$NGINX_IMAGE built ($(docker run --rm "$NGINX_IMAGE" nginx -v 2>&1))"
 }
 
 build_redis() {
-    if have_image "$REDIS_IMAGE"; then log "$REDIS_IMAGE present"; return; fi
-    local ctx
-    ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
-    TMPDIRS+=("$ctx")
     # uid/gid 999 like the official image (Debian's postinst keeps an existing system user).
-    cat >"$ctx/Dockerfile" <<'EOF'
+    build_from_dockerfile "$REDIS_IMAGE" redis-server --version <<'EOF'
 FROM debian:bookworm-slim
 RUN set -eux; \
     groupadd -r -g 999 redis; \
@@ -397,8 +399,6 @@ USER redis
 EXPOSE 6379
 CMD ["redis-server"]
 EOF
-    docker_build "$REDIS_IMAGE" "$ctx"
-    log "$REDIS_IMAGE built ($(docker run --rm "$REDIS_IMAGE" redis-server --version))"
 }
 
 log "Debian mirror: $MIRROR (security: $SECURITY_MIRROR); extra host CAs: $(printf '%s' "$EXTRA_CAS" | grep -c 'BEGIN CERTIFICATE' || true)"
