@@ -305,6 +305,19 @@ export PULUMI_HOME="$VERIFY/home"
 export PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_BACKEND_URL="file://$VERIFY/backend" PULUMI_CONFIG_PASSPHRASE=toolchain-check
 export PULUMI_SKIP_CONFIRMATIONS=true
+# Runs `pulumi up` on the program in $1 (stack dev) and checks its greeting output is hello-dev.
+verify_program() {
+  local dir=$1 label=$2 got
+  (
+    cd "$dir"
+    pulumi stack init dev --non-interactive
+    pulumi up --yes --non-interactive --skip-preview
+  ) >> "$DIR/logs/verify.log" 2>&1 || { tail -40 "$DIR/logs/verify.log" >&2; die "pulumi up of a $label program failed"; }
+  got="$(cd "$dir" && pulumi stack output greeting --non-interactive)"
+  [[ "$got" == "hello-dev" ]] || die "$label program output was '$got', expected 'hello-dev'"
+  log "$label program: pulumi up ok, output greeting=$got"
+}
+
 pulumi login --non-interactive > "$DIR/logs/verify.log" 2>&1 || { cat "$DIR/logs/verify.log" >&2; die "pulumi login failed"; }
 cat > "$VERIFY/yaml/Pulumi.yaml" <<'EOF'
 name: toolchain-yaml-check
@@ -312,14 +325,7 @@ runtime: yaml
 outputs:
   greeting: hello-${pulumi.stack}
 EOF
-(
-  cd "$VERIFY/yaml"
-  pulumi stack init dev --non-interactive
-  pulumi up --yes --non-interactive --skip-preview
-) >> "$DIR/logs/verify.log" 2>&1 || { tail -40 "$DIR/logs/verify.log" >&2; die "pulumi up of a YAML program failed"; }
-got="$(cd "$VERIFY/yaml" && pulumi stack output greeting --non-interactive)"
-[[ "$got" == "hello-dev" ]] || die "YAML program output was '$got', expected 'hello-dev'"
-log "YAML program: pulumi up ok, output greeting=$got"
+verify_program "$VERIFY/yaml" YAML
 
 if [[ -x "$BIN/pulumi-language-nodejs" ]]; then
   log "verifying a Node.js program (npm install @pulumi/pulumi@$PULUMI_VERSION)"
@@ -336,15 +342,9 @@ EOF
 const pulumi = require("@pulumi/pulumi");
 exports.greeting = pulumi.output(`hello-${pulumi.getStack()}`);
 EOF
-  (
-    cd "$VERIFY/node"
-    npm install --no-audit --no-fund --prefer-offline
-    pulumi stack init dev --non-interactive
-    pulumi up --yes --non-interactive --skip-preview
-  ) >> "$DIR/logs/verify.log" 2>&1 || { tail -40 "$DIR/logs/verify.log" >&2; die "pulumi up of a Node.js program failed"; }
-  got="$(cd "$VERIFY/node" && pulumi stack output greeting --non-interactive)"
-  [[ "$got" == "hello-dev" ]] || die "Node.js program output was '$got', expected 'hello-dev'"
-  log "Node.js program: pulumi up ok, output greeting=$got"
+  (cd "$VERIFY/node" && npm install --no-audit --no-fund --prefer-offline) >> "$DIR/logs/verify.log" 2>&1 ||
+    { tail -40 "$DIR/logs/verify.log" >&2; die "npm install for the Node.js check failed"; }
+  verify_program "$VERIFY/node" Node.js
 else
   warn "pulumi-language-nodejs is not available: 'runtime: nodejs' programs cannot be run by this CLI"
 fi
