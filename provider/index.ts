@@ -5,3 +5,5 @@ export { LeanCacheInstance, LeanCacheInstanceArgs } from "./components/leanCache
 export { Domain, DomainArgs } from "./components/domain";
 export { Gateway, GatewayArgs } from "./components/gateway";
 export { ConfigError } from "./config/errors";
+// Lets the SDK turn resource references to these components back into live components.
+import "./components/resourceModule";

@@ -62,6 +62,16 @@ mocksModule.MockMonitor.prototype.registerResource = function (req: any, callbac
     return originalRegister.call(this, req, callback);
 };
 
+// The mock monitor keeps a component's registered outputs as a protobuf Struct, which its
+// getResource cannot return; keep them as the serialized object registerResource keeps, so a
+// component rehydrated from a reference (opts.urn) reads its outputs as it does from the engine.
+mocksModule.MockMonitor.prototype.registerResourceOutputs = function (req: any, callback: any) {
+    const registered = this.resources.get(req.getUrn());
+    if (!registered) return callback(new Error(`unknown resource ${req.getUrn()}`), undefined);
+    registered.state = req.getOutputs()?.toJavaScript() ?? {};
+    callback(null, {});
+};
+
 function markSecrets(value: any): any {
     if (value && typeof value === "object") {
         if (value[rpc.specialSigKey] === rpc.specialSecretSig) return { [SECRET]: true, value: markSecrets(value.value) };

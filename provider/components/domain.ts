@@ -7,25 +7,25 @@ import { TlsFiles } from "../platform/platform";
 import { selectPlatform } from "../platform/select";
 import type { EngineApp } from "./engineApp";
 import { GeneratedCertificate } from "./generatedCertificate";
-import { markKind, TYPE_PREFIX } from "./kinds";
+import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
 
 export type { DomainArgs };
 
 /** Binds a hostname to an app; a stg- hostname reaches the app's staging environment. */
 export class Domain extends pulumi.ComponentResource {
     /** The URL the domain serves (https when it has a certificate). */
-    public readonly url!: pulumi.Output<string>;
-    public readonly hostname!: pulumi.Output<string>;
+    declare public readonly url: pulumi.Output<string>;
+    declare public readonly hostname: pulumi.Output<string>;
     /** "production" or "stage". */
-    public readonly environment!: pulumi.Output<string>;
+    declare public readonly environment: pulumi.Output<string>;
     /** The addresses to point the hostname's DNS A records at. */
-    public readonly inboundIps!: pulumi.Output<string[]>;
+    declare public readonly inboundIps: pulumi.Output<string[]>;
 
     constructor(name: string, args: DomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("Domain", name);
         const config = opts.urn ? undefined : validate(domainArgs, args, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
-        super(`${TYPE_PREFIX}Domain`, name, {}, opts);
+        super(`${TYPE_PREFIX}Domain`, name, stateProps("Domain", opts), opts);
         markKind(this, "Domain");
         if (!config || !platform) return;
         const model = buildDomainModel(name, config);

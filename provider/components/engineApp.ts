@@ -14,7 +14,7 @@ import { selectPlatform } from "../platform/select";
 import type { EnvGroup } from "./envGroup";
 import { defaultGateway, Gateway } from "./gateway";
 import { GeneratedSecret } from "./generatedSecret";
-import { markKind, TYPE_PREFIX } from "./kinds";
+import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
 import type { LeanCacheInstance } from "./leanCacheInstance";
 
 export type { EngineAppArgs };
@@ -29,21 +29,21 @@ const KEY_BYTES = 16;
  */
 export class EngineApp extends pulumi.ComponentResource {
     /** http://<app>.<gateway domain>: the production environment's default URL. */
-    public readonly url!: pulumi.Output<string>;
+    declare public readonly url: pulumi.Output<string>;
     /** http://stg-<app>.<gateway domain> when the app has staging instances. */
-    public readonly stagingUrl!: pulumi.Output<string | undefined>;
-    public readonly inboundIps!: pulumi.Output<string[]>;
-    public readonly outboundIps!: pulumi.Output<string[]>;
+    declare public readonly stagingUrl: pulumi.Output<string | undefined>;
+    declare public readonly inboundIps: pulumi.Output<string[]>;
+    declare public readonly outboundIps: pulumi.Output<string[]>;
     /** LEANCLOUD_VERSION_TAG of the running version. */
-    public readonly versionTag!: pulumi.Output<string>;
+    declare public readonly versionTag: pulumi.Output<string>;
     /** Production instances. */
-    public readonly instances!: pulumi.Output<number>;
-    public readonly stagingInstances!: pulumi.Output<number>;
+    declare public readonly instances: pulumi.Output<number>;
+    declare public readonly stagingInstances: pulumi.Output<number>;
     /** The path the platform probes: / or /__engine/1/ping. */
-    public readonly healthCheckPath!: pulumi.Output<string>;
-    public readonly appId!: pulumi.Output<string>;
+    declare public readonly healthCheckPath: pulumi.Output<string>;
+    declare public readonly appId: pulumi.Output<string>;
     /** What a Domain needs to route to this app. */
-    public readonly routing!: pulumi.Output<AppRouting>;
+    declare public readonly routing: pulumi.Output<AppRouting>;
 
     constructor(name: string, args: EngineAppArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("EngineApp", name);
@@ -53,7 +53,7 @@ export class EngineApp extends pulumi.ComponentResource {
         const platform = opts.urn ? undefined : selectPlatform(label);
         // Before super(): the default gateway's stack config is validated before the app registers.
         const gateway = config && ((config.gateway as Gateway | undefined) ?? defaultGateway());
-        super(`${TYPE_PREFIX}EngineApp`, name, {}, opts);
+        super(`${TYPE_PREFIX}EngineApp`, name, stateProps("EngineApp", opts), opts);
         markKind(this, "EngineApp");
         if (!config || !model || !platform || !gateway) return;
 

@@ -3,18 +3,18 @@ import { envGroupArgs, EnvGroupArgs } from "../config/args/envGroup";
 import { ConfigError, resourceLabel } from "../config/errors";
 import { checkUserVariables } from "../config/reservedNames";
 import { validate } from "../config/validate";
-import { markKind, TYPE_PREFIX } from "./kinds";
+import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
 
 export type { EnvGroupArgs };
 
 /** A named set of variables and secrets shared by several apps; secrets stay Pulumi secrets. */
 export class EnvGroup extends pulumi.ComponentResource {
     /** The plain variables. */
-    public readonly variables!: pulumi.Output<Record<string, string>>;
+    declare public readonly variables: pulumi.Output<Record<string, string>>;
     /** The secret variables (a Pulumi secret as a whole). */
-    public readonly secrets!: pulumi.Output<Record<string, string>>;
+    declare public readonly secrets: pulumi.Output<Record<string, string>>;
     /** Every variable name the group sets, sorted. */
-    public readonly names!: pulumi.Output<string[]>;
+    declare public readonly names: pulumi.Output<string[]>;
 
     constructor(name: string, args: EnvGroupArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("EnvGroup", name);
@@ -25,7 +25,7 @@ export class EnvGroup extends pulumi.ComponentResource {
             const both = Object.keys(config.variables).filter((k) => k in config.secrets);
             if (both.length) throw new ConfigError(label, `secrets.${both[0]}`, both[0], "a name not also in variables (a name is either plain or secret)");
         }
-        super(`${TYPE_PREFIX}EnvGroup`, name, {}, opts);
+        super(`${TYPE_PREFIX}EnvGroup`, name, stateProps("EnvGroup", opts), opts);
         markKind(this, "EnvGroup");
         if (!config) return;
         const outputs = {

@@ -5,7 +5,7 @@ import { buildGatewayModel } from "../config/models";
 import { validate } from "../config/validate";
 import { GatewayRouting } from "../platform/platform";
 import { selectPlatform } from "../platform/select";
-import { markKind, TYPE_PREFIX } from "./kinds";
+import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
 import { perRun } from "../platform/perRun";
 
 export type { GatewayArgs };
@@ -16,21 +16,21 @@ export type { GatewayArgs };
  */
 export class Gateway extends pulumi.ComponentResource {
     /** Base domain of apps' default hostnames. */
-    public readonly domain!: pulumi.Output<string>;
+    declare public readonly domain: pulumi.Output<string>;
     /** Where clients reach the gateway over HTTP, e.g. http://localhost:80. */
-    public readonly url!: pulumi.Output<string>;
+    declare public readonly url: pulumi.Output<string>;
     /** Addresses DNS should point at. */
-    public readonly inboundIps!: pulumi.Output<string[]>;
+    declare public readonly inboundIps: pulumi.Output<string[]>;
     /** Addresses apps' outgoing traffic leaves from. */
-    public readonly outboundIps!: pulumi.Output<string[]>;
+    declare public readonly outboundIps: pulumi.Output<string[]>;
     /** What apps and domains behind this gateway need (network, proxy image, public ports). */
-    public readonly routing!: pulumi.Output<GatewayRouting>;
+    declare public readonly routing: pulumi.Output<GatewayRouting>;
 
     constructor(name: string, args: GatewayArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("Gateway", name);
         const model = opts.urn ? undefined : buildGatewayModel(name, validate(gatewayArgs, args, label));
         const platform = opts.urn ? undefined : selectPlatform(label);
-        super(`${TYPE_PREFIX}Gateway`, name, {}, opts);
+        super(`${TYPE_PREFIX}Gateway`, name, stateProps("Gateway", opts), opts);
         markKind(this, "Gateway");
         if (!model || !platform) return; // rehydrated from a reference: outputs come from state
         const { routing } = platform.gateway(this, model);

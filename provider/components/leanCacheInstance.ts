@@ -6,7 +6,7 @@ import { REDIS_PORT, REDIS_URL_PREFIX } from "../config/spec";
 import { validate } from "../config/validate";
 import { selectPlatform } from "../platform/select";
 import { GeneratedSecret } from "./generatedSecret";
-import { markKind, TYPE_PREFIX } from "./kinds";
+import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
 
 export type { LeanCacheInstanceArgs };
 
@@ -16,18 +16,18 @@ const PASSWORD_BYTES = 24;
 /** A LeanCache instance: password-protected Redis with AOF persistence, attached to apps by name. */
 export class LeanCacheInstance extends pulumi.ComponentResource {
     /** The instance name: apps receive REDIS_URL_<name>. */
-    public readonly name!: pulumi.Output<string>;
+    declare public readonly name: pulumi.Output<string>;
     /** The variable attached apps receive, e.g. REDIS_URL_MYCACHE. */
-    public readonly envName!: pulumi.Output<string>;
+    declare public readonly envName: pulumi.Output<string>;
     /** redis://default:<password>@<host>:6379 — a secret. */
-    public readonly url!: pulumi.Output<string>;
+    declare public readonly url: pulumi.Output<string>;
     /** Host inside the stack's network. */
-    public readonly host!: pulumi.Output<string>;
-    public readonly port!: pulumi.Output<number>;
+    declare public readonly host: pulumi.Output<string>;
+    declare public readonly port: pulumi.Output<number>;
     /** The password (a secret). */
-    public readonly password!: pulumi.Output<string>;
-    public readonly capacity!: pulumi.Output<string>;
-    public readonly evictionPolicy!: pulumi.Output<string>;
+    declare public readonly password: pulumi.Output<string>;
+    declare public readonly capacity: pulumi.Output<string>;
+    declare public readonly evictionPolicy: pulumi.Output<string>;
 
     constructor(name: string, args: LeanCacheInstanceArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("LeanCacheInstance", name);
@@ -39,7 +39,7 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
             throw new ConfigError(label, "password", "(hidden)", "8 to 128 printable characters without spaces, quotes or backslashes");
         }
         const platform = opts.urn ? undefined : selectPlatform(label);
-        super(`${TYPE_PREFIX}LeanCacheInstance`, name, {}, opts);
+        super(`${TYPE_PREFIX}LeanCacheInstance`, name, stateProps("LeanCacheInstance", opts), opts);
         markKind(this, "LeanCacheInstance");
         if (!config || !platform) return;
         const model = buildCacheModel(name, config);
