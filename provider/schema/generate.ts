@@ -55,7 +55,7 @@ export function buildSchema(version: string): Json {
         language: {
             nodejs: { packageName: "pulumi-cloudengine", dependencies: { "@pulumi/pulumi": "^3.0.0" } },
             python: { packageName: "pulumi_cloudengine", requires: { pulumi: ">=3.0.0,<4.0.0" } },
-            go: { importBasePath: "example.com/pulumi-cloudengine/sdk/go/cloudengine", generateResourceContainerTypes: true },
+            go: { importBasePath: "github.com/cloudengine-dev/pulumi-cloudengine/sdk/go/cloudengine", generateResourceContainerTypes: true },
         },
     };
 }

@@ -31,6 +31,25 @@ describe("schema.json", () => {
         }
     });
 
+    it("has a non-empty description for the package, config, every resource, type, input property, type property and output", () => {
+        const missing: string[] = [];
+        const need = (where: string, node: any) => {
+            if (typeof node?.description !== "string" || node.description.trim() === "") missing.push(where);
+        };
+        need("package", checkedIn);
+        for (const [key, variable] of Object.entries<any>(checkedIn.config?.variables ?? {})) need(`config ${key}`, variable);
+        for (const [token, resource] of Object.entries<any>(checkedIn.resources)) {
+            need(token, resource);
+            for (const [key, prop] of Object.entries<any>(resource.inputProperties ?? {})) need(`${token} input ${key}`, prop);
+            for (const [key, prop] of Object.entries<any>(resource.properties ?? {})) need(`${token} output ${key}`, prop);
+        }
+        for (const [token, type] of Object.entries<any>(checkedIn.types)) {
+            need(token, type);
+            for (const [key, prop] of Object.entries<any>(type.properties ?? {})) need(`${token}.${key}`, prop);
+        }
+        assert.deepEqual(missing, [], `add .describe() to the zod schema (or a description in provider/schema/outputs.ts), then npm run gen-schema`);
+    });
+
     it("marks secrets: master key, cache password and URL, env-group secrets, TLS key", () => {
         const r = checkedIn.resources;
         assert.equal(r["cloudengine:index:EngineApp"].inputProperties.masterKey.secret, true);
