@@ -30,7 +30,7 @@ export class Domain extends pulumi.ComponentResource {
         if (!config || !platform) return;
         const model = buildDomainModel(name, config);
         const app = config.app as EngineApp;
-        platform.domain(this, model, app.routing, model.tls && certificateFor(model, this));
+        const served = platform.domain(this, model, app.routing, model.tls && certificateFor(model, this));
         const outputs = {
             url: app.routing.apply((a) => {
                 const secure = model.tls !== undefined;
@@ -39,7 +39,7 @@ export class Domain extends pulumi.ComponentResource {
             }),
             hostname: pulumi.output(model.hostname),
             environment: pulumi.output(model.env),
-            inboundIps: app.inboundIps,
+            inboundIps: served.inboundIps ?? app.inboundIps,
         };
         Object.assign(this, outputs);
         this.registerOutputs(outputs);

@@ -79,13 +79,13 @@ export class EngineApp extends pulumi.ComponentResource {
                 return { ...Object.fromEntries(entries), HOME: SANDBOX_HOME, ...renderInitSettings(model.health) };
             });
 
-        const dockerfile = renderDockerfile({ build: model.build, initSource: initSource() });
-        const { routing, versionTag } = platform.app(this, { model, dockerfile, gateway: gateway.routing, environment, dependsOn: caches });
+        const dockerfile = model.build.kind === "engine" ? undefined : renderDockerfile({ build: model.build, initSource: initSource() });
+        const { routing, versionTag, inboundIps } = platform.app(this, { model, dockerfile, gateway: gateway.routing, environment, dependsOn: caches });
         const urlFor = (prefix: string) => gateway.routing.apply((g) => `http://${prefix}${model.slug}.${g.domain}${g.publicHttpPort === 80 ? "" : `:${g.publicHttpPort}`}`);
         const outputs = {
             url: urlFor(""),
             stagingUrl: config.stagingInstances > 0 ? urlFor("stg-") : pulumi.output(undefined),
-            inboundIps: gateway.inboundIps,
+            inboundIps: inboundIps ?? gateway.inboundIps,
             outboundIps: gateway.outboundIps,
             versionTag,
             instances: pulumi.output(config.instances),

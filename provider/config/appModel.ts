@@ -21,7 +21,11 @@ export interface HealthCheck {
 
 export type AppBuild =
     | { kind: "source"; source: GoSource; runtimeImage: string; initBuilderImage: string; printBuildLogs: boolean }
-    | { kind: "image"; image: string; run?: string; initBuilderImage: string };
+    | { kind: "image"; image: string; run?: string; initBuilderImage: string }
+    /** Built by this package before and pushed: nothing to build. */
+    | { kind: "engine"; image: string };
+/** The builds that have a Dockerfile to render. */
+export type ImageBuild = Exclude<AppBuild, { kind: "engine" }>;
 
 export interface AppModel {
     name: string;
@@ -47,7 +51,9 @@ export function buildAppModel(name: string, args: EngineAppConfig, resource: str
     const source = args.source !== undefined ? readGoSource(args.source, resource) : undefined;
     const build: AppBuild = source
         ? { kind: "source", source, runtimeImage: DEFAULT_RUNTIME_IMAGE, initBuilderImage: INIT_BUILDER_IMAGE, printBuildLogs: args.printBuildLogs }
-        : { kind: "image", image: args.image!, run: args.run, initBuilderImage: INIT_BUILDER_IMAGE };
+        : args.engineImage !== undefined
+          ? { kind: "engine", image: args.engineImage }
+          : { kind: "image", image: args.image!, run: args.run, initBuilderImage: INIT_BUILDER_IMAGE };
     const sdkRequired = args.cloudFunctions || source?.functionsMode === "strict";
     const environments: AppModel["environments"] = [{ env: "production", instances: args.instances }];
     if (args.stagingInstances > 0) environments.push({ env: "stage", instances: args.stagingInstances });

@@ -3,7 +3,7 @@ import { AppModel } from "../config/appModel";
 import { AppEnvironment } from "../config/spec";
 import { CacheModel, DomainModel, GatewayModel } from "../config/models";
 
-// One interface, two implementations (docker now, kubernetes later): model + rendered artifacts →
+// One interface, two implementations (docker/, kubernetes/): model + rendered artifacts →
 // child resources. Whatever must be the same on both platforms is rendered before it gets here.
 
 /** What apps and domains need to know about the entry point serving them. */
@@ -36,6 +36,13 @@ export interface GatewayResult {
 export interface AppResult {
     routing: pulumi.Output<AppRouting>;
     versionTag: pulumi.Output<string>;
+    /** Where the app's own load balancer is reached, when not through the gateway. */
+    inboundIps?: pulumi.Output<string[]>;
+}
+
+export interface DomainResult {
+    /** Where the domain's load balancer is reached, when not through the gateway. */
+    inboundIps?: pulumi.Output<string[]>;
 }
 
 export interface CacheResult {
@@ -45,7 +52,8 @@ export interface CacheResult {
 
 export interface AppInputs {
     model: AppModel;
-    dockerfile: string;
+    /** The rendered Dockerfile; undefined for an engineImage (nothing to build). */
+    dockerfile: string | undefined;
     gateway: pulumi.Output<GatewayRouting>;
     /** Environment of one instance (user-visible variables plus init settings), given the version tag. */
     environment(env: AppEnvironment, versionTag: pulumi.Output<string>): pulumi.Output<Record<string, string>>;
@@ -64,5 +72,5 @@ export interface Platform {
     gateway(parent: pulumi.ComponentResource, model: GatewayModel): GatewayResult;
     app(parent: pulumi.ComponentResource, inputs: AppInputs): AppResult;
     cache(parent: pulumi.ComponentResource, model: CacheModel, password: pulumi.Output<string>): CacheResult;
-    domain(parent: pulumi.ComponentResource, model: DomainModel, app: pulumi.Output<AppRouting>, tls?: TlsFiles): void;
+    domain(parent: pulumi.ComponentResource, model: DomainModel, app: pulumi.Output<AppRouting>, tls?: TlsFiles): DomainResult;
 }

@@ -1,4 +1,4 @@
-import { APP_UID, AppBuild } from "../config/appModel";
+import { APP_UID, ImageBuild } from "../config/appModel";
 import { CHROME_PATH, SANDBOX_HOME, SYSTEM_DEPENDENCIES } from "../config/spec";
 
 // The image build follows the spec's stages:
@@ -13,7 +13,8 @@ export const INIT_PATH = "/cloudengine/init";
 const STEP_LOG = "/tmp/cloudengine-step.log";
 
 export interface DockerfileInput {
-    build: AppBuild;
+    /** What to build (an engineImage is already built: nothing to render). */
+    build: ImageBuild;
     /** Source files of /cloudengine/init (file name → content), compiled in their own stage. */
     initSource: Record<string, string>;
 }

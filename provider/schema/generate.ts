@@ -45,6 +45,8 @@ export function buildSchema(version: string): Json {
         description: "A self-hosted Cloud Engine: Go apps built from source behind a load balancer, LeanCache (Redis), domains and environment groups, on Docker or Kubernetes.",
         keywords: ["pulumi", "cloudengine", "leancloud", "docker", "kubernetes", "category/cloud", "kind/component"],
         license: "Apache-2.0",
+        // Versioned SDKs (pulumi-plugin.json, setup.py) and a go.mod for the Go SDK.
+        meta: { supportPack: true },
         config: {
             variables: {
                 platform: { type: "string", description: "Where everything runs: docker (default) or kubernetes.", default: "docker" },

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AppBuild, INIT_BUILDER_IMAGE } from "../../provider/config/appModel";
+import { ImageBuild, INIT_BUILDER_IMAGE } from "../../provider/config/appModel";
 import { goBuilderImage, parseGoMod } from "../../provider/config/source/goMod";
 import { GoSource } from "../../provider/config/source/sourceDir";
 import { renderDockerfile } from "../../provider/render/dockerfile";
 
 const init = { "go.mod": "module cloudengine.internal/init\n", "main.go": "package main\n" };
 
-function source(overrides: Partial<GoSource> = {}): AppBuild {
+function source(overrides: Partial<GoSource> = {}): ImageBuild {
     return {
         kind: "source",
         source: {
@@ -66,7 +66,7 @@ describe("Dockerfile", () => {
     it("quiet steps print their log only when they fail; printBuildLogs runs them plainly", () => {
         const quiet = runScripts(stage(renderDockerfile({ build: source(), initSource: init }), "build"))[0];
         assert.equal(quiet, '{ go build -o main\n} > /tmp/cloudengine-step.log 2>&1 || { status=$?; echo "cloudengine: build step failed (exit $status): go build -o main"; cat /tmp/cloudengine-step.log; exit $status; }');
-        const loud = { ...source(), printBuildLogs: true } as AppBuild;
+        const loud = { ...source(), printBuildLogs: true } as ImageBuild;
         assert.equal(runScripts(stage(renderDockerfile({ build: loud, initSource: init }), "build"))[0], "go build -o main");
     });
 

@@ -13,11 +13,18 @@ export const DEFAULT_API_SERVERS = { CN: "https://api.leancloud.cn", US: "https:
 export const APP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 /** Docker-style memory sizes: 512M, 1G, 256m. */
 export const MEMORY = /^[1-9][0-9]*[MmGg]$/;
+/** [registry[:port]/]path[:tag][@sha256:digest], lowercase path (Docker's reference grammar, simplified). */
+export const IMAGE_REFERENCE = /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
 export const engineAppArgs = z
     .object({
-        source: z.string().min(1).optional().describe("Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source and image."),
-        image: z.string().min(1).optional().describe("A prebuilt image to run instead of building source. Exactly one of source and image."),
+        source: z.string().min(1).optional().describe("Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage."),
+        image: z.string().min(1).optional().describe("A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage."),
+        engineImage: z
+            .string()
+            .regex(IMAGE_REFERENCE, { message: "an image reference such as registry.example.com/team/app@sha256:<digest> or registry.example.com/team/app:v3" })
+            .optional()
+            .describe("An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage."),
         run: z.string().min(1).optional().describe("With image: the command to run (shell syntax). Default: the image's own entrypoint."),
         instances: z.int().min(1).max(MAX_INSTANCES).default(1).describe("Production instances behind the load balancer. Default 1."),
         stagingInstances: z.int().min(0).max(MAX_INSTANCES).default(0).describe("Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment."),
@@ -42,8 +49,8 @@ export const engineAppArgs = z
         gateway: ref<unknown>("Gateway", "The entry point serving this app. Default: the stack's default gateway.").optional(),
     })
     .strict()
-    .refine((a) => (a.source === undefined) !== (a.image === undefined), {
-        message: "give exactly one of source (a directory to build) and image (a prebuilt image)",
+    .refine((a) => [a.source, a.image, a.engineImage].filter((v) => v !== undefined).length === 1, {
+        message: "give exactly one of source (a directory to build), image (a prebuilt image) and engineImage (an image built by this package)",
         path: ["source"],
     })
     .refine((a) => a.run === undefined || a.image !== undefined, {

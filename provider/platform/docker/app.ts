@@ -1,6 +1,5 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as path from "path";
 import { APP_UID, AppModel } from "../../config/appModel";
 import { INSTANCE_SERVE_PORT } from "../../config/ports";
 import { AppEnvironment, SANDBOX_MOUNTS } from "../../config/spec";
@@ -8,7 +7,7 @@ import { RESOLVER_VALID_SECONDS } from "../../render/proxy/limits";
 import { PROBE_COMMAND } from "../../render/healthCheck";
 import { ProxySite } from "../../render/proxy/model";
 import { AppInputs, AppResult, AppRouting } from "../platform";
-import { writeDockerfile } from "./dockerfileFile";
+import { appImage } from "../appImage";
 import { instanceDnsName, labels, stackPrefix } from "./naming";
 import { stackNetwork } from "./network";
 import { dockerRouter } from "./router";
@@ -28,22 +27,15 @@ const LOG_OPTS = { "max-size": "10m", "max-file": "3" };
 export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): AppResult {
     const m = inputs.model;
     const network = stackNetwork();
-    const dockerfile = writeDockerfile(inputs.dockerfile);
-    const image = new docker.Image(m.name, {
+    const { reference: image, versionTag } = appImage(parent, m, inputs.dockerfile, {
         imageName: `cloudengine/${stackPrefix()}-${m.slug}:latest`,
-        skipPush: true,
-        build: {
-            context: m.build.kind === "source" ? m.build.source.dir : path.dirname(dockerfile),
-            dockerfile,
-        },
-    }, { parent });
-    // The image ID names the version: a new build is a new version, an unchanged one is not.
-    const versionTag = m.versionTag !== undefined ? pulumi.output(m.versionTag) : image.repoDigest.apply((d) => d.replace(/^sha256:/, "").slice(0, 12));
+        push: false,
+    });
 
     for (const { env, instances } of m.environments) {
         const envs = inputs.environment(env, versionTag).apply((vars) => Object.entries({ ...vars, ...GATE_SETTINGS }).map(([k, v]) => `${k}=${v}`));
         for (let i = 0; i < instances; i++) {
-            new docker.Container(`${m.name}-${env}-${i}`, instanceArgs(m, env, image.repoDigest, envs, network.name), {
+            new docker.Container(`${m.name}-${env}-${i}`, instanceArgs(m, env, image, envs, network.name), {
                 parent,
                 dependsOn: inputs.dependsOn,
                 // The Docker provider asks for delete-first replacement of containers; overriding it

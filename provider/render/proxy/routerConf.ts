@@ -68,6 +68,11 @@ export interface RouterRenderOptions {
     httpsPort?: number;
     /** Connect/send/read timeout towards the app; PROXY_TIMEOUT_SECONDS by default. */
     proxyTimeoutSeconds?: number;
+    /**
+     * Clients connect directly (Kubernetes: a Service keeping client addresses), not through the gateway:
+     * no X-Real-IP or PROXY protocol is trusted, and the header limit is the exact one on HTTP too.
+     */
+    direct?: boolean;
 }
 
 const SITE_ID = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
@@ -86,7 +91,8 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
 
     const anyTls = model.sites.some((s) => s.tls);
     const cacheSites = model.sites.filter((s) => s.cdnCache);
-    const ctx: SiteContext = { root, address, httpPort, httpsPort, publicHttpsPort };
+    const direct = options.direct ?? false;
+    const ctx: SiteContext = { root, address, httpPort, httpsPort, publicHttpsPort, direct };
 
     const http: string[] = [
         ...renderHttpCommon(root),
@@ -104,8 +110,12 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
         `resolver ${resolver} valid=${RESOLVER_VALID_SECONDS}s ipv6=off;`,
         `resolver_timeout ${RESOLVER_TIMEOUT_SECONDS}s;`,
         "",
-        "# Client address: the gateway's X-Real-IP (HTTP) or PROXY protocol header (HTTPS), chosen per server.",
-        ...TRUSTED_PROXY_RANGES.map((r) => `set_real_ip_from ${r};`),
+        ...(direct
+            ? ["# Client address: the connection's own (clients connect directly; no forwarded address is trusted)."]
+            : [
+                  "# Client address: the gateway's X-Real-IP (HTTP) or PROXY protocol header (HTTPS), chosen per server.",
+                  ...TRUSTED_PROXY_RANGES.map((r) => `set_real_ip_from ${r};`),
+              ]),
         "",
         // RFC 7239 section 6: an IPv6 node is bracketed, and then must be a quoted-string.
         "map $remote_addr $cloudengine_forwarded_for {",
@@ -185,7 +195,7 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
         "server {",
         `    listen ${listen(address, httpPort)} default_server;`,
         "    server_name _;",
-        "    real_ip_header X-Real-IP;",
+        ...(direct ? [] : ["    real_ip_header X-Real-IP;"]),
         "    return 404;",
         "}",
     );
@@ -193,9 +203,9 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
         http.push(
             "",
             "server {",
-            `    listen ${listen(address, httpsPort)} ssl proxy_protocol default_server;`,
+            `    listen ${listen(address, httpsPort)} ssl${direct ? "" : " proxy_protocol"} default_server;`,
             "    server_name _;",
-            "    real_ip_header proxy_protocol;",
+            ...(direct ? [] : ["    real_ip_header proxy_protocol;"]),
             // No certificate to show for an unknown SNI: refuse the handshake (nginx >= 1.19.4).
             "    ssl_reject_handshake on;",
             "    return 404;",
@@ -226,6 +236,7 @@ interface SiteContext {
     httpPort: number;
     httpsPort: number;
     publicHttpsPort: number;
+    direct: boolean;
 }
 
 function cacheZone(site: ProxySite): string {
@@ -237,14 +248,15 @@ function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): stri
         `# site ${site.id} (${tls ? "https" : "http"})`,
         "server {",
         tls
-            ? `    listen ${listen(ctx.address, ctx.httpsPort)} ssl proxy_protocol;`
+            ? `    listen ${listen(ctx.address, ctx.httpsPort)} ssl${ctx.direct ? "" : " proxy_protocol"};`
             : `    listen ${listen(ctx.address, ctx.httpPort)};`,
         `    server_name ${site.hostnames.join(" ")};`,
-        `    real_ip_header ${tls ? "proxy_protocol" : "X-Real-IP"};`,
     ];
+    if (!ctx.direct) lines.push(`    real_ip_header ${tls ? "proxy_protocol" : "X-Real-IP"};`);
     // Spec: "The size of a request header (URL and headers) should be within 64K". HTTPS reaches the router
-    // as TLS bytes: exactly 64K. HTTP comes through the gateway (which checked exactly) with X-Real-IP added.
-    lines.push(`    if ($cloudengine_${tls ? "" : "proxied_"}header_too_large) {`, "        return 431;", "    }");
+    // as TLS bytes: exactly 64K. HTTP through the gateway (which checked exactly) arrives with X-Real-IP added.
+    const proxied = !tls && !ctx.direct;
+    lines.push(`    if ($cloudengine_${proxied ? "proxied_" : ""}header_too_large) {`, "        return 431;", "    }");
     if (tls) {
         lines.push(
             `    ssl_certificate ${ctx.root}${tlsCertificatePath(site.id)};`,

@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { HOSTNAME } from "./fields";
+
+// Stack config `cloudengine:kubernetes`: where and how the Kubernetes platform places things. Which
+// cluster is the Kubernetes provider's business (the ambient kubeconfig, or a provider passed to the
+// components with the `providers` resource option, e.g. one in render mode).
+
+const DNS1123_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export const SERVICE_TYPES = ["LoadBalancer", "NodePort", "ClusterIP"] as const;
+
+export const kubernetesSettings = z
+    .object({
+        namespace: z
+            .string()
+            .regex(DNS1123_LABEL, { message: "a namespace name: lowercase letters, digits and -, at most 63 characters" })
+            .default("default")
+            .describe("Namespace every object goes into (it must exist). Default: default."),
+        serviceType: z
+            .enum(SERVICE_TYPES)
+            .default("LoadBalancer")
+            .describe("Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default), NodePort for clusters without one, ClusterIP when an Ingress controller is the entry point."),
+        ingressClassName: z
+            .string()
+            .regex(DNS1123_LABEL, { message: "an IngressClass name" })
+            .optional()
+            .describe("When set, every plain-HTTP hostname also gets an Ingress of this class pointing at its load balancer, for clusters that already run a controller."),
+        clusterDomain: z.string().regex(HOSTNAME, { message: "a DNS name" }).default("cluster.local").describe("The cluster's DNS domain. Default cluster.local."),
+        dnsResolver: z
+            .string()
+            .min(1)
+            .default("kube-dns.kube-system.svc.cluster.local")
+            .describe("DNS server the load balancers resolve Services with (name or address). Default kube-dns.kube-system.svc.cluster.local."),
+        imageRegistry: z
+            .string()
+            .regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._-]+)*$/, { message: "a registry host with an optional path, e.g. registry.example.com/team" })
+            .optional()
+            .describe("Registry apps built from source are pushed to, for clusters that pull images. Without it images are built on the local Docker engine and used as they are (clusters sharing that engine)."),
+        storageClassName: z.string().min(1).optional().describe("StorageClass of LeanCache volumes. Default: the cluster's default class."),
+        routerReplicas: z.int().min(1).max(20).default(2).describe("Pods per load balancer (each app's and domain's). Default 2."),
+    })
+    .strict()
+    .describe("Stack config cloudengine:kubernetes: namespace, Service type, registry and DNS of the Kubernetes platform.");
+
+export type KubernetesSettingsArgs = z.input<typeof kubernetesSettings>;
+export type KubernetesSettings = z.output<typeof kubernetesSettings>;

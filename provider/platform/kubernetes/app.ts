@@ -1,0 +1,145 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AppModel, HealthCheck } from "../../config/appModel";
+import { AppEnvironment } from "../../config/spec";
+import { PROBE_COMMAND } from "../../render/healthCheck";
+import { ProxySite } from "../../render/proxy/model";
+import { appImage } from "../appImage";
+import { AppInputs, AppResult, AppRouting } from "../platform";
+import { kubernetesLoadBalancer } from "./loadBalancer";
+import { labelValue, secretChecksum, metadata, objectLabels, objectName, serviceHost } from "./naming";
+import { APP_CONTAINER_SECURITY, APP_POD_SECURITY, sandboxVolumes } from "./sandbox";
+import { kubernetesSettingsOf } from "./settings";
+
+/** Seconds a stopping instance gets (endpoint removal, then the app's own shutdown) before it is killed. */
+const INSTANCE_STOP_GRACE_SECONDS = 30;
+/** Endpoints drop a terminating pod asynchronously: it keeps serving this long before it is signalled. */
+const ENDPOINT_DRAIN_SECONDS = 3;
+
+/** Kubernetes object names of an app: everything starts with app-<slug>. */
+export function appObjectBase(m: AppModel): string {
+    return objectName("app", m.slug);
+}
+
+/** The Service in front of one environment's instances (what the load balancer proxies to). */
+export function appServiceName(m: AppModel, env: AppEnvironment): string {
+    return objectName(appObjectBase(m), env);
+}
+
+export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInputs): AppResult {
+    const m = inputs.model;
+    const s = kubernetesSettingsOf();
+    const base = appObjectBase(m);
+    const imageName = `${s.imageRegistry ?? "cloudengine"}/${base}:latest`;
+    const image = appImage(parent, m, inputs.dockerfile, { imageName, push: s.imageRegistry !== undefined });
+    // Unpushed builds stay on the local engine (clusters sharing it): run them by name, never pull.
+    const local = m.build.kind !== "engine" && s.imageRegistry === undefined;
+    const containerImage = local ? pulumi.output(imageName) : image.reference;
+
+    const upstreams: Partial<Record<AppEnvironment, string>> = {};
+    for (const { env, instances } of m.environments) {
+        const name = appServiceName(m, env);
+        const labels = objectLabels("engine-app", name, "EngineApp", { "cloudengine.io/env": env, "cloudengine.io/app-id": labelValue(m.appId) });
+        const variables = inputs.environment(env, image.versionTag);
+        // Every injected variable, secret or not, lives in a Secret: the manifests never hold plain values.
+        const secret = new k8s.core.v1.Secret(`${m.name}-${env}-env`, {
+            metadata: metadata(objectName(name, "env"), labels.all),
+            type: "Opaque",
+            stringData: pulumi.secret(variables),
+        }, { parent, dependsOn: inputs.dependsOn });
+        // Pods roll when the environment changes (envFrom is read at container start only).
+        const envChecksum = pulumi.unsecret(variables.apply((v) => secretChecksum(JSON.stringify(Object.entries(v).sort()))));
+        new k8s.apps.v1.Deployment(`${m.name}-${env}`, {
+            metadata: metadata(name, labels.all),
+            spec: {
+                replicas: instances,
+                revisionHistoryLimit: 5,
+                selector: { matchLabels: labels.selector },
+                // The old version keeps serving until new pods are ready; a version never ready never replaces it.
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+                progressDeadlineSeconds: m.health.startupTimeoutSeconds * 2 + 60,
+                template: {
+                    metadata: { labels: labels.all, annotations: { "cloudengine.io/env-checksum": envChecksum } },
+                    spec: podSpec(m, containerImage, local, secret.metadata.name),
+                },
+            },
+        }, { parent, dependsOn: inputs.dependsOn });
+        new k8s.core.v1.Service(`${m.name}-${env}`, {
+            metadata: metadata(name, labels.all),
+            spec: { type: "ClusterIP", selector: labels.selector, ports: [{ name: "http", port: m.port, targetPort: "http", protocol: "TCP" }] },
+        }, { parent });
+        if (instances > 1) {
+            new k8s.policy.v1.PodDisruptionBudget(`${m.name}-${env}`, {
+                metadata: metadata(name, labels.all),
+                spec: { maxUnavailable: 1, selector: { matchLabels: labels.selector } },
+            }, { parent });
+        }
+        upstreams[env] = serviceHost(name);
+    }
+
+    const routing: pulumi.Output<AppRouting> = inputs.gateway.apply((gateway) => ({
+        slug: m.slug, port: m.port, upstreams, network: s.namespace, gateway,
+    }));
+    const sites = inputs.gateway.apply((gw) => appSites(m, gw.domain));
+    const lb = kubernetesLoadBalancer(`${m.name}-app`, objectName(base, "lb"), parent, { sites, gateway: inputs.gateway, component: "EngineApp" });
+    return { routing, versionTag: image.versionTag, inboundIps: lb.inboundIps };
+}
+
+/** The app's own hostnames, served by its load balancer from its environments' Services. */
+export function appSites(m: AppModel, domain: string): ProxySite[] {
+    return m.environments.map(({ env }) => ({
+        id: `${m.slug}-${env}`,
+        hostnames: [`${env === "stage" ? "stg-" : ""}${m.slug}.${domain}`],
+        upstreamHost: serviceHost(appServiceName(m, env)),
+        upstreamPort: m.port,
+        forceHttps: false,
+        tls: false,
+        cdnCache: m.cdn,
+    }));
+}
+
+/**
+ * Probes: the same check Docker runs (/cloudengine/init probe, with its diagnosis in the pod's events):
+ * every second while starting, for at most startupTimeout; then readiness (traffic) and liveness
+ * (restart after failuresBeforeRestart) at the regular interval.
+ */
+export function appProbes(h: HealthCheck): Pick<k8s.types.input.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe"> {
+    const exec = { command: PROBE_COMMAND };
+    return {
+        startupProbe: { exec, periodSeconds: h.startupIntervalSeconds, failureThreshold: h.startupTimeoutSeconds / h.startupIntervalSeconds, timeoutSeconds: h.timeoutSeconds },
+        readinessProbe: { exec, periodSeconds: h.intervalSeconds, failureThreshold: 1, successThreshold: 1, timeoutSeconds: h.timeoutSeconds },
+        livenessProbe: { exec, periodSeconds: h.intervalSeconds, failureThreshold: h.failuresBeforeRestart, timeoutSeconds: h.timeoutSeconds },
+    };
+}
+
+/** Kubernetes resources from the model's limits: requests equal limits (predictable placement). */
+export function appResources(m: AppModel): k8s.types.input.core.v1.ResourceRequirements | undefined {
+    const amounts: Record<string, string> = {};
+    if (m.memoryBytes !== undefined) amounts.memory = `${Math.floor(m.memoryBytes / (1024 * 1024))}Mi`;
+    if (m.cpus !== undefined) amounts.cpu = `${Math.round(m.cpus * 1000)}m`;
+    return Object.keys(amounts).length ? { limits: amounts, requests: amounts } : undefined;
+}
+
+function podSpec(m: AppModel, image: pulumi.Input<string>, local: boolean, envSecret: pulumi.Input<string>): k8s.types.input.core.v1.PodSpec {
+    const sandbox = sandboxVolumes();
+    return {
+        automountServiceAccountToken: false,
+        // Only the injected environment: no *_SERVICE_HOST variables of every Service in the namespace.
+        enableServiceLinks: false,
+        terminationGracePeriodSeconds: INSTANCE_STOP_GRACE_SECONDS,
+        securityContext: APP_POD_SECURITY,
+        containers: [{
+            name: "app",
+            image,
+            imagePullPolicy: local ? "Never" : "IfNotPresent",
+            envFrom: [{ secretRef: { name: envSecret } }],
+            ports: [{ name: "http", containerPort: m.port, protocol: "TCP" }],
+            ...appProbes(m.health),
+            lifecycle: { preStop: { sleep: { seconds: ENDPOINT_DRAIN_SECONDS } } },
+            resources: appResources(m),
+            securityContext: APP_CONTAINER_SECURITY,
+            volumeMounts: sandbox.mounts,
+        }],
+        volumes: sandbox.volumes,
+    };
+}

@@ -1,0 +1,104 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CacheModel } from "../../config/models";
+import { REDIS_PORT } from "../../config/spec";
+import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
+import { CacheResult } from "../platform";
+import { checksum, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
+import { kubernetesSettingsOf } from "./settings";
+
+// A LeanCache instance on Kubernetes: Redis in a one-pod StatefulSet whose AOF lives on a
+// PersistentVolumeClaim (it survives pod replacement), its config in a ConfigMap, its password in a
+// Secret, reached through a ClusterIP Service.
+
+/** The official redis image's user. */
+const REDIS_UID = 999;
+const REDIS_STOP_SECONDS = 30;
+const REDIS_START_SECONDS = 60;
+const MiB = 1024 * 1024;
+/** Room for the AOF and its rewrite next to each other. */
+const VOLUME_PER_MEMORY = 3;
+const MIN_VOLUME_MIB = 1024;
+
+export function cacheObjectName(m: CacheModel): string {
+    return objectName("cache", m.slug);
+}
+
+export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel, password: pulumi.Output<string>): CacheResult {
+    const s = kubernetesSettingsOf();
+    const name = cacheObjectName(m);
+    const labels = objectLabels("leancache", name, "LeanCacheInstance");
+    const conf = renderRedisConf({ maxmemoryBytes: m.maxmemoryBytes, evictionPolicy: m.evictionPolicy });
+    const configMap = new k8s.core.v1.ConfigMap(`${m.name}-config`, {
+        metadata: metadata(objectName(name, "config"), labels.all),
+        data: { "redis.conf": conf },
+    }, { parent });
+    const secret = new k8s.core.v1.Secret(`${m.name}-auth`, {
+        metadata: metadata(objectName(name, "auth"), labels.all),
+        type: "Opaque",
+        // auth.conf for the server; REDISCLI_AUTH for the probes (never in a command line).
+        stringData: pulumi.secret(password.apply((p) => ({ "auth.conf": renderRedisAuthConf(p), password: p }))),
+    }, { parent });
+    const service = new k8s.core.v1.Service(`${m.name}`, {
+        metadata: metadata(name, labels.all),
+        spec: { type: "ClusterIP", selector: labels.selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }] },
+    }, { parent });
+    const ping = { exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] } };
+    const memoryMiB = m.maxmemoryBytes / MiB;
+    new k8s.apps.v1.StatefulSet(m.name, {
+        metadata: metadata(name, labels.all),
+        spec: {
+            serviceName: service.metadata.name,
+            replicas: 1,
+            selector: { matchLabels: labels.selector },
+            updateStrategy: { type: "RollingUpdate" },
+            template: {
+                metadata: {
+                    labels: labels.all,
+                    annotations: {
+                        // Restart Redis when its config or password changes (subPath mounts are not refreshed).
+                        "cloudengine.io/config-checksum": checksum(conf),
+                        "cloudengine.io/auth-checksum": pulumi.unsecret(password.apply(secretChecksum)),
+                    },
+                },
+                spec: {
+                    automountServiceAccountToken: false,
+                    enableServiceLinks: false,
+                    terminationGracePeriodSeconds: REDIS_STOP_SECONDS,
+                    securityContext: { runAsNonRoot: true, runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID, seccompProfile: { type: "RuntimeDefault" } },
+                    containers: [{
+                        name: "redis",
+                        image: m.image,
+                        command: ["redis-server", REDIS_CONF_PATH],
+                        ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+                        env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } } }],
+                        startupProbe: { ...ping, periodSeconds: 1, failureThreshold: REDIS_START_SECONDS, timeoutSeconds: 3 },
+                        readinessProbe: { ...ping, periodSeconds: 5, failureThreshold: 1, timeoutSeconds: 3 },
+                        livenessProbe: { ...ping, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
+                        // maxmemory bounds the data; the rest covers copy-on-write during AOF rewrites.
+                        resources: { requests: { memory: `${memoryMiB}Mi` }, limits: { memory: `${memoryMiB * 2 + 128}Mi` } },
+                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                        volumeMounts: [
+                            { name: "config", mountPath: REDIS_CONF_PATH, subPath: "redis.conf", readOnly: true },
+                            { name: "auth", mountPath: REDIS_AUTH_CONF_PATH, subPath: "auth.conf", readOnly: true },
+                            { name: "data", mountPath: REDIS_DATA_DIR },
+                        ],
+                    }],
+                    volumes: [
+                        { name: "config", configMap: { name: configMap.metadata.name } },
+                        { name: "auth", secret: { secretName: secret.metadata.name } },
+                    ],
+                },
+            },
+            volumeClaimTemplates: [{
+                metadata: { name: "data", labels: labels.all },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    ...(s.storageClassName !== undefined ? { storageClassName: s.storageClassName } : {}),
+                    resources: { requests: { storage: `${Math.max(MIN_VOLUME_MIB, memoryMiB * VOLUME_PER_MEMORY)}Mi` } },
+                },
+            }],
+        },
+    }, { parent });
+    return { host: pulumi.output(serviceHost(name)) };
+}

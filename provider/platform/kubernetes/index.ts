@@ -1,0 +1,13 @@
+import { Platform } from "../platform";
+import { kubernetesApp } from "./app";
+import { kubernetesCache } from "./cache";
+import { kubernetesDomain } from "./domain";
+import { kubernetesGateway } from "./gateway";
+
+export const kubernetesPlatform: Platform = {
+    name: "kubernetes",
+    gateway: kubernetesGateway,
+    app: kubernetesApp,
+    cache: kubernetesCache,
+    domain: kubernetesDomain,
+};

@@ -1,0 +1,156 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ProxySite, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT, tlsCertificatePath, tlsKeyPath } from "../../render/proxy/model";
+import { renderRouterConf } from "../../render/proxy/routerConf";
+import { GatewayRouting } from "../platform";
+import { PROXY_ARGS, PROXY_CONF_PATH, PROXY_DRAIN_SECONDS, PROXY_TMP_BYTES } from "../proxyProcess";
+import { checksum, metadata, objectLabels, objectName } from "./naming";
+import { quantity } from "./sandbox";
+import { kubernetesSettingsOf } from "./settings";
+
+// The load balancer of one app (its default hostnames) or one Domain: the same nginx configuration as a
+// Docker router, run as a Deployment behind a Service (LoadBalancer, NodePort or ClusterIP) that clients
+// reach directly, plus an Ingress per hostname when the cluster's own controller is the entry point.
+
+export interface LoadBalancerTls {
+    siteId: string;
+    certificate: pulumi.Input<string>;
+    privateKey: pulumi.Input<string>;
+}
+
+export interface LoadBalancerResult {
+    /** Addresses of the Service's load balancer (empty until the cluster assigns them, and for NodePort/ClusterIP). */
+    inboundIps: pulumi.Output<string[]>;
+}
+
+const CONF_KEY = "nginx.conf";
+const TLS_DIR = "/etc/cloudengine/tls";
+
+/** `name`: the Pulumi name prefix; `base`: the Kubernetes name of the Deployment and Service. */
+export function kubernetesLoadBalancer(
+    name: string,
+    base: string,
+    parent: pulumi.ComponentResource,
+    args: { sites: pulumi.Output<ProxySite[]>; gateway: pulumi.Output<GatewayRouting>; tls?: LoadBalancerTls; component: string },
+): LoadBalancerResult {
+    const s = kubernetesSettingsOf();
+    const labels = objectLabels("load-balancer", base, args.component);
+    const conf = pulumi.all([args.sites, args.gateway]).apply(([sites, gw]) =>
+        renderRouterConf({ sites, publicHttpsPort: gw.publicHttpsPort, resolver: s.dnsResolver }, { direct: true }),
+    );
+    const configMap = new k8s.core.v1.ConfigMap(`${name}-lb-config`, {
+        metadata: metadata(objectName(base, "config"), labels.all),
+        data: { [CONF_KEY]: conf },
+    }, { parent });
+
+    const volumes: k8s.types.input.core.v1.Volume[] = [
+        { name: "config", configMap: { name: configMap.metadata.name } },
+        { name: "tmp", emptyDir: { sizeLimit: quantity(PROXY_TMP_BYTES) } },
+    ];
+    const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+        { name: "config", mountPath: PROXY_CONF_PATH, subPath: CONF_KEY, readOnly: true },
+        { name: "tmp", mountPath: "/tmp" },
+    ];
+    let tlsChecksum: pulumi.Output<string> = pulumi.output("");
+    if (args.tls) {
+        const tls = args.tls;
+        const secret = new k8s.core.v1.Secret(`${name}-lb-tls`, {
+            metadata: metadata(objectName(base, "tls"), labels.all),
+            type: "kubernetes.io/tls",
+            stringData: { "tls.crt": tls.certificate, "tls.key": pulumi.secret(tls.privateKey) },
+        }, { parent });
+        volumes.push({
+            name: "tls",
+            secret: {
+                secretName: secret.metadata.name,
+                items: [
+                    { key: "tls.crt", path: tlsCertificatePath(tls.siteId).slice(TLS_DIR.length + 1) },
+                    { key: "tls.key", path: tlsKeyPath(tls.siteId).slice(TLS_DIR.length + 1) },
+                ],
+            },
+        });
+        mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
+        // Rolls the pods when the certificate changes; a digest of the public certificate only.
+        tlsChecksum = pulumi.output(tls.certificate).apply(checksum);
+    }
+
+    new k8s.apps.v1.Deployment(`${name}-lb`, {
+        metadata: metadata(base, labels.all),
+        spec: {
+            replicas: s.routerReplicas,
+            revisionHistoryLimit: 5,
+            selector: { matchLabels: labels.selector },
+            strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+            template: {
+                metadata: {
+                    labels: labels.all,
+                    annotations: { "cloudengine.io/config-checksum": pulumi.all([conf, tlsChecksum]).apply(([c, t]) => checksum(c + t)) },
+                },
+                spec: {
+                    automountServiceAccountToken: false,
+                    enableServiceLinks: false,
+                    terminationGracePeriodSeconds: PROXY_DRAIN_SECONDS + 5,
+                    securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+                    containers: [{
+                        name: "nginx",
+                        image: args.gateway.proxyImage,
+                        command: ["nginx"],
+                        args: PROXY_ARGS,
+                        ports: [
+                            { name: "http", containerPort: ROUTER_HTTP_PORT },
+                            ...(args.tls ? [{ name: "https", containerPort: ROUTER_HTTPS_PORT }] : []),
+                        ],
+                        readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 2, failureThreshold: 2 },
+                        livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+                        // nginx ends at once on SIGTERM: quit gracefully first, after endpoints have dropped the pod.
+                        lifecycle: { preStop: { exec: { command: ["sh", "-c", `sleep 3; nginx ${PROXY_ARGS.slice(0, 2).join(" ")} -s quit; while [ -e /tmp/nginx.pid ]; do sleep 1; done`] } } },
+                        // The master starts as root to hand workers to nobody; it needs only these to do so.
+                        securityContext: {
+                            allowPrivilegeEscalation: false,
+                            readOnlyRootFilesystem: true,
+                            capabilities: { drop: ["ALL"], add: ["CHOWN", "SETGID", "SETUID"] },
+                        },
+                        resources: { requests: { cpu: "50m", memory: "64Mi" } },
+                        volumeMounts: mounts,
+                    }],
+                    volumes,
+                },
+            },
+        },
+    }, { parent });
+
+    const exposed = s.serviceType !== "ClusterIP";
+    const service = new k8s.core.v1.Service(`${name}-lb`, {
+        metadata: metadata(base, labels.all),
+        spec: {
+            type: s.serviceType,
+            selector: labels.selector,
+            // Keep clients' addresses (the load balancer logs and forwards them as X-Real-IP / Forwarded).
+            ...(exposed ? { externalTrafficPolicy: "Local" } : {}),
+            ports: args.gateway.apply((gw) => [
+                { name: "http", port: gw.publicHttpPort, targetPort: "http", protocol: "TCP" },
+                ...(args.tls ? [{ name: "https", port: gw.publicHttpsPort, targetPort: "https", protocol: "TCP" }] : []),
+            ]),
+        },
+    }, { parent });
+
+    if (s.ingressClassName !== undefined && !args.tls) {
+        new k8s.networking.v1.Ingress(`${name}-lb`, {
+            metadata: metadata(base, labels.all),
+            spec: {
+                ingressClassName: s.ingressClassName,
+                rules: args.sites.apply((sites) =>
+                    sites.flatMap((site) => site.hostnames).map((host) => ({
+                        host,
+                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: base, port: { name: "http" } } } }] },
+                    })),
+                ),
+            },
+        }, { parent });
+    }
+
+    const inboundIps = service.status.apply((status) =>
+        (status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname).filter((a): a is string => !!a),
+    );
+    return { inboundIps };
+}

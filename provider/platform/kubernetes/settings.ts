@@ -1,0 +1,11 @@
+import * as pulumi from "@pulumi/pulumi";
+import { kubernetesSettings, KubernetesSettings } from "../../config/args/kubernetes";
+import { validate } from "../../config/validate";
+import { perRun } from "../perRun";
+
+/** The stack's `cloudengine:kubernetes` settings, validated once per run (errors name the stack config). */
+export function kubernetesSettingsOf(): KubernetesSettings {
+    return perRun("kubernetes-settings", () =>
+        validate(kubernetesSettings, new pulumi.Config("cloudengine").getObject("kubernetes") ?? {}, "stack config cloudengine:kubernetes"),
+    );
+}

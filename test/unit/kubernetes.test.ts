@@ -1,0 +1,260 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
+import { SANDBOX_TOTAL_BYTES } from "../../provider/config/spec";
+import { DYNAMIC, fixture, IMAGE, isSecret, only, ofType, Registered, reveal, run, valueOf } from "../mocks";
+import { K8S, kubernetesConfig, kubernetesObjects, quantityBytes } from "../kubernetesObjects";
+
+const DNS1035 = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/;
+const DIGEST = "registry.example.com/team/web@sha256:" + "ab".repeat(32);
+
+function byName(resources: Registered[], type: string, name: string): Registered {
+    const found = ofType(resources, type).filter((r) => r.inputs.metadata?.name === name);
+    assert.equal(found.length, 1, `one ${type} named ${name}; have ${ofType(resources, type).map((r) => r.inputs.metadata?.name).join(", ")}`);
+    return found[0];
+}
+
+function appContainer(deployment: Registered): any {
+    return deployment.inputs.spec.template.spec.containers[0];
+}
+
+describe("EngineApp on Kubernetes", () => {
+    it("a Deployment per environment that never drops below its instances, with the spec's probes", async () => {
+        let app!: EngineApp;
+        const resources = await run(() => { app = new EngineApp("web", { engineImage: DIGEST, instances: 3, stagingInstances: 1, startupTimeout: 45 }); }, { config: kubernetesConfig() });
+        const component = only(resources, "cloudengine:index:EngineApp", "web");
+        const production = byName(resources, K8S.deployment, "app-web-production");
+        const stage = byName(resources, K8S.deployment, "app-web-stage");
+        assert.equal(production.parent, component.urn);
+        assert.equal(production.inputs.spec.replicas, 3);
+        assert.equal(stage.inputs.spec.replicas, 1);
+        assert.deepEqual(production.inputs.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+        const c = appContainer(production);
+        assert.equal(c.image, DIGEST);
+        assert.equal(c.imagePullPolicy, "IfNotPresent");
+        assert.deepEqual(c.startupProbe.exec.command, ["/cloudengine/init", "probe"]);
+        assert.equal(c.startupProbe.periodSeconds, 1, "checks the app every second while it starts");
+        assert.equal(c.startupProbe.failureThreshold, 45, "for at most startupTimeout seconds");
+        for (const probe of [c.readinessProbe, c.livenessProbe]) {
+            assert.deepEqual(probe.exec.command, c.startupProbe.exec.command, "one definition of healthy");
+            assert.equal(probe.periodSeconds, 5);
+        }
+        assert.equal(c.livenessProbe.failureThreshold, 3, "restarted after three failed checks");
+        assert.deepEqual(c.ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
+        assert.equal(no(ofType(resources, IMAGE)), true, "an engineImage is not built");
+        assert.equal(await valueOf(app.versionTag), "abababababab", "the version tag of an engineImage is its digest");
+    });
+
+    it("the sandbox: non-root, read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp, 1 GiB of emptyDir", async () => {
+        const resources = await run(() => new EngineApp("web", { engineImage: DIGEST }), { config: kubernetesConfig() });
+        const pod = byName(resources, K8S.deployment, "app-web-production").inputs.spec.template.spec;
+        const c = pod.containers[0];
+        assert.deepEqual(pod.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } });
+        assert.deepEqual(c.securityContext, { runAsNonRoot: true, privileged: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+        const mounts = Object.fromEntries(c.volumeMounts.map((m: any) => [m.mountPath, m.name]));
+        assert.deepEqual(Object.keys(mounts).sort(), ["/dev/shm", "/home/leanengine", "/tmp"]);
+        const sizes = pod.volumes.map((v: any) => quantityBytes(v.emptyDir.sizeLimit));
+        assert.equal(sizes.reduce((a: number, b: number) => a + b, 0), SANDBOX_TOTAL_BYTES, "the writable paths together hold 1 GiB");
+        assert.equal(pod.volumes.find((v: any) => v.name === mounts["/dev/shm"]).emptyDir.medium, "Memory");
+        assert.equal(pod.automountServiceAccountToken, false);
+        assert.equal(pod.enableServiceLinks, false, "the environment is only what the platform injects");
+    });
+
+    it("limits become requests and limits; a Service per environment; a PodDisruptionBudget only with several instances", async () => {
+        const resources = await run(() => new EngineApp("web", { engineImage: DIGEST, instances: 2, stagingInstances: 1, memory: "512M", cpus: 0.5 }), { config: kubernetesConfig() });
+        const c = appContainer(byName(resources, K8S.deployment, "app-web-production"));
+        assert.deepEqual(c.resources, { limits: { memory: "512Mi", cpu: "500m" }, requests: { memory: "512Mi", cpu: "500m" } });
+        const service = byName(resources, K8S.service, "app-web-production");
+        assert.equal(service.inputs.spec.type, "ClusterIP");
+        assert.deepEqual(service.inputs.spec.selector, byName(resources, K8S.deployment, "app-web-production").inputs.spec.selector.matchLabels);
+        assert.deepEqual(service.inputs.spec.ports, [{ name: "http", port: 3000, targetPort: "http", protocol: "TCP" }]);
+        const pdbs = ofType(resources, K8S.pdb);
+        assert.deepEqual(pdbs.map((p) => p.inputs.metadata.name), ["app-web-production"], "stage has one instance: no budget");
+        assert.equal(pdbs[0].inputs.spec.maxUnavailable, 1);
+    });
+
+    it("the environment comes from a Secret: every value a secret, never in the Deployment", async () => {
+        const resources = await run(() => {
+            const shared = new EnvGroup("shared", { variables: { FEATURE: "on" }, secrets: { PAYMENT_TOKEN: "tok-123" } });
+            const cache = new LeanCacheInstance("sessions", { name: "SESSIONS" });
+            new EngineApp("web", { engineImage: DIGEST, envGroups: [shared], caches: [cache], variables: { GREETING: "hi" } });
+        }, { config: kubernetesConfig({ namespace: "apps" }) });
+        const secret = byName(resources, K8S.secret, "app-web-production-env");
+        assert.equal(isSecret(secret.inputs.stringData), true);
+        const env = reveal(secret.inputs.stringData) as Record<string, string>;
+        assert.equal(env.GREETING, "hi");
+        assert.equal(env.FEATURE, "on");
+        assert.equal(env.PAYMENT_TOKEN, "tok-123");
+        assert.equal(env.LEANCLOUD_APP_ENV, "production");
+        assert.equal(env.LEANCLOUD_APP_MASTER_KEY, "generated-web-master-key");
+        assert.equal(env.REDIS_URL_SESSIONS, "redis://default:generated-sessions-password@cache-sessions.apps.svc.cluster.local:6379");
+        const deployment = byName(resources, K8S.deployment, "app-web-production");
+        assert.deepEqual(appContainer(deployment).envFrom, [{ secretRef: { name: "app-web-production-env" } }]);
+        assert.equal(appContainer(deployment).env, undefined);
+        assert.match(deployment.inputs.spec.template.metadata.annotations["cloudengine.io/env-checksum"], /^[0-9a-f]{16}$/);
+        const text = JSON.stringify(resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== K8S.secret).map((r) => r.inputs));
+        for (const plain of ["tok-123", "generated-web-master-key", "generated-sessions-password"]) {
+            assert.equal(text.includes(plain), false, `${plain} appears outside a Secret`);
+        }
+        for (const s of ofType(resources, K8S.secret)) {
+            assert.equal(isSecret(s.inputs.stringData), true, `${s.inputs.metadata.name}: stringData must be a Pulumi secret`);
+        }
+    });
+
+    it("a source build is pushed to the registry and run by digest; without a registry it stays local and is never pulled", async () => {
+        const pushed = await run(() => new EngineApp("web", { source: fixture("goapp") }), { config: kubernetesConfig({ imageRegistry: "registry.example.com/team" }) });
+        const image = only(pushed, IMAGE, "web");
+        assert.equal(image.inputs.imageName, "registry.example.com/team/app-web:latest");
+        assert.equal(image.inputs.skipPush, false);
+        assert.equal(appContainer(byName(pushed, K8S.deployment, "app-web-production")).image, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+
+        const local = await run(() => new EngineApp("web", { source: fixture("goapp") }), { config: kubernetesConfig() });
+        assert.equal(only(local, IMAGE, "web").inputs.skipPush, true);
+        const c = appContainer(byName(local, K8S.deployment, "app-web-production"));
+        assert.deepEqual([c.image, c.imagePullPolicy], ["cloudengine/app-web:latest", "Never"]);
+    });
+
+    it("changing one variable changes only that app's Secret and its pods' checksum", async () => {
+        const program = (greeting: string) => () => {
+            new EngineApp("web", { engineImage: DIGEST, variables: { GREETING: greeting } });
+            new EngineApp("api", { engineImage: DIGEST });
+        };
+        const before = await run(program("hi"), { config: kubernetesConfig(), stack: "same" });
+        const after = await run(program("hello"), { config: kubernetesConfig(), stack: "same" });
+        const changed = kubernetesObjects(after).filter((o) => {
+            const old = kubernetesObjects(before).find((b) => b.type === o.type && b.name === o.name);
+            return JSON.stringify(reveal(old?.inputs)) !== JSON.stringify(reveal(o.inputs));
+        });
+        assert.deepEqual(changed.map((o) => `${o.type} ${o.name}`).sort(), [`${K8S.deployment} app-web-production`, `${K8S.secret} app-web-production-env`]);
+    });
+});
+
+describe("load balancers on Kubernetes", () => {
+    it("the Docker router's nginx configuration, as a Deployment behind a LoadBalancer Service that keeps client addresses", async () => {
+        let app!: EngineApp;
+        const resources = await run(() => { app = new EngineApp("web", { engineImage: DIGEST, stagingInstances: 1 }); }, { config: kubernetesConfig({ namespace: "apps" }) });
+        const conf = byName(resources, K8S.configMap, "app-web-lb-config").inputs.data["nginx.conf"] as string;
+        assert.match(conf, /server_name web\.localhost;/);
+        assert.match(conf, /server_name stg-web\.localhost;/);
+        assert.match(conf, /set \$cloudengine_upstream "app-web-production\.apps\.svc\.cluster\.local";\n\s+proxy_pass http:\/\/\$cloudengine_upstream:3000;/);
+        assert.match(conf, /resolver kube-dns\.kube-system\.svc\.cluster\.local valid=1s ipv6=off;/);
+        assert.doesNotMatch(conf, /set_real_ip_from|proxy_protocol/, "clients connect directly: nothing forwarded is trusted");
+        const deployment = byName(resources, K8S.deployment, "app-web-lb");
+        assert.equal(deployment.inputs.spec.replicas, 2);
+        assert.equal(deployment.inputs.spec.strategy.rollingUpdate.maxUnavailable, 0);
+        const c = appContainer(deployment);
+        assert.deepEqual([c.image, c.command, c.args], ["nginx:1.28-bookworm", ["nginx"], ["-c", "/etc/cloudengine/nginx.conf", "-g", "daemon off;"]]);
+        assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+        const service = byName(resources, K8S.service, "app-web-lb");
+        assert.deepEqual([service.inputs.spec.type, service.inputs.spec.externalTrafficPolicy], ["LoadBalancer", "Local"]);
+        assert.deepEqual(service.inputs.spec.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
+        assert.deepEqual(await valueOf(app.inboundIps), [], "no address until the cluster assigns one");
+        assert.equal(no(ofType(resources, K8S.ingress)), true);
+    });
+
+    it("NodePort for clusters without load balancers; an Ingress per hostname when a controller is named", async () => {
+        const resources = await run(() => new EngineApp("web", { engineImage: DIGEST }), { config: kubernetesConfig({ serviceType: "NodePort", ingressClassName: "nginx" }) });
+        assert.equal(byName(resources, K8S.service, "app-web-lb").inputs.spec.type, "NodePort");
+        const ingress = byName(resources, K8S.ingress, "app-web-lb");
+        assert.equal(ingress.inputs.spec.ingressClassName, "nginx");
+        assert.deepEqual(ingress.inputs.spec.rules, [{ host: "web.localhost", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "app-web-lb", port: { name: "http" } } } }] } }]);
+    });
+
+    it("a Domain gets its own load balancer; its TLS key is a kubernetes.io/tls Secret, never plain", async () => {
+        let domain!: Domain;
+        const resources = await run(() => {
+            const app = new EngineApp("web", { engineImage: DIGEST, stagingInstances: 1 });
+            domain = new Domain("shop", { app, hostname: "stg-shop.example.com", tls: { certificate: "CERT", privateKey: "PRIVATE" }, forceHttps: true });
+        }, { config: kubernetesConfig() });
+        const conf = byName(resources, K8S.configMap, "domain-shop-lb-config").inputs.data["nginx.conf"] as string;
+        assert.match(conf, /server_name stg-shop\.example\.com;/);
+        assert.match(conf, /app-web-stage\.default\.svc\.cluster\.local/);
+        assert.match(conf, /listen 8443 ssl;/);
+        assert.match(conf, /return 301 https:\/\/\$host\$request_uri;/);
+        const tls = byName(resources, K8S.secret, "domain-shop-lb-tls");
+        assert.equal(tls.inputs.type, "kubernetes.io/tls");
+        assert.equal(isSecret(tls.inputs.stringData), true);
+        const service = byName(resources, K8S.service, "domain-shop-lb");
+        assert.deepEqual(service.inputs.spec.ports.map((p: any) => [p.name, p.port]), [["http", 80], ["https", 443]]);
+        const mounts = appContainer(byName(resources, K8S.deployment, "domain-shop-lb")).volumeMounts.map((m: any) => m.mountPath);
+        assert.ok(mounts.includes("/etc/cloudengine/tls"));
+        assert.equal(await valueOf(domain.url), "https://stg-shop.example.com");
+        assert.equal(JSON.stringify(kubernetesObjects(resources).filter((o) => o.type !== K8S.secret).map((o) => o.inputs)).includes("PRIVATE"), false);
+    });
+});
+
+describe("LeanCacheInstance on Kubernetes", () => {
+    it("a StatefulSet with a PersistentVolumeClaim, its config in a ConfigMap, its password in a Secret, behind a Service", async () => {
+        let cache!: LeanCacheInstance;
+        const resources = await run(() => { cache = new LeanCacheInstance("sessions", { capacity: "512M", evictionPolicy: "allkeys-lru" }); }, { config: kubernetesConfig({ namespace: "apps", storageClassName: "fast" }) });
+        const set = byName(resources, K8S.statefulSet, "cache-sessions");
+        assert.equal(set.inputs.spec.replicas, 1);
+        const claim = set.inputs.spec.volumeClaimTemplates[0];
+        assert.deepEqual([claim.spec.accessModes, claim.spec.storageClassName, claim.spec.resources.requests.storage], [["ReadWriteOnce"], "fast", "1536Mi"]);
+        const c = set.inputs.spec.template.spec.containers[0];
+        assert.deepEqual(c.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
+        assert.deepEqual(c.volumeMounts.map((m: any) => m.mountPath), ["/usr/local/etc/redis/redis.conf", "/usr/local/etc/redis/auth.conf", "/data"]);
+        assert.deepEqual(c.env, [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: "cache-sessions-auth", key: "password" } } }]);
+        const conf = byName(resources, K8S.configMap, "cache-sessions-config").inputs.data["redis.conf"] as string;
+        assert.match(conf, /^maxmemory 536870912$/m);
+        assert.match(conf, /^maxmemory-policy allkeys-lru$/m);
+        assert.match(conf, /^appendonly yes$/m);
+        const auth = byName(resources, K8S.secret, "cache-sessions-auth");
+        assert.equal(isSecret(auth.inputs.stringData), true);
+        assert.match(reveal(auth.inputs.stringData)["auth.conf"], /^requirepass generated-sessions-password$/m);
+        assert.equal(isSecret(set.inputs.spec), false, "previews show the StatefulSet");
+        assert.match(set.inputs.spec.template.metadata.annotations["cloudengine.io/auth-checksum"], /^[0-9a-f]{16}$/, "a new password restarts Redis");
+        assert.equal(byName(resources, K8S.service, "cache-sessions").inputs.spec.ports[0].port, 6379);
+        assert.equal(await valueOf(cache.host), "cache-sessions.apps.svc.cluster.local");
+        assert.equal(ofType(resources, DYNAMIC).length, 1, "the password is generated once, as on Docker");
+    });
+});
+
+describe("Kubernetes names and settings", () => {
+    it("every object name is a DNS-1035 label of at most 63 characters, whatever name the user gives; labels follow app.kubernetes.io", async () => {
+        const long = "Checkout_Service.v2-" + "x".repeat(80);
+        const resources = await run(() => {
+            const cache = new LeanCacheInstance(long, { name: "CART" });
+            const app = new EngineApp(long, { engineImage: DIGEST, caches: [cache], stagingInstances: 1, instances: 2 });
+            new Domain(long, { app, hostname: "shop.example.com", tls: {} });
+        }, { config: kubernetesConfig() });
+        const objects = kubernetesObjects(resources);
+        assert.ok(objects.length >= 15);
+        const names = new Set<string>();
+        for (const o of objects) {
+            assert.match(o.name, DNS1035, `${o.type} ${o.name}`);
+            assert.equal(names.has(`${o.type}/${o.name}`), false, `${o.type} ${o.name} is used twice`);
+            names.add(`${o.type}/${o.name}`);
+            assert.equal(o.inputs.metadata.generateName, undefined);
+            assert.equal(o.inputs.metadata.namespace, "default");
+            for (const [key, value] of Object.entries(o.inputs.metadata.labels as Record<string, string>)) {
+                assert.match(value, LABEL_VALUE, `${o.name}: label ${key}`);
+            }
+            assert.equal(o.inputs.metadata.labels["app.kubernetes.io/part-of"], "cloudengine");
+            assert.equal(o.inputs.metadata.labels["app.kubernetes.io/managed-by"], "pulumi");
+        }
+        const again = kubernetesObjects(await run(() => {
+            const cache = new LeanCacheInstance(long, { name: "CART" });
+            const app = new EngineApp(long, { engineImage: DIGEST, caches: [cache], stagingInstances: 1, instances: 2 });
+            new Domain(long, { app, hostname: "shop.example.com", tls: {} });
+        }, { config: kubernetesConfig() }));
+        const sorted = (list: { type: string; name: string }[]) => list.map((o) => `${o.type}/${o.name}`).sort();
+        assert.deepEqual(sorted(again), sorted(objects), "names are deterministic");
+    });
+
+    it("bad stack config cloudengine:kubernetes fails before anything is registered", async () => {
+        let registered: Registered[] = [];
+        await assert.rejects(
+            run(() => new EngineApp("web", { engineImage: DIGEST }), { config: kubernetesConfig({ serviceType: "Ingress" } as any) }).then((r) => { registered = r; }),
+            /stack config cloudengine:kubernetes: invalid serviceType: got "Ingress"; allowed: one of "LoadBalancer", "NodePort", "ClusterIP"/,
+        );
+        assert.equal(registered.length, 0);
+        await assert.rejects(run(() => new EngineApp("web", { engineImage: DIGEST }), { config: kubernetesConfig({ namespace: "Apps" }) }), /invalid namespace: got "Apps"/);
+        await assert.rejects(run(() => new EngineApp("web", { engineImage: "Not An Image" }), { config: kubernetesConfig() }), /EngineApp "web": invalid engineImage: got "Not An Image"/);
+    });
+});
+
+function no(list: unknown[]): boolean {
+    return list.length === 0;
+}
