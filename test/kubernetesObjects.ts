@@ -28,12 +28,9 @@ export function kubernetesObjects(resources: Registered[]): KubernetesObject[] {
     return resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => ({ type: r.type, name: r.inputs.metadata?.name, inputs: r.inputs }));
 }
 
-/** The object as a manifest (secrets revealed, apiVersion and kind from the type token). */
+/** The object as a manifest: the SDK fills in apiVersion and kind; secrets are revealed. */
 export function manifestOf(o: KubernetesObject): Record<string, unknown> {
-    const [, groupVersion, kind] = o.type.split(":");
-    const [group, version] = groupVersion.split("/");
-    const apiVersion = group === "core" ? version : `${group.includes(".") ? group : group}/${version}`;
-    return { apiVersion, kind, ...reveal(o.inputs) };
+    return reveal(o.inputs);
 }
 
 /** Bytes of a Kubernetes binary quantity (Ki, Mi, Gi). */

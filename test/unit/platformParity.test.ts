@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
+import { CONTAINER, fixture, only, Registered, reveal, run } from "../mocks";
+import { K8S, kubernetesConfig, kubernetesObjects, quantityBytes } from "../kubernetesObjects";
+
+// The same program on Docker and on Kubernetes must behave the same: the same environment, the same
+// health check (path, interval, start-up budget, restarts), the same limits and sandbox, and the same
+// load balancer configuration. Only what is the platform's own may differ, and each difference is named.
+
+function program() {
+    const shared = new EnvGroup("shared", { variables: { FEATURE: "on" }, secrets: { TOKEN: "t0ken" } });
+    const cache = new LeanCacheInstance("sessions", { name: "SESSIONS" });
+    const app = new EngineApp("web", {
+        source: fixture("goapp"), instances: 2, stagingInstances: 1, caches: [cache], envGroups: [shared],
+        variables: { GREETING: "hi" }, memory: "512M", cpus: 0.5, startupTimeout: 40, cloudFunctions: true, cdn: true,
+    });
+    new Domain("shop", { app, hostname: "shop.example.com", tls: { certificate: "CERT", privateKey: "KEY" }, forceHttps: true });
+}
+
+async function both(): Promise<{ docker: Registered[]; kubernetes: Registered[] }> {
+    return {
+        docker: await run(program, { stack: "parity" }),
+        kubernetes: await run(program, { stack: "parity", config: kubernetesConfig() }),
+    };
+}
+
+function dockerEnv(container: Registered): Record<string, string> {
+    return Object.fromEntries((reveal(container.inputs.envs) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+function k8sObject(resources: Registered[], type: string, name: string): any {
+    const found = kubernetesObjects(resources).find((o) => o.type === type && o.name === name);
+    assert.ok(found, `${type} ${name}`);
+    return reveal(found.inputs);
+}
+
+/** Lines of two configurations that differ (as multisets), after normalizing the given substitutions. */
+function differingLines(a: string, b: string): { onlyA: string[]; onlyB: string[] } {
+    const count = (text: string) => text.split("\n").reduce((m, l) => m.set(l, (m.get(l) ?? 0) + 1), new Map<string, number>());
+    const ca = count(a);
+    const cb = count(b);
+    const onlyA = [...ca].flatMap(([l, n]) => Array(Math.max(0, n - (cb.get(l) ?? 0))).fill(l));
+    const onlyB = [...cb].flatMap(([l, n]) => Array(Math.max(0, n - (ca.get(l) ?? 0))).fill(l));
+    return { onlyA, onlyB };
+}
+
+describe("Docker and Kubernetes agree", () => {
+    it("the same environment: names and values, except the hosts caches are reached at and Docker's own gate settings", async () => {
+        const { docker, kubernetes } = await both();
+        for (const env of ["production", "stage"]) {
+            const d = dockerEnv(only(docker, CONTAINER, `web-${env}-0`));
+            const k = k8sObject(kubernetes, K8S.secret, `app-web-${env}-env`).stringData as Record<string, string>;
+            const dockerOnly = Object.keys(d).filter((n) => !(n in k)).sort();
+            assert.deepEqual(dockerOnly, ["CLOUDENGINE_DRAIN_SECONDS", "CLOUDENGINE_SERVE_PORT"], "Docker's readiness gate (Kubernetes has readiness probes)");
+            assert.deepEqual(Object.keys(k).filter((n) => !(n in d)), []);
+            for (const [name, value] of Object.entries(k)) {
+                if (name.startsWith("REDIS_URL_")) {
+                    const host = (url: string) => new URL(url).hostname;
+                    assert.equal(value.replace(host(value), "HOST"), d[name].replace(host(d[name]), "HOST"), name);
+                    assert.equal(host(value), "cache-sessions.default.svc.cluster.local");
+                } else {
+                    assert.equal(value, d[name], name);
+                }
+            }
+            assert.equal(k.LEANCLOUD_APP_ENV, env);
+            assert.equal(k.CLOUDENGINE_HEALTH_PATH, "/__engine/1/ping");
+        }
+    });
+
+    it("the same health check: command, path, start-up polling and budget, interval, timeout and restarts", async () => {
+        const { docker, kubernetes } = await both();
+        const hc = only(docker, CONTAINER, "web-production-0").inputs.healthcheck;
+        const c = k8sObject(kubernetes, K8S.deployment, "app-web-production").spec.template.spec.containers[0];
+        const seconds = (s: string) => Number(/^(\d+)s$/.exec(s)![1]);
+        assert.deepEqual(hc.tests, ["CMD", ...c.startupProbe.exec.command]);
+        assert.deepEqual(c.livenessProbe.exec.command, c.startupProbe.exec.command);
+        assert.equal(seconds(hc.startInterval), c.startupProbe.periodSeconds);
+        assert.equal(seconds(hc.startPeriod), c.startupProbe.periodSeconds * c.startupProbe.failureThreshold);
+        assert.equal(seconds(hc.startPeriod), 40);
+        assert.equal(seconds(hc.interval), c.livenessProbe.periodSeconds);
+        assert.equal(seconds(hc.interval), c.readinessProbe.periodSeconds);
+        assert.equal(seconds(hc.timeout), c.livenessProbe.timeoutSeconds);
+        assert.equal(hc.retries, c.livenessProbe.failureThreshold);
+    });
+
+    it("the same limits and sandbox", async () => {
+        const { docker, kubernetes } = await both();
+        const d = only(docker, CONTAINER, "web-production-0").inputs;
+        const pod = k8sObject(kubernetes, K8S.deployment, "app-web-production").spec.template.spec;
+        const c = pod.containers[0];
+        assert.equal(d.memory * 1024 * 1024, quantityBytes(c.resources.limits.memory));
+        assert.equal(Number(d.cpus) * 1000, Number(c.resources.limits.cpu.replace(/m$/, "")));
+        assert.equal(d.readOnly, c.securityContext.readOnlyRootFilesystem);
+        assert.equal(d.user, `${pod.securityContext.runAsUser}:${pod.securityContext.runAsGroup}`);
+        assert.deepEqual(d.capabilities.drops, c.securityContext.capabilities.drop);
+        assert.deepEqual(d.securityOpts, ["no-new-privileges:true"]);
+        assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+        const dockerMounts = Object.fromEntries(d.mounts.map((m: any) => [m.target, m.tmpfsOptions.sizeBytes]));
+        const volumes = Object.fromEntries(pod.volumes.map((v: any) => [v.name, quantityBytes(v.emptyDir.sizeLimit)]));
+        const k8sMounts = Object.fromEntries(c.volumeMounts.map((m: any) => [m.mountPath, volumes[m.name]]));
+        assert.deepEqual(k8sMounts, dockerMounts);
+    });
+
+    it("the same load balancer configuration; only the DNS server, the upstream names and the client-address source differ", async () => {
+        const { docker, kubernetes } = await both();
+        for (const [dockerName, k8sName] of [["web-router", "app-web-lb-config"], ["shop", "domain-shop-lb-config"]]) {
+            const d = reveal(only(docker, CONTAINER, dockerName).inputs.uploads)[0].content as string;
+            const k = k8sObject(kubernetes, K8S.configMap, k8sName).data["nginx.conf"] as string;
+            const normalized = d
+                .replace(/resolver 127\.0\.0\.11 /g, "resolver kube-dns.kube-system.svc.cluster.local ")
+                .replace(/"(production|stage)\.web\.app\.cloudengine\.internal";\n(\s+)proxy_pass http:\/\/\$cloudengine_upstream:61000;/g, (_m, env, pad) => `"app-web-${env}.default.svc.cluster.local";\n${pad}proxy_pass http://$cloudengine_upstream:3000;`);
+            const { onlyA: dockerOnly, onlyB: k8sOnly } = differingLines(normalized, k);
+            const trimmed = (lines: string[]) => lines.map((l) => l.trim()).sort();
+            // Docker: clients arrive through the gateway, which passes their address on; Kubernetes: directly.
+            for (const line of trimmed(dockerOnly)) {
+                assert.match(line, /^(set_real_ip_from \S+;|real_ip_header (X-Real-IP|proxy_protocol);|listen 8443 ssl proxy_protocol( default_server)?;|# Client address: the gateway's .*|if \(\$cloudengine_proxied_header_too_large\) \{)$/, `${dockerName}: only on Docker: ${line}`);
+            }
+            for (const line of trimmed(k8sOnly)) {
+                assert.match(line, /^(listen 8443 ssl( default_server)?;|# Client address: the connection's own .*|if \(\$cloudengine_header_too_large\) \{)$/, `${k8sName}: only on Kubernetes: ${line}`);
+            }
+            assert.ok(dockerOnly.length > 0, "the comparison saw the client-address lines");
+        }
+    });
+});
