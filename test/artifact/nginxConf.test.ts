@@ -678,3 +678,63 @@ describe("gateway and router in front of a live app", { timeout: 300_000 }, () =
         assert.doesNotMatch(logs, /\[(emerg|alert|crit)\]/);
     });
 });
+
+describe("a Kubernetes load balancer (clients connect directly) in front of a live app", { timeout: 120_000 }, () => {
+    let root = "";
+    let nginx: RunningNginx | undefined;
+    let server: http.Server | undefined;
+    let dns: { port: number; queries: string[]; socket: dgram.Socket } | undefined;
+    let httpPort = 0, httpsPort = 0;
+    const echo = (reply: Reply) => JSON.parse(reply.body.toString()) as Record<string, string>;
+
+    before(async () => {
+        root = makeRoot();
+        const pair = makeCertificate(root);
+        const [appPort, p1, p2] = await freePorts(3);
+        [httpPort, httpsPort] = [p1, p2];
+        server = await startApp("127.0.0.1", appPort, []);
+        // Stands in for cluster DNS: the Service name of the app's environment.
+        dns = await startDns({ "app-web-production.default.svc.cluster.local": ["127.0.0.1"] });
+        const sites = [site("web", { hostnames: ["web.test"], upstreamHost: "app-web-production.default.svc.cluster.local", upstreamPort: appPort, tls: true })];
+        installCertificates(root, sites, pair);
+        const file = path.join(root, "lb.conf");
+        fs.writeFileSync(file, renderRouterConf(
+            { sites, publicHttpsPort: httpsPort, resolver: `127.0.0.1:${dns.port}` },
+            { fileRoot: root, listenAddress: "127.0.0.1", httpPort, httpsPort, direct: true },
+        ));
+        assertNginxAccepts(file);
+        nginx = await startNginx(file, [httpPort, httpsPort]);
+    });
+
+    after(async () => {
+        await nginx?.stop();
+        if (server) { server.closeAllConnections(); server.close(); }
+        dns?.socket.close();
+        if (root) fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it("HTTP: the connection's address is the client's; forged X-Real-IP and Forwarded are not trusted", { timeout: 30_000 }, async () => {
+        const r = await request({ port: httpPort, host: "web.test", path: "/echo", headers: { "x-real-ip": "10.6.6.6", forwarded: "for=10.6.6.6" } });
+        assert.equal(r.status, 200);
+        const h = echo(r);
+        assert.equal(h["x-real-ip"], CLIENT_ADDRESS);
+        assert.equal(h["x-forwarded-for"], CLIENT_ADDRESS);
+        assert.equal(h.forwarded, `for=${CLIENT_ADDRESS};proto=http;host="web.test"`);
+    });
+
+    it("HTTPS straight to the load balancer (no PROXY protocol): TLS terminated, proto https, client address kept", { timeout: 30_000 }, async () => {
+        const r = await request({ port: httpsPort, host: "web.test", path: "/echo", tls: true });
+        assert.equal(r.status, 200);
+        const h = echo(r);
+        assert.equal(h["x-forwarded-proto"], "https");
+        assert.equal(h["x-real-ip"], CLIENT_ADDRESS);
+        assert.equal(await handshake(httpsPort, "unknown.test"), false, "no certificate for an unknown name");
+    });
+
+    it("the exact 64K header limit applies on HTTP too (no gateway checked it first)", { timeout: 30_000 }, async () => {
+        const fits = await request({ port: httpPort, host: "web.test", path: "/echo", headers: Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`x-fill-${i}`, "a".repeat(8000)])) });
+        assert.equal(fits.status, 200);
+        const tooLarge = await request({ port: httpPort, host: "web.test", path: "/echo", headers: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`x-fill-${i}`, "a".repeat(8000)])) });
+        assert.equal(tooLarge.status, 431);
+    });
+});
