@@ -7,7 +7,7 @@ import { TlsFiles } from "../platform/platform";
 import { selectPlatform } from "../platform/select";
 import type { EngineApp } from "./engineApp";
 import { GeneratedCertificate } from "./generatedCertificate";
-import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
+import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 
 export type { DomainArgs };
 
@@ -25,8 +25,9 @@ export class Domain extends pulumi.ComponentResource {
         const label = resourceLabel("Domain", name);
         const config = opts.urn ? undefined : validate(domainArgs, args, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
-        super(`${TYPE_PREFIX}Domain`, name, stateProps("Domain", opts), opts);
+        super(`${TYPE_PREFIX}Domain`, name, componentProps("Domain", opts, domainArgs, config), opts);
         markKind(this, "Domain");
+        keepOutputsOnly(this, "Domain");
         if (!config || !platform) return;
         const model = buildDomainModel(name, config);
         const app = config.app as EngineApp;

@@ -14,7 +14,7 @@ import { selectPlatform } from "../platform/select";
 import type { EnvGroup } from "./envGroup";
 import { defaultGateway, Gateway } from "./gateway";
 import { GeneratedSecret } from "./generatedSecret";
-import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
+import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 import type { LeanCacheInstance } from "./leanCacheInstance";
 
 export type { EngineAppArgs };
@@ -53,8 +53,9 @@ export class EngineApp extends pulumi.ComponentResource {
         const platform = opts.urn ? undefined : selectPlatform(label);
         // Before super(): the default gateway's stack config is validated before the app registers.
         const gateway = config && ((config.gateway as Gateway | undefined) ?? defaultGateway());
-        super(`${TYPE_PREFIX}EngineApp`, name, stateProps("EngineApp", opts), opts);
+        super(`${TYPE_PREFIX}EngineApp`, name, componentProps("EngineApp", opts, engineAppArgs, config), opts);
         markKind(this, "EngineApp");
+        keepOutputsOnly(this, "EngineApp");
         if (!config || !model || !platform || !gateway) return;
 
         const caches = config.caches as LeanCacheInstance[];

@@ -3,7 +3,7 @@ import { envGroupArgs, EnvGroupArgs } from "../config/args/envGroup";
 import { ConfigError, resourceLabel } from "../config/errors";
 import { checkUserVariables } from "../config/reservedNames";
 import { validate } from "../config/validate";
-import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
+import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 
 export type { EnvGroupArgs };
 
@@ -25,8 +25,9 @@ export class EnvGroup extends pulumi.ComponentResource {
             const both = Object.keys(config.variables).filter((k) => k in config.secrets);
             if (both.length) throw new ConfigError(label, `secrets.${both[0]}`, both[0], "a name not also in variables (a name is either plain or secret)");
         }
-        super(`${TYPE_PREFIX}EnvGroup`, name, stateProps("EnvGroup", opts), opts);
+        super(`${TYPE_PREFIX}EnvGroup`, name, componentProps("EnvGroup", opts, envGroupArgs, config), opts);
         markKind(this, "EnvGroup");
+        keepOutputsOnly(this, "EnvGroup");
         if (!config) return;
         const outputs = {
             variables: pulumi.output(config.variables) as pulumi.Output<Record<string, string>>,

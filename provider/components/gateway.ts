@@ -5,7 +5,7 @@ import { buildGatewayModel } from "../config/models";
 import { validate } from "../config/validate";
 import { GatewayRouting } from "../platform/platform";
 import { selectPlatform } from "../platform/select";
-import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
+import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 import { perRun } from "../platform/perRun";
 
 export type { GatewayArgs };
@@ -28,10 +28,12 @@ export class Gateway extends pulumi.ComponentResource {
 
     constructor(name: string, args: GatewayArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("Gateway", name);
-        const model = opts.urn ? undefined : buildGatewayModel(name, validate(gatewayArgs, args, label));
+        const config = opts.urn ? undefined : validate(gatewayArgs, args, label);
+        const model = config && buildGatewayModel(name, config);
         const platform = opts.urn ? undefined : selectPlatform(label);
-        super(`${TYPE_PREFIX}Gateway`, name, stateProps("Gateway", opts), opts);
+        super(`${TYPE_PREFIX}Gateway`, name, componentProps("Gateway", opts, gatewayArgs, config), opts);
         markKind(this, "Gateway");
+        keepOutputsOnly(this, "Gateway");
         if (!model || !platform) return; // rehydrated from a reference: outputs come from state
         const { routing } = platform.gateway(this, model);
         const outputs = {

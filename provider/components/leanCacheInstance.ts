@@ -6,7 +6,7 @@ import { REDIS_PORT, REDIS_URL_PREFIX } from "../config/spec";
 import { validate } from "../config/validate";
 import { selectPlatform } from "../platform/select";
 import { GeneratedSecret } from "./generatedSecret";
-import { markKind, stateProps, TYPE_PREFIX } from "./kinds";
+import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 
 export type { LeanCacheInstanceArgs };
 
@@ -39,8 +39,9 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
             throw new ConfigError(label, "password", "(hidden)", "8 to 128 printable characters without spaces, quotes or backslashes");
         }
         const platform = opts.urn ? undefined : selectPlatform(label);
-        super(`${TYPE_PREFIX}LeanCacheInstance`, name, stateProps("LeanCacheInstance", opts), opts);
+        super(`${TYPE_PREFIX}LeanCacheInstance`, name, componentProps("LeanCacheInstance", opts, leanCacheInstanceArgs, config), opts);
         markKind(this, "LeanCacheInstance");
+        keepOutputsOnly(this, "LeanCacheInstance");
         if (!config || !platform) return;
         const model = buildCacheModel(name, config);
         const password = pulumi.secret(config.password ?? new GeneratedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);

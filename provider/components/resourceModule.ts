@@ -10,7 +10,7 @@ import { LeanCacheInstance } from "./leanCacheInstance";
 // Resource references to this package's components (a Domain's app, an EngineApp's caches, envGroups
 // and gateway when a Python, Go or YAML program passes them to the component provider) arrive as
 // URNs; the SDK turns them into live components through this module. A rehydrated component reads
-// its outputs from the engine's state (see stateProps) and registers nothing.
+// its outputs from the engine's state (see componentProps) and registers nothing.
 
 type Rehydrate = (name: string, urn: string) => pulumi.ComponentResource;
 

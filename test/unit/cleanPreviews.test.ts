@@ -33,7 +33,8 @@ describe("clean previews", () => {
         const before = byUrn(await run(program({ X: "1" }), { stack: "change" }));
         const after = byUrn(await run(program({ X: "2" }), { stack: "change" }));
         const changed = [...before.keys()].filter((urn) => before.get(urn) !== after.get(urn)).map((urn) => urn.split("::").pop()).sort();
-        assert.deepEqual(changed, ["web-production-0", "web-production-1"]);
+        // The app component itself (its registered inputs) and its instances; nothing else.
+        assert.deepEqual(changed, ["web", "web-production-0", "web-production-1"]);
     });
 });
 

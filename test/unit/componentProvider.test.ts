@@ -141,3 +141,21 @@ describe("rehydration from resource references", () => {
         assert.equal(ofType(resources, T("Gateway")).length, 1, "no default gateway: the referenced one serves the app");
     });
 });
+
+describe("component inputs", () => {
+    it("a component registers its validated arguments as inputs, secrets as secrets, and exposes only its outputs", async () => {
+        let group!: EnvGroup;
+        const resources = await run(() => {
+            group = new EnvGroup("g", { variables: { A: "1" }, secrets: { S: "x" } });
+            new LeanCacheInstance("c", { password: "p4ssword-long" });
+        });
+        const registered = only(resources, T("EnvGroup"), "g");
+        assert.deepEqual(registered.inputs.variables, { A: "1" });
+        assert.ok(isSecret(registered.inputs.secrets), "secrets are registered as a secret");
+        assert.deepEqual(reveal(registered.inputs.secrets), { S: "x" });
+        const cache = only(resources, T("LeanCacheInstance"), "c");
+        assert.ok(isSecret(cache.inputs.password));
+        assert.equal(cache.inputs.capacity, "128M", "defaults are filled in, so an explicit default is no change");
+        assert.deepEqual(Object.keys(group).filter((k) => pulumi.Output.isInstance((group as any)[k]) && k !== "urn").sort(), ["names", "secrets", "variables"]);
+    });
+});
