@@ -33,9 +33,9 @@ export function buildSchema(version: string): Json {
             isComponent: true,
             description: describe(args) ?? name,
             inputProperties: properties,
-            requiredInputs: required,
+            ...nonEmpty("requiredInputs", required),
             properties: Object.fromEntries(Object.entries(outputs).map(([k, spec]) => [k, outputProperty(spec)])),
-            required: Object.keys(outputs).filter((k) => !outputs[k].optional).sort(),
+            ...nonEmpty("required", Object.keys(outputs).filter((k) => !outputs[k].optional).sort()),
         };
     }
     return {
@@ -109,7 +109,7 @@ function typeOf(schema: z.ZodType, typeName: string, types: Record<string, Json>
         case "object": {
             const token = TOKEN(typeName);
             const { properties, required } = objectProperties(inner, typeName, types);
-            types[token] = { type: "object", description: describe(inner) ?? typeName, properties, required };
+            types[token] = { type: "object", description: describe(inner) ?? typeName, properties, ...nonEmpty("required", required) };
             return { $ref: `#/types/${token}` };
         }
         default:
@@ -124,6 +124,11 @@ function outputProperty(spec: OutputSpec): Json {
         : spec.type === "object" ? { $ref: "pulumi.json#/Any" }
         : { type: spec.type };
     return { ...base, description: spec.description, ...(spec.secret ? { secret: true } : {}) };
+}
+
+/** Empty lists are left out, as Pulumi's own schema serialization does (pulumi package get-schema). */
+function nonEmpty(key: string, list: string[]): Json {
+    return list.length ? { [key]: list } : {};
 }
 
 /** Peels optional/default wrappers. */

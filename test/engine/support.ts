@@ -1,0 +1,145 @@
+// Engine tests: programs run by the real Pulumi CLI (built by scripts/toolchain.sh) on a fresh
+// temporary file backend each, never Pulumi Cloud. The cloudengine plugin is this repository
+// (pulumi-resource-cloudengine runs bin/provider/main.js): YAML programs name it in Pulumi.yaml
+// (plugins: providers: [{name: cloudengine, path: <repo>}]); Automation API programs find it on PATH.
+import assert from "node:assert/strict";
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export const REPO = path.join(__dirname, "..", "..", "..");
+export const PULUMI_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
+export const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;
+
+export interface Toolchain {
+    /** <cache>/pulumi-v<version>: bin/ holds pulumi, pulumi-language-yaml, ... */
+    dir: string;
+    bin: string;
+}
+
+let located: Toolchain | string | undefined;
+
+/** The toolchain, building it if needed; a string says why it cannot be built (tests then skip). */
+export function toolchain(): Toolchain | string {
+    if (located !== undefined) return located;
+    const printed = spawnSync("bash", [path.join(REPO, "scripts", "toolchain.sh"), "--print-path"], { encoding: "utf8" });
+    const bin = /export PATH="([^:"]+):/.exec(printed.stdout ?? "")?.[1];
+    if (!bin) return (located = `scripts/toolchain.sh --print-path failed: ${printed.stderr}`);
+    const dir = path.dirname(bin);
+    const ready = () => fs.existsSync(path.join(dir, ".complete")) && fs.existsSync(path.join(bin, "pulumi")) && fs.existsSync(path.join(bin, "pulumi-language-yaml"));
+    if (!ready()) {
+        const built = spawnSync("bash", [path.join(REPO, "scripts", "toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        if (built.status !== 0 || !ready()) return (located = `the Pulumi toolchain could not be built (scripts/toolchain.sh exited ${built.status}): ${(built.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`);
+    }
+    return (located = { dir, bin });
+}
+
+/** it()/test() options: skip, with the reason, only when the toolchain cannot be built. */
+export function needsToolchain(): { skip?: string } {
+    const t = toolchain();
+    return typeof t === "string" ? { skip: t } : {};
+}
+
+export function requireToolchain(): Toolchain {
+    const t = toolchain();
+    if (typeof t === "string") throw new Error(t);
+    return t;
+}
+
+/** A fresh temporary backend, PULUMI_HOME and work directory. */
+export interface Sandbox {
+    root: string;
+    work: string;
+    env: NodeJS.ProcessEnv;
+    /** The same settings, for the Automation API's envVars. */
+    envVars: Record<string, string>;
+}
+
+export function sandbox(label: string): Sandbox {
+    const t = requireToolchain();
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), `ce-engine-${label}-`));
+    for (const d of ["backend", "home", "work"]) fs.mkdirSync(path.join(root, d));
+    const envVars: Record<string, string> = {
+        PULUMI_HOME: path.join(root, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(root, "backend")}`,
+        PULUMI_CONFIG_PASSPHRASE: "engine-test",
+        PULUMI_SKIP_UPDATE_CHECK: "1",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+        PULUMI_SKIP_CONFIRMATIONS: "true",
+        // The CLI and the YAML host first; the repository root holds pulumi-resource-cloudengine.
+        PATH: `${t.bin}:${REPO}:${process.env.PATH}`,
+    };
+    return { root, work: path.join(root, "work"), env: { ...process.env, ...envVars }, envVars };
+}
+
+export function removeSandbox(sb: Sandbox): void {
+    fs.rmSync(sb.root, { recursive: true, force: true });
+}
+
+export interface Ran { status: number | null; stdout: string; stderr: string; all: string }
+
+export function runIn(sb: Sandbox, cwd: string, command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Ran {
+    const r: SpawnSyncReturns<string> = spawnSync(command, args, { cwd, env: { ...sb.env, ...extraEnv }, encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.error) throw r.error;
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr, all: `${r.stdout}\n${r.stderr}` };
+}
+
+export function pulumi(sb: Sandbox, cwd: string, ...args: string[]): Ran {
+    return runIn(sb, cwd, path.join(requireToolchain().bin, "pulumi"), [...args, "--non-interactive"]);
+}
+
+/** Runs pulumi and fails the test with its output unless it succeeds. */
+export function pulumiOk(sb: Sandbox, cwd: string, ...args: string[]): Ran {
+    const r = pulumi(sb, cwd, ...args);
+    assert.equal(r.status, 0, `pulumi ${args.join(" ")} failed:\n${r.all}`);
+    return r;
+}
+
+/** No JavaScript, Python or Go stack trace in what a failed command printed. */
+export function assertNoStackTrace(text: string): void {
+    assert.doesNotMatch(text, /^\s+at .+(\.js|\.ts|<anonymous>|node:internal).*$/m, `a JavaScript stack trace:\n${text}`);
+    assert.doesNotMatch(text, /Traceback \(most recent call last\)/, `a Python traceback:\n${text}`);
+    assert.doesNotMatch(text, /goroutine \d+ \[/, `a Go stack trace:\n${text}`);
+}
+
+let python: string | undefined;
+
+/**
+ * A Python with pulumi==<the pinned version> (from PyPI, in a venv kept in the toolchain cache) and
+ * the generated SDK sdk/python installed from a copy (pip writes build files next to the sources).
+ */
+export function pythonWithSdk(): string {
+    if (python) return python;
+    const venv = path.join(requireToolchain().dir, "python-venv");
+    const bin = path.join(venv, "bin", "python");
+    const check = () => spawnSync(bin, ["-c", `import pulumi, importlib.metadata as m; assert m.version("pulumi") == "${PULUMI_VERSION}"; import parver, semver`], { encoding: "utf8" }).status === 0;
+    if (!fs.existsSync(bin) || !check()) {
+        must(spawnSync("python3", ["-m", "venv", venv], { encoding: "utf8" }), "python3 -m venv");
+        must(spawnSync(path.join(venv, "bin", "pip"), ["install", "-q", `pulumi==${PULUMI_VERSION}`, "parver>=0.2.1", "semver>=2.8.1"], { encoding: "utf8" }), `pip install pulumi==${PULUMI_VERSION}`);
+    }
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "ce-engine-pysdk-"));
+    fs.cpSync(path.join(REPO, "sdk", "python"), copy, { recursive: true });
+    must(spawnSync(path.join(venv, "bin", "pip"), ["install", "-q", "--force-reinstall", "--no-deps", copy], { encoding: "utf8" }), "pip install sdk/python");
+    fs.rmSync(copy, { recursive: true, force: true });
+    return (python = bin);
+}
+
+function must(r: SpawnSyncReturns<string>, what: string): void {
+    if (r.error) throw r.error;
+    assert.equal(r.status, 0, `${what} failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+/** Files under dir (relative paths), sorted. */
+export function listFiles(dir: string): string[] {
+    const out: string[] = [];
+    const walk = (d: string) => {
+        for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+            const full = path.join(d, entry.name);
+            if (entry.isDirectory()) walk(full);
+            else out.push(path.relative(dir, full));
+        }
+    };
+    walk(dir);
+    return out.sort();
+}
