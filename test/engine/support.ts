@@ -23,6 +23,7 @@ let located: Toolchain | string | undefined;
 /** The toolchain, building it if needed; a string says why it cannot be built (tests then skip). */
 export function toolchain(): Toolchain | string {
     if (located !== undefined) return located;
+    if (process.env.CE_TOOLCHAIN_UNAVAILABLE) return (located = "the Pulumi toolchain could not be built: scripts/toolchain.sh failed (its output is above)");
     const printed = spawnSync("bash", [path.join(REPO, "scripts", "toolchain.sh"), "--print-path"], { encoding: "utf8" });
     const bin = /export PATH="([^:"]+):/.exec(printed.stdout ?? "")?.[1];
     if (!bin) return (located = `scripts/toolchain.sh --print-path failed: ${printed.stderr}`);
