@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { componentSteps, Driver, pythonDriver, Spec, typescriptDriver, yamlDriver } from "./programs";
-import { assertNoStackTrace, needsToolchain, pulumiOk, removeSandbox, Sandbox, sandbox } from "./support";
+import { assertNoStackTrace, pulumiOk, removeSandbox, Sandbox, sandbox } from "./support";
 
 const LANGUAGES: [string, (sb: Sandbox) => Driver][] = [
     ["yaml", yamlDriver],
@@ -31,7 +31,7 @@ async function withDriver(label: string, make: (sb: Sandbox) => Driver, body: (d
 
 describe("invalid arguments fail the preview with the package's error", () => {
     for (const [label, make] of LANGUAGES) {
-        it(`${label}: a LeanCacheInstance with capacity 3G, an EnvGroup with a bad variable name`, needsToolchain(), async () => {
+        it(`${label}: a LeanCacheInstance with capacity 3G, an EnvGroup with a bad variable name`, async () => {
             await withDriver(`invalid-${label}`, make, async (driver) => {
                 const cache = await driver.preview({ caches: { cache: { capacity: "3G" } } });
                 assert.equal(cache.ok, false, `the preview succeeded:\n${cache.log}`);
@@ -49,7 +49,7 @@ describe("invalid arguments fail the preview with the package's error", () => {
 
 describe("EnvGroups through the engine: preview, up, a clean preview, an update of one group, secrets kept secret", () => {
     for (const [label, make] of LANGUAGES) {
-        it(label, needsToolchain(), async () => {
+        it(label, async () => {
             await withDriver(`envgroup-${label}`, make, async (driver, sb) => {
                 const token = `s3cr3t-${label}-token-value`;
                 const spec = (greeting: string): Spec => ({

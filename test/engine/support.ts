@@ -18,34 +18,21 @@ export interface Toolchain {
     bin: string;
 }
 
-let located: Toolchain | string | undefined;
+let located: Toolchain | undefined;
 
-/** The toolchain, building it if needed; a string says why it cannot be built (tests then skip). */
-export function toolchain(): Toolchain | string {
+/** The toolchain, building it if needed (scripts/toolchain.sh); a test fails when it cannot be built. */
+export function requireToolchain(): Toolchain {
     if (located !== undefined) return located;
-    if (process.env.CE_TOOLCHAIN_UNAVAILABLE) return (located = "the Pulumi toolchain could not be built: scripts/toolchain.sh failed (its output is above)");
     const printed = spawnSync("bash", [path.join(REPO, "scripts", "toolchain.sh"), "--print-path"], { encoding: "utf8" });
     const bin = /export PATH="([^:"]+):/.exec(printed.stdout ?? "")?.[1];
-    if (!bin) return (located = `scripts/toolchain.sh --print-path failed: ${printed.stderr}`);
+    if (!bin) throw new Error(`scripts/toolchain.sh --print-path failed: ${printed.stderr}`);
     const dir = path.dirname(bin);
     const ready = () => fs.existsSync(path.join(dir, ".complete")) && fs.existsSync(path.join(bin, "pulumi")) && fs.existsSync(path.join(bin, "pulumi-language-yaml"));
     if (!ready()) {
         const built = spawnSync("bash", [path.join(REPO, "scripts", "toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-        if (built.status !== 0 || !ready()) return (located = `the Pulumi toolchain could not be built (scripts/toolchain.sh exited ${built.status}): ${(built.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`);
+        if (built.status !== 0 || !ready()) throw new Error(`the Pulumi toolchain could not be built (scripts/toolchain.sh exited ${built.status}): ${(built.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`);
     }
     return (located = { dir, bin });
-}
-
-/** it()/test() options: skip, with the reason, only when the toolchain cannot be built. */
-export function needsToolchain(): { skip?: string } {
-    const t = toolchain();
-    return typeof t === "string" ? { skip: t } : {};
-}
-
-export function requireToolchain(): Toolchain {
-    const t = toolchain();
-    if (typeof t === "string") throw new Error(t);
-    return t;
 }
 
 /** A fresh temporary backend, PULUMI_HOME and work directory. */
