@@ -13,7 +13,7 @@ export function markKind(resource: pulumi.ComponentResource, kind: string): void
 
 /**
  * The props a component passes to super(). Created: its validated arguments (defaults filled in,
- * secret fields as Pulumi secrets), registered as the component's inputs so the engine diffs them
+ * secret fields as Pulumi secrets, other components by URN), registered as the component's inputs so the engine diffs them
  * and a preview shows the component updated when they change. Rehydrated from a resource reference
  * (opts.urn): its output names with undefined values; the SDK then reads the component's state with
  * getResource and fills exactly those properties.
@@ -44,7 +44,10 @@ function withSecrets(schema: z.ZodType | undefined, value: unknown): unknown {
         if ((def.type === "optional" || def.type === "default") && def.innerType) inner = def.innerType;
         else break;
     }
-    if (pulumi.Output.isInstance(value) || pulumi.Resource.isInstance(value) || typeof value !== "object") return value;
+    // Another component by its URN: a reference would be rebuilt (getResource) every time the engine
+    // returns this component's inputs during an update, leaving a provider in state that no preview sees.
+    if (pulumi.Resource.isInstance(value)) return value.urn;
+    if (pulumi.Output.isInstance(value) || typeof value !== "object") return value;
     const def = inner._zod.def as any;
     if (Array.isArray(value)) return value.map((v) => withSecrets(def.type === "array" ? def.element : undefined, v));
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, withSecrets(def.type === "object" ? def.shape[k] : def.type === "record" ? def.valueType : undefined, v)]));

@@ -15,6 +15,14 @@ function byName(resources: Registered[], type: string, name: string): Registered
     return found[0];
 }
 
+/** A content-named ConfigMap or Secret: <base>-<10 hex digits of its content's digest>. */
+function byBase(resources: Registered[], type: string, base: string): Registered {
+    const found = ofType(resources, type).filter((r) => new RegExp(`^${base}-[0-9a-f]{10}$`).test(r.inputs.metadata?.name));
+    assert.equal(found.length, 1, `one ${type} named ${base}-<digest>; have ${ofType(resources, type).map((r) => r.inputs.metadata?.name).join(", ")}`);
+    assert.equal(found[0].inputs.immutable, true, `${found[0].inputs.metadata.name} is immutable`);
+    return found[0];
+}
+
 function appContainer(deployment: Registered): any {
     return deployment.inputs.spec.template.spec.containers[0];
 }
@@ -80,7 +88,7 @@ describe("EngineApp on Kubernetes", () => {
             const cache = new LeanCacheInstance("sessions", { name: "SESSIONS" });
             new EngineApp("web", { engineImage: DIGEST, envGroups: [shared], caches: [cache], variables: { GREETING: "hi" } });
         }, { config: kubernetesConfig({ namespace: "apps" }) });
-        const secret = byName(resources, K8S.secret, "app-web-production-env");
+        const secret = byBase(resources, K8S.secret, "app-web-production-env");
         assert.equal(isSecret(secret.inputs.stringData), true);
         const env = reveal(secret.inputs.stringData) as Record<string, string>;
         assert.equal(env.GREETING, "hi");
@@ -90,9 +98,9 @@ describe("EngineApp on Kubernetes", () => {
         assert.equal(env.LEANCLOUD_APP_MASTER_KEY, "generated-web-master-key");
         assert.equal(env.REDIS_URL_SESSIONS, "redis://default:generated-sessions-password@cache-sessions.apps.svc.cluster.local:6379");
         const deployment = byName(resources, K8S.deployment, "app-web-production");
-        assert.deepEqual(appContainer(deployment).envFrom, [{ secretRef: { name: "app-web-production-env" } }]);
+        assert.deepEqual(appContainer(deployment).envFrom, [{ secretRef: { name: secret.inputs.metadata.name } }]);
         assert.equal(appContainer(deployment).env, undefined);
-        assert.match(deployment.inputs.spec.template.metadata.annotations["cloudengine.io/env-checksum"], /^[0-9a-f]{16}$/);
+        assert.ok(deployment.dependencies.includes(secret.urn), "the Deployment waits for its Secret");
         const text = JSON.stringify(resources.filter((r) => r.type.startsWith("kubernetes:") && r.type !== K8S.secret).map((r) => r.inputs));
         for (const plain of ["tok-123", "generated-web-master-key", "generated-sessions-password"]) {
             assert.equal(text.includes(plain), false, `${plain} appears outside a Secret`);
@@ -115,18 +123,24 @@ describe("EngineApp on Kubernetes", () => {
         assert.deepEqual([c.image, c.imagePullPolicy], ["cloudengine/app-web:latest", "Never"]);
     });
 
-    it("changing one variable changes only that app's Secret and its pods' checksum", async () => {
+    it("changing one variable: a new Secret for that app, and its Deployment rolls onto it; nothing else changes", async () => {
         const program = (greeting: string) => () => {
             new EngineApp("web", { engineImage: DIGEST, variables: { GREETING: greeting } });
             new EngineApp("api", { engineImage: DIGEST });
         };
         const before = await run(program("hi"), { config: kubernetesConfig(), stack: "same" });
-        const after = await run(program("hello"), { config: kubernetesConfig(), stack: "same" });
-        const changed = kubernetesObjects(after).filter((o) => {
-            const old = kubernetesObjects(before).find((b) => b.type === o.type && b.name === o.name);
-            return JSON.stringify(reveal(old?.inputs)) !== JSON.stringify(reveal(o.inputs));
+        const after = await run(program("hello"), { config: kubernetesConfig(), stack: "same", preview: true });
+        const key = (r: Registered) => `${r.type} ${r.name}`;
+        const changed = after.filter((r) => r.type.startsWith("kubernetes:")).filter((r) => {
+            const old = before.find((b) => key(b) === key(r));
+            return JSON.stringify(reveal(old?.inputs)) !== JSON.stringify(reveal(r.inputs));
         });
-        assert.deepEqual(changed.map((o) => `${o.type} ${o.name}`).sort(), [`${K8S.deployment} app-web-production`, `${K8S.secret} app-web-production-env`]);
+        assert.deepEqual(changed.map(key).sort(), [`${K8S.deployment} web-production`, `${K8S.secret} web-production-env`]);
+        const [oldSecret, newSecret] = [before, after].map((rs) => byBase(rs, K8S.secret, "app-web-production-env"));
+        assert.notEqual(newSecret.inputs.metadata.name, oldSecret.inputs.metadata.name, "a new Secret: created before the old one goes");
+        const [oldDeployment, newDeployment] = [before, after].map((rs) => byName(rs, K8S.deployment, "app-web-production"));
+        assert.deepEqual(newDeployment.inputs.spec.selector, oldDeployment.inputs.spec.selector, "the selector (immutable) stays: an update, not a replacement");
+        assert.deepEqual(appContainer(newDeployment).envFrom, [{ secretRef: { name: newSecret.inputs.metadata.name } }], "known in the preview");
     });
 });
 
@@ -134,7 +148,7 @@ describe("load balancers on Kubernetes", () => {
     it("the Docker router's nginx configuration, as a Deployment behind a LoadBalancer Service that keeps client addresses", async () => {
         let app!: EngineApp;
         const resources = await run(() => { app = new EngineApp("web", { engineImage: DIGEST, stagingInstances: 1 }); }, { config: kubernetesConfig({ namespace: "apps" }) });
-        const conf = byName(resources, K8S.configMap, "app-web-lb-config").inputs.data["nginx.conf"] as string;
+        const conf = byBase(resources, K8S.configMap, "app-web-lb-config").inputs.data["nginx.conf"] as string;
         assert.match(conf, /server_name web\.localhost;/);
         assert.match(conf, /server_name stg-web\.localhost;/);
         assert.match(conf, /set \$cloudengine_upstream "app-web-production\.apps\.svc\.cluster\.local";\n\s+proxy_pass http:\/\/\$cloudengine_upstream:3000;/);
@@ -167,12 +181,12 @@ describe("load balancers on Kubernetes", () => {
             const app = new EngineApp("web", { engineImage: DIGEST, stagingInstances: 1 });
             domain = new Domain("shop", { app, hostname: "stg-shop.example.com", tls: { certificate: "CERT", privateKey: "PRIVATE" }, forceHttps: true });
         }, { config: kubernetesConfig() });
-        const conf = byName(resources, K8S.configMap, "domain-shop-lb-config").inputs.data["nginx.conf"] as string;
+        const conf = byBase(resources, K8S.configMap, "domain-shop-lb-config").inputs.data["nginx.conf"] as string;
         assert.match(conf, /server_name stg-shop\.example\.com;/);
         assert.match(conf, /app-web-stage\.default\.svc\.cluster\.local/);
         assert.match(conf, /listen 8443 ssl;/);
         assert.match(conf, /return 301 https:\/\/\$host\$request_uri;/);
-        const tls = byName(resources, K8S.secret, "domain-shop-lb-tls");
+        const tls = byBase(resources, K8S.secret, "domain-shop-lb-tls");
         assert.equal(tls.inputs.type, "kubernetes.io/tls");
         assert.equal(isSecret(tls.inputs.stringData), true);
         const service = byName(resources, K8S.service, "domain-shop-lb");
@@ -195,16 +209,17 @@ describe("LeanCacheInstance on Kubernetes", () => {
         const c = set.inputs.spec.template.spec.containers[0];
         assert.deepEqual(c.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
         assert.deepEqual(c.volumeMounts.map((m: any) => m.mountPath), ["/usr/local/etc/redis/redis.conf", "/usr/local/etc/redis/auth.conf", "/data"]);
-        assert.deepEqual(c.env, [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: "cache-sessions-auth", key: "password" } } }]);
-        const conf = byName(resources, K8S.configMap, "cache-sessions-config").inputs.data["redis.conf"] as string;
+        const auth = byBase(resources, K8S.secret, "cache-sessions-auth");
+        assert.deepEqual(c.env, [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: auth.inputs.metadata.name, key: "password" } } }]);
+        assert.deepEqual(set.inputs.spec.template.spec.volumes.map((v: any) => v.configMap?.name ?? v.secret?.secretName), [byBase(resources, K8S.configMap, "cache-sessions-config").inputs.metadata.name, auth.inputs.metadata.name]);
+        assert.equal(set.inputs.spec.serviceName, "cache-sessions");
+        const conf = byBase(resources, K8S.configMap, "cache-sessions-config").inputs.data["redis.conf"] as string;
         assert.match(conf, /^maxmemory 536870912$/m);
         assert.match(conf, /^maxmemory-policy allkeys-lru$/m);
         assert.match(conf, /^appendonly yes$/m);
-        const auth = byName(resources, K8S.secret, "cache-sessions-auth");
         assert.equal(isSecret(auth.inputs.stringData), true);
         assert.match(reveal(auth.inputs.stringData)["auth.conf"], /^requirepass generated-sessions-password$/m);
         assert.equal(isSecret(set.inputs.spec), false, "previews show the StatefulSet");
-        assert.match(set.inputs.spec.template.metadata.annotations["cloudengine.io/auth-checksum"], /^[0-9a-f]{16}$/, "a new password restarts Redis");
         assert.equal(byName(resources, K8S.service, "cache-sessions").inputs.spec.ports[0].port, 6379);
         assert.equal(await valueOf(cache.host), "cache-sessions.apps.svc.cluster.local");
         assert.equal(ofType(resources, DYNAMIC).length, 1, "the password is generated once, as on Docker");

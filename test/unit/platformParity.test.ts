@@ -29,8 +29,9 @@ function dockerEnv(container: Registered): Record<string, string> {
     return Object.fromEntries((reveal(container.inputs.envs) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
 
+/** By name, or by base name for content-named ConfigMaps and Secrets (<base>-<digest>). */
 function k8sObject(resources: Registered[], type: string, name: string): any {
-    const found = kubernetesObjects(resources).find((o) => o.type === type && o.name === name);
+    const found = kubernetesObjects(resources).find((o) => o.type === type && (o.name === name || new RegExp(`^${name}-[0-9a-f]{10}$`).test(o.name)));
     assert.ok(found, `${type} ${name}`);
     return reveal(found.inputs);
 }

@@ -7,7 +7,7 @@ import { ProxySite } from "../../render/proxy/model";
 import { appImage } from "../appImage";
 import { AppInputs, AppResult, AppRouting } from "../platform";
 import { kubernetesLoadBalancer } from "./loadBalancer";
-import { labelValue, secretChecksum, metadata, objectLabels, objectName, serviceHost } from "./naming";
+import { contentName, labelValue, secretChecksum, metadata, objectLabels, objectName, serviceHost } from "./naming";
 import { APP_CONTAINER_SECURITY, APP_POD_SECURITY, sandboxVolumes } from "./sandbox";
 import { kubernetesSettingsOf } from "./settings";
 
@@ -42,13 +42,14 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
         const labels = objectLabels("engine-app", name, "EngineApp", { "cloudengine.io/env": env, "cloudengine.io/app-id": labelValue(m.appId) });
         const variables = inputs.environment(env, image.versionTag);
         // Every injected variable, secret or not, lives in a Secret: the manifests never hold plain values.
+        // A new environment is a new Secret (envFrom is read at container start): the pods roll onto it.
+        const envSecretName = pulumi.unsecret(variables.apply((v) => contentName(objectName(name, "env"), secretChecksum(JSON.stringify(Object.entries(v).sort())))));
         const secret = new k8s.core.v1.Secret(`${m.name}-${env}-env`, {
-            metadata: metadata(objectName(name, "env"), labels.all),
+            metadata: metadata(envSecretName, labels.all),
             type: "Opaque",
+            immutable: true,
             stringData: pulumi.secret(variables),
         }, { parent, dependsOn: inputs.dependsOn });
-        // Pods roll when the environment changes (envFrom is read at container start only).
-        const envChecksum = pulumi.unsecret(variables.apply((v) => secretChecksum(JSON.stringify(Object.entries(v).sort()))));
         new k8s.apps.v1.Deployment(`${m.name}-${env}`, {
             metadata: metadata(name, labels.all),
             spec: {
@@ -59,11 +60,13 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
                 strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
                 progressDeadlineSeconds: m.health.startupTimeoutSeconds * 2 + 60,
                 template: {
-                    metadata: { labels: labels.all, annotations: { "cloudengine.io/env-checksum": envChecksum } },
-                    spec: podSpec(m, containerImage, local, secret.metadata.name),
+                    metadata: { labels: labels.all },
+                    // The name as computed, not the Secret's output: that is unknown while the Secret is
+                    // being replaced, which would make the provider replace the Deployment too.
+                    spec: podSpec(m, containerImage, local, envSecretName),
                 },
             },
-        }, { parent, dependsOn: inputs.dependsOn });
+        }, { parent, dependsOn: [...inputs.dependsOn, secret] });
         new k8s.core.v1.Service(`${m.name}-${env}`, {
             metadata: metadata(name, labels.all),
             spec: { type: "ClusterIP", selector: labels.selector, ports: [{ name: "http", port: m.port, targetPort: "http", protocol: "TCP" }] },

@@ -4,7 +4,7 @@ import { CacheModel } from "../../config/models";
 import { REDIS_PORT } from "../../config/spec";
 import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
 import { CacheResult } from "../platform";
-import { checksum, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
+import { checksum, contentName, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
 import { kubernetesSettingsOf } from "./settings";
 
 // A LeanCache instance on Kubernetes: Redis in a one-pod StatefulSet whose AOF lives on a
@@ -29,13 +29,18 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
     const name = cacheObjectName(m);
     const labels = objectLabels("leancache", name, "LeanCacheInstance");
     const conf = renderRedisConf({ maxmemoryBytes: m.maxmemoryBytes, evictionPolicy: m.evictionPolicy });
+    // Content-named (see contentName): a new config or password restarts Redis in place, on the same volume.
+    const configName = contentName(objectName(name, "config"), checksum(conf));
     const configMap = new k8s.core.v1.ConfigMap(`${m.name}-config`, {
-        metadata: metadata(objectName(name, "config"), labels.all),
+        metadata: metadata(configName, labels.all),
+        immutable: true,
         data: { "redis.conf": conf },
     }, { parent });
+    const authName = pulumi.unsecret(password.apply((p) => contentName(objectName(name, "auth"), secretChecksum(p))));
     const secret = new k8s.core.v1.Secret(`${m.name}-auth`, {
-        metadata: metadata(objectName(name, "auth"), labels.all),
+        metadata: metadata(authName, labels.all),
         type: "Opaque",
+        immutable: true,
         // auth.conf for the server; REDISCLI_AUTH for the probes (never in a command line).
         stringData: pulumi.secret(password.apply((p) => ({ "auth.conf": renderRedisAuthConf(p), password: p }))),
     }, { parent });
@@ -48,19 +53,12 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
     new k8s.apps.v1.StatefulSet(m.name, {
         metadata: metadata(name, labels.all),
         spec: {
-            serviceName: service.metadata.name,
+            serviceName: name,
             replicas: 1,
             selector: { matchLabels: labels.selector },
             updateStrategy: { type: "RollingUpdate" },
             template: {
-                metadata: {
-                    labels: labels.all,
-                    annotations: {
-                        // Restart Redis when its config or password changes (subPath mounts are not refreshed).
-                        "cloudengine.io/config-checksum": checksum(conf),
-                        "cloudengine.io/auth-checksum": pulumi.unsecret(password.apply(secretChecksum)),
-                    },
-                },
+                metadata: { labels: labels.all },
                 spec: {
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
@@ -71,7 +69,7 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
                         image: m.image,
                         command: ["redis-server", REDIS_CONF_PATH],
                         ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
-                        env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: secret.metadata.name, key: "password" } } }],
+                        env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: authName, key: "password" } } }],
                         startupProbe: { ...ping, periodSeconds: 1, failureThreshold: REDIS_START_SECONDS, timeoutSeconds: 3 },
                         readinessProbe: { ...ping, periodSeconds: 5, failureThreshold: 1, timeoutSeconds: 3 },
                         livenessProbe: { ...ping, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
@@ -85,8 +83,8 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
                         ],
                     }],
                     volumes: [
-                        { name: "config", configMap: { name: configMap.metadata.name } },
-                        { name: "auth", secret: { secretName: secret.metadata.name } },
+                        { name: "config", configMap: { name: configName } },
+                        { name: "auth", secret: { secretName: authName } },
                     ],
                 },
             },
@@ -99,6 +97,6 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
                 },
             }],
         },
-    }, { parent });
+    }, { parent, dependsOn: [configMap, secret, service] });
     return { host: pulumi.output(serviceHost(name)) };
 }

@@ -4,7 +4,7 @@ import { ProxySite, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT, tlsCertificatePath, tls
 import { renderRouterConf } from "../../render/proxy/routerConf";
 import { GatewayRouting } from "../platform";
 import { PROXY_ARGS, PROXY_CONF_PATH, PROXY_DRAIN_SECONDS, PROXY_TMP_BYTES } from "../proxyProcess";
-import { checksum, metadata, objectLabels, objectName } from "./naming";
+import { checksum, contentName, metadata, objectLabels, objectName, secretChecksum } from "./naming";
 import { quantity } from "./sandbox";
 import { kubernetesSettingsOf } from "./settings";
 
@@ -38,31 +38,37 @@ export function kubernetesLoadBalancer(
     const conf = pulumi.all([args.sites, args.gateway]).apply(([sites, gw]) =>
         renderRouterConf({ sites, publicHttpsPort: gw.publicHttpsPort, resolver: s.dnsResolver }, { direct: true }),
     );
+    // Names as computed (see contentName), never the objects' outputs: those are unknown during a replacement.
+    const configName = conf.apply((c) => contentName(objectName(base, "config"), checksum(c)));
     const configMap = new k8s.core.v1.ConfigMap(`${name}-lb-config`, {
-        metadata: metadata(objectName(base, "config"), labels.all),
+        metadata: metadata(configName, labels.all),
+        immutable: true,
         data: { [CONF_KEY]: conf },
     }, { parent });
+    const mounted: pulumi.Resource[] = [configMap];
 
     const volumes: k8s.types.input.core.v1.Volume[] = [
-        { name: "config", configMap: { name: configMap.metadata.name } },
+        { name: "config", configMap: { name: configName } },
         { name: "tmp", emptyDir: { sizeLimit: quantity(PROXY_TMP_BYTES) } },
     ];
     const mounts: k8s.types.input.core.v1.VolumeMount[] = [
         { name: "config", mountPath: PROXY_CONF_PATH, subPath: CONF_KEY, readOnly: true },
         { name: "tmp", mountPath: "/tmp" },
     ];
-    let tlsChecksum: pulumi.Output<string> = pulumi.output("");
     if (args.tls) {
         const tls = args.tls;
+        const tlsName = pulumi.unsecret(pulumi.all([tls.certificate, tls.privateKey]).apply(([c, k]) => contentName(objectName(base, "tls"), secretChecksum(c + k))));
         const secret = new k8s.core.v1.Secret(`${name}-lb-tls`, {
-            metadata: metadata(objectName(base, "tls"), labels.all),
+            metadata: metadata(tlsName, labels.all),
             type: "kubernetes.io/tls",
+            immutable: true,
             stringData: { "tls.crt": tls.certificate, "tls.key": pulumi.secret(tls.privateKey) },
         }, { parent });
+        mounted.push(secret);
         volumes.push({
             name: "tls",
             secret: {
-                secretName: secret.metadata.name,
+                secretName: tlsName,
                 items: [
                     { key: "tls.crt", path: tlsCertificatePath(tls.siteId).slice(TLS_DIR.length + 1) },
                     { key: "tls.key", path: tlsKeyPath(tls.siteId).slice(TLS_DIR.length + 1) },
@@ -70,8 +76,6 @@ export function kubernetesLoadBalancer(
             },
         });
         mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
-        // Rolls the pods when the certificate changes; a digest of the public certificate only.
-        tlsChecksum = pulumi.output(tls.certificate).apply(checksum);
     }
 
     new k8s.apps.v1.Deployment(`${name}-lb`, {
@@ -82,10 +86,7 @@ export function kubernetesLoadBalancer(
             selector: { matchLabels: labels.selector },
             strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
             template: {
-                metadata: {
-                    labels: labels.all,
-                    annotations: { "cloudengine.io/config-checksum": pulumi.all([conf, tlsChecksum]).apply(([c, t]) => checksum(c + t)) },
-                },
+                metadata: { labels: labels.all },
                 spec: {
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
@@ -117,7 +118,7 @@ export function kubernetesLoadBalancer(
                 },
             },
         },
-    }, { parent });
+    }, { parent, dependsOn: mounted });
 
     const exposed = s.serviceType !== "ClusterIP";
     const service = new k8s.core.v1.Service(`${name}-lb`, {

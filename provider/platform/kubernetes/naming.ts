@@ -50,8 +50,18 @@ export function labelValue(text: string): string {
 }
 
 /** metadata for a namespaced object of the platform. */
-export function metadata(name: string, labels: Record<string, string>, annotations?: Record<string, pulumi.Input<string>>) {
-    return { name, namespace: kubernetesSettingsOf().namespace, labels, ...(annotations ? { annotations } : {}) };
+export function metadata(name: pulumi.Input<string>, labels: Record<string, string>) {
+    return { name, namespace: kubernetesSettingsOf().namespace, labels };
+}
+
+/**
+ * The name of an immutable ConfigMap or Secret: its base name and a digest of its content. Changing the
+ * content creates a new object and changes the name the workload mounts, so the workload rolls in place
+ * (rolling update) and the old object goes once nothing uses it. With a fixed name the Kubernetes
+ * provider would replace the object delete-first, and the workload with it.
+ */
+export function contentName(base: string, digest: string): string {
+    return objectName(base, digest.slice(0, 10));
 }
 
 /** A short one-way digest, for annotations that make pods roll when mounted content changes. */
