@@ -250,7 +250,9 @@ describe("health checks on the local Docker engine", { timeout: 30 * 60_000 }, (
         assert.match(ps.output, new RegExp(`^${me.pid}:main (\\d+:sh )?1:/cloudengine/init run -- `), "the app is supervised by init");
         const t0 = Date.now();
         const killed = await exec(container, ["sh", "-c", `kill -9 ${me.pid}`]);
-        assert.equal(killed.exitCode, 0, `kill -9 as the container user: ${killed.output}`);
+        // 137: the exec'd shell was itself killed, because the container stopped (init exits with the
+        // app) before the exec reported; the restart below is what shows the kill happened.
+        assert.ok(killed.exitCode === 0 || killed.exitCode === 137, `kill -9 as the container user: exit ${killed.exitCode} ${killed.output}`);
         const info = await eventually(async () => {
             const i = await container.inspect();
             assert.ok(i.RestartCount > before.RestartCount, `restart count still ${i.RestartCount}`);
