@@ -7,11 +7,12 @@
 #
 # Cache: ${CLOUDENGINE_TOOLCHAIN_CACHE:-/var/cache/cloudengine-toolchain}/pulumi-v<version>/
 #   bin/        pulumi, pulumi-language-yaml, [pulumi-language-nodejs, pulumi-language-python],
-#               pulumi-language-python-exec, pulumi-resource-pulumi-nodejs, ...
+#               pulumi-language-python-exec, pulumi-resource-pulumi-{nodejs,python}, ...
 #   VERSIONS    what was built, from which module versions
 #   .complete   written only after everything required was built and verified
-# A re-run with a complete cache only prints versions.  TOOLCHAIN_REBUILD=1 wipes
-# the marker (not the binaries) and retries what is missing.
+# A re-run with a complete cache (of this script's host recipe, see RECIPE) only prints
+# versions.  TOOLCHAIN_REBUILD=1 wipes the marker (not the binaries) and retries what is missing.
+# The Node.js and Python hosts come from older sdk/v3 releases (see NODEJS_HOST_SDK_VERSION).
 #
 # Everything comes from the Go module proxy (Go modules) and the npm registry.
 set -euo pipefail
@@ -35,6 +36,20 @@ V="v$PULUMI_VERSION"
 # pulumi-yaml release from before @pulumi/pulumi 3.248.0 (2026-06-24) that the
 # Go module proxy here serves: v1.30.0 (2026-03-04, built against pulumi v3.224.0).
 YAML_VERSION="${PULUMI_YAML_VERSION:-v1.30.0}"
+# The Node.js and Python hosts are separate Go modules today
+# (github.com/pulumi/pulumi/sdk/{nodejs,python}/cmd/pulumi-language-*/v3) that the Go module proxy
+# here refuses at every version.  Older github.com/pulumi/pulumi/sdk/v3 releases, which it serves,
+# still had them as packages; these are the newest such releases (nodejs/cmd/pulumi-language-nodejs
+# is gone from sdk/v3 v3.69.0, python/cmd/pulumi-language-python from v3.80.0).  Far older than the
+# CLI, but they speak the same LanguageRuntime gRPC protocol: preview/up/destroy of Node.js
+# (JavaScript and TypeScript) and Python programs work with this CLI and the $PULUMI_VERSION SDKs.
+# Caveat: the CLI no longer passes Pulumi.yaml `runtime.options` (typescript, nodeargs, virtualenv,
+# toolchain, ...) as the flags these hosts read, so they are ignored: the Python host runs
+# $PULUMI_PYTHON_CMD (else python3 on PATH), e.g. PULUMI_PYTHON_CMD=<venv>/bin/python.
+NODEJS_HOST_SDK_VERSION="${PULUMI_NODEJS_HOST_SDK_VERSION:-v3.68.0}"
+PYTHON_HOST_SDK_VERSION="${PULUMI_PYTHON_HOST_SDK_VERSION:-v3.79.0}"
+# Written into .complete: a cache completed with another recipe is rebuilt (what is missing only).
+RECIPE="hosts: nodejs sdk/v3@$NODEJS_HOST_SDK_VERSION, python sdk/v3@$PYTHON_HOST_SDK_VERSION"
 
 CACHE_ROOT="${CLOUDENGINE_TOOLCHAIN_CACHE:-/var/cache/cloudengine-toolchain}"
 if ! mkdir -p "$CACHE_ROOT" 2>/dev/null || [[ ! -w "$CACHE_ROOT" ]]; then
@@ -57,19 +72,28 @@ print_versions() {
   local f
   for f in pulumi-language-yaml pulumi-language-nodejs pulumi-language-python; do
     if [[ -x "$BIN/$f" ]]; then
-      echo "$f: $(grep "^$f " "$DIR/VERSIONS" 2>/dev/null | cut -d' ' -f2- || echo '?')"
+      local line
+      line="$(grep "^$f " "$DIR/VERSIONS" 2>/dev/null | cut -d' ' -f2- || echo '?')"
+      if [[ "$line" == *" (legacy: "* ]]; then
+        echo "$f: ${line%% (legacy: *}"
+        line="${line#* (legacy: }"
+        echo "  NOTE: ${line%)}"
+      else
+        echo "$f: $line"
+      fi
     else
       echo "$f: NOT AVAILABLE"
     fi
   done
-  for f in pulumi-language-python-exec pulumi-resource-pulumi-nodejs pulumi-analyzer-policy; do
+  for f in pulumi-language-python-exec pulumi-resource-pulumi-nodejs pulumi-resource-pulumi-python pulumi-analyzer-policy; do
     [[ -e "$BIN/$f" ]] && echo "$f: present"
   done
   echo "node: $(node --version)  go: $(go env GOVERSION)"
   return 0
 }
 
-if [[ -f "$MARKER" && -x "$BIN/pulumi" && -x "$BIN/pulumi-language-yaml" && "${TOOLCHAIN_REBUILD:-}" != 1 ]]; then
+if [[ -f "$MARKER" && -x "$BIN/pulumi" && -x "$BIN/pulumi-language-yaml" && "${TOOLCHAIN_REBUILD:-}" != 1 ]] \
+   && grep -qxF "$RECIPE" "$MARKER"; then
   print_versions
   exit 0
 fi
@@ -190,25 +214,43 @@ if [[ -z "$TAG_HASH" ]]; then
 fi
 log "commit of the $V tag: ${TAG_HASH:-unknown}"
 
-LANGHOST_WRAPPERS=()   # "name|module|wrapperdir|version"
+LANGHOST_WRAPPERS=()   # "name|package|wrapperdir|version|VERSIONS note"
+# legacy_host LANG: the host as a package of an older sdk/v3 (see NODEJS_HOST_SDK_VERSION above)
+legacy_host() {
+  local lang=$1 name="pulumi-language-$1" sv pkg label extra=""
+  pkg="github.com/pulumi/pulumi/sdk/v3/$lang/cmd/$name"
+  if [[ "$lang" == nodejs ]]; then
+    sv="$NODEJS_HOST_SDK_VERSION" label=Node.js
+  else
+    sv="$PYTHON_HOST_SDK_VERSION" label=Python extra="; it runs \$PULUMI_PYTHON_CMD, else python3 on PATH"
+  fi
+  log "$name: falling back to $pkg@$sv, the newest $label host the Go module proxy serves (older than the CLI $V)"
+  make_wrapper "$WORK/$name" "$name" $'\t'"github.com/pulumi/pulumi/sdk/v3 $sv" "" "$pkg"
+  if ! (cd "$WORK/$name" && go mod tidy > "$DIR/logs/$name.log" 2>&1); then
+    warn "$name: go mod tidy for sdk/v3@$sv failed (see $DIR/logs/$name.log)"
+    return 0
+  fi
+  LANGHOST_WRAPPERS+=("$name|$pkg|$WORK/$name|$sv|$pkg@$sv (legacy: the newest $label host the Go module proxy serves, from sdk/v3@$sv, older than the CLI $V; it ignores Pulumi.yaml runtime options$extra)")
+}
 for lang in nodejs python; do
   name="pulumi-language-$lang"
   mod="github.com/pulumi/pulumi/sdk/$lang/cmd/$name/v3"
   if [[ -x "$BIN/$name" ]]; then log "$name already built"; continue; fi
-  if [[ -z "$TAG_HASH" ]]; then warn "$name: no tag commit known, skipped"; continue; fi
+  if [[ -z "$TAG_HASH" ]]; then warn "$name: no tag commit known"; legacy_host "$lang"; continue; fi
   if ! pv_json="$(cd "$WORK/probe" && go list -m -json "$mod@$TAG_HASH" 2>"$DIR/logs/$name-resolve.log")"; then
-    warn "$name: the Go module proxy does not serve $mod@$TAG_HASH ($(head -c 300 "$DIR/logs/$name-resolve.log" | tr '\n' ' '))"
+    log "$name: the Go module proxy does not serve $mod@$TAG_HASH ($(head -c 300 "$DIR/logs/$name-resolve.log" | tr '\n' ' '))"
+    legacy_host "$lang"
     continue
   fi
   pv="$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).Version||"")' "$pv_json")"
   log "$name: $mod@$pv"
   gomod="$(cd "$WORK/probe" && go mod download -json "$mod@$pv" | node -e '
     let s=""; process.stdin.on("data",d=>s+=d).on("end",()=>{const j=JSON.parse(s); if(j.Error){console.error(j.Error);process.exit(1)} process.stdout.write(j.GoMod)})')" \
-    || { warn "$name: download failed"; continue; }
+    || { warn "$name: download failed"; legacy_host "$lang"; continue; }
   # its local replaces of pulumi sdk/pkg become the published $V; keep the non-local ones
   reps="$(printf '%s\n%s\n' "$PKG_REPLACES" "$(nonlocal_replaces "$gomod")" | grep -v '^$' | sort -u)"
   make_wrapper "$WORK/$name" "$name" "$PULUMI_REQS"$'\n\t'"$mod $pv" "$reps" "$mod"
-  LANGHOST_WRAPPERS+=("$name|$mod|$WORK/$name|$pv")
+  LANGHOST_WRAPPERS+=("$name|$mod|$WORK/$name|$V|$mod@$pv (sdk $V)")
   (cd "$WORK/$name" && go mod tidy > "$DIR/logs/$name.log" 2>&1) || warn "$name: go mod tidy failed (see $DIR/logs/$name.log)"
 done
 
@@ -248,6 +290,12 @@ if [[ ! -f "$NODE_PULUMI/pulumi-resource-pulumi-nodejs" ]]; then
   log "installing npm dependencies (for @pulumi/pulumi's provider scripts)"
   (cd "$REPO_ROOT" && npm ci --no-audit --no-fund >/dev/null) || warn "npm ci failed"
 fi
+# Python dynamic providers (pulumi.dynamic) run as this plugin; it runs ${PULUMI_PYTHON_CMD:-python3} -m pulumi.dynamic
+if [[ -f "$SDK_DIR/python/dist/pulumi-resource-pulumi-python" ]]; then
+  install -m 0755 "$SDK_DIR/python/dist/pulumi-resource-pulumi-python" "$BIN/pulumi-resource-pulumi-python"
+else
+  warn "pulumi-resource-pulumi-python not found in $SDK_DIR"
+fi
 for f in pulumi-resource-pulumi-nodejs pulumi-analyzer-policy; do
   src="$NODE_PULUMI/$f"
   [[ -f "$src" ]] || src="$SDK_DIR/nodejs/dist/$f"
@@ -283,12 +331,13 @@ if [[ "$YAML_NEEDED" == 1 ]]; then
 fi
 for w in "${LANGHOST_WRAPPERS[@]:-}"; do
   [[ -n "$w" ]] || continue
-  IFS='|' read -r name mod wdir pv <<< "$w"
-  log "building $name ($pv)"
+  IFS='|' read -r name pkg wdir hv note <<< "$w"
+  log "building $name from $pkg@$hv"
   start=$SECONDS
-  if (cd "$wdir" && go build -trimpath -ldflags "$LDFLAGS" -o "$BIN/$name.tmp" "$mod") >> "$DIR/logs/$name.log" 2>&1; then
+  if (cd "$wdir" && go build -trimpath -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$hv" \
+        -o "$BIN/$name.tmp" "$pkg") >> "$DIR/logs/$name.log" 2>&1; then
     mv "$BIN/$name.tmp" "$BIN/$name"
-    record "$name" "$mod@$pv (sdk $V)"
+    record "$name" "$note"
     log "$name built in $((SECONDS - start))s"
   else
     warn "$name build failed (see $DIR/logs/$name.log)"
@@ -305,17 +354,34 @@ export PULUMI_HOME="$VERIFY/home"
 export PULUMI_SKIP_UPDATE_CHECK=1 PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_BACKEND_URL="file://$VERIFY/backend" PULUMI_CONFIG_PASSPHRASE=toolchain-check
 export PULUMI_SKIP_CONFIRMATIONS=true
-# Runs `pulumi up` on the program in $1 (stack dev) and checks its greeting output is hello-dev.
+# Runs `pulumi up` on the program in $1 (stack dev), checks its greeting output is hello-dev, then
+# `pulumi preview --expect-no-changes` and `pulumi destroy`.  Returns non-zero (and says why) on failure.
 verify_program() {
   local dir=$1 label=$2 got
+  # (&&: errexit does not apply in a function called from an || list)
   (
-    cd "$dir"
-    pulumi stack init dev --non-interactive
+    cd "$dir" &&
+    pulumi stack init dev --non-interactive &&
     pulumi up --yes --non-interactive --skip-preview
-  ) >> "$DIR/logs/verify.log" 2>&1 || { tail -40 "$DIR/logs/verify.log" >&2; die "pulumi up of a $label program failed"; }
+  ) >> "$DIR/logs/verify.log" 2>&1 || { tail -40 "$DIR/logs/verify.log" >&2; warn "pulumi up of a $label program failed"; return 1; }
   got="$(cd "$dir" && pulumi stack output greeting --non-interactive)"
-  [[ "$got" == "hello-dev" ]] || die "$label program output was '$got', expected 'hello-dev'"
-  log "$label program: pulumi up ok, output greeting=$got"
+  [[ "$got" == "hello-dev" ]] || { warn "$label program output was '$got', expected 'hello-dev'"; return 1; }
+  (
+    cd "$dir" &&
+    pulumi preview --non-interactive --expect-no-changes &&
+    pulumi destroy --yes --non-interactive --skip-preview
+  ) >> "$DIR/logs/verify.log" 2>&1 || { tail -40 "$DIR/logs/verify.log" >&2; warn "pulumi preview/destroy of a $label program failed"; return 1; }
+  log "$label program: pulumi up ok (greeting=$got), preview: no changes, destroy ok"
+}
+forget_version() {
+  grep -v "^$1 " "$DIR/VERSIONS" > "$DIR/VERSIONS.tmp" || true
+  mv "$DIR/VERSIONS.tmp" "$DIR/VERSIONS"
+}
+# drop_host NAME: a language host that does not pass its check is not kept
+drop_host() {
+  rm -f "$BIN/$1"
+  forget_version "$1"
+  warn "$1 removed: it failed its check (see $DIR/logs/verify.log)"
 }
 
 pulumi login --non-interactive > "$DIR/logs/verify.log" 2>&1 || { cat "$DIR/logs/verify.log" >&2; die "pulumi login failed"; }
@@ -325,8 +391,9 @@ runtime: yaml
 outputs:
   greeting: hello-${pulumi.stack}
 EOF
-verify_program "$VERIFY/yaml" YAML
+verify_program "$VERIFY/yaml" YAML || die "the CLI with pulumi-language-yaml does not work"
 
+# The Node.js and Python checks include a dynamic provider (pulumi-resource-pulumi-{nodejs,python}).
 if [[ -x "$BIN/pulumi-language-nodejs" ]]; then
   log "verifying a Node.js program (npm install @pulumi/pulumi@$PULUMI_VERSION)"
   mkdir -p "$VERIFY/node"
@@ -340,22 +407,63 @@ EOF
 EOF
   cat > "$VERIFY/node/index.js" <<'EOF'
 const pulumi = require("@pulumi/pulumi");
-exports.greeting = pulumi.output(`hello-${pulumi.getStack()}`);
+const provider = { async create(inputs) { return { id: "greeting", outs: { text: `hello-${inputs.stack}` } }; } };
+class Greeting extends pulumi.dynamic.Resource {
+  constructor(name, args) { super(provider, name, { text: undefined, ...args }); }
+}
+exports.greeting = new Greeting("greeting", { stack: pulumi.getStack() }).text;
 EOF
-  (cd "$VERIFY/node" && npm install --no-audit --no-fund --prefer-offline) >> "$DIR/logs/verify.log" 2>&1 ||
-    { tail -40 "$DIR/logs/verify.log" >&2; die "npm install for the Node.js check failed"; }
-  verify_program "$VERIFY/node" Node.js
+  if (cd "$VERIFY/node" && npm install --no-audit --no-fund --prefer-offline) >> "$DIR/logs/verify.log" 2>&1; then
+    verify_program "$VERIFY/node" Node.js || drop_host pulumi-language-nodejs
+  else
+    tail -40 "$DIR/logs/verify.log" >&2
+    warn "npm install for the Node.js check failed"
+    drop_host pulumi-language-nodejs
+  fi
 else
   warn "pulumi-language-nodejs is not available: 'runtime: nodejs' programs cannot be run by this CLI"
 fi
 
+if [[ -x "$BIN/pulumi-language-python" ]]; then
+  log "verifying a Python program (a venv with pip install pulumi==$PULUMI_VERSION)"
+  mkdir -p "$VERIFY/python"
+  cat > "$VERIFY/python/Pulumi.yaml" <<'EOF'
+name: toolchain-python-check
+runtime: python
+EOF
+  cat > "$VERIFY/python/__main__.py" <<'EOF'
+import pulumi
+from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+class Provider(ResourceProvider):
+    def create(self, props):
+        return CreateResult(id_="greeting", outs={"text": "hello-" + props["stack"]})
+
+class Greeting(Resource):
+    def __init__(self, name, stack):
+        super().__init__(Provider(), name, {"stack": stack, "text": None})
+
+pulumi.export("greeting", Greeting("greeting", pulumi.get_stack()).text)
+EOF
+  if (python3 -m venv "$VERIFY/venv" && "$VERIFY/venv/bin/pip" install -q "pulumi==$PULUMI_VERSION") >> "$DIR/logs/verify.log" 2>&1; then
+    (export PULUMI_PYTHON_CMD="$VERIFY/venv/bin/python"; verify_program "$VERIFY/python" Python) || drop_host pulumi-language-python
+  else
+    tail -40 "$DIR/logs/verify.log" >&2
+    warn "creating a venv with pulumi==$PULUMI_VERSION for the Python check failed"
+    drop_host pulumi-language-python
+  fi
+else
+  warn "pulumi-language-python is not available: 'runtime: python' programs cannot be run by this CLI"
+fi
+
 missing=()
-for f in pulumi-language-nodejs pulumi-language-python; do [[ -x "$BIN/$f" ]] || missing+=("$f"); done
+for f in pulumi-language-nodejs pulumi-language-python; do [[ -x "$BIN/$f" ]] || { missing+=("$f"); forget_version "$f"; }; done
 {
   echo "pulumi $V built $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "missing: ${missing[*]:-none}"
+  echo "$RECIPE"
 } > "$MARKER"
 print_versions
 if ((${#missing[@]})); then
-  warn "not built (module not served by the Go module proxy): ${missing[*]}; TOOLCHAIN_REBUILD=1 retries"
+  warn "not available (see the warnings above): ${missing[*]}; TOOLCHAIN_REBUILD=1 retries"
 fi
