@@ -1,29 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
-import { KubernetesSettingsArgs } from "../../provider/config/args/kubernetes";
-import { fixture, run } from "../mocks";
+import { EngineApp } from "../../provider";
+import { run } from "../mocks";
 import { kubernetesConfig, kubernetesObjects, manifestOf } from "../kubernetesObjects";
+import { everything, VARIANTS } from "../kubernetesVariants";
 import { validateManifests } from "../support/kubeValidator";
 
 // Every manifest the Kubernetes platform renders must be valid for the pinned Kubernetes version,
 // checked by kubeconform against the API's own OpenAPI schema (strict: unknown fields fail).
-
-function everything() {
-    const shared = new EnvGroup("shared", { variables: { FEATURE: "on" }, secrets: { TOKEN: "t0ken" } });
-    const cache = new LeanCacheInstance("sessions", { capacity: "256M" });
-    const web = new EngineApp("web", { source: fixture("goapp"), instances: 2, stagingInstances: 1, caches: [cache], envGroups: [shared], memory: "512M", cpus: 0.5 });
-    const api = new EngineApp("Api_Service.v2", { engineImage: "registry.example.com/team/api:v3", cdn: true });
-    new Domain("shop", { app: web, hostname: "shop.example.com", tls: {}, forceHttps: true, cdn: true });
-    new Domain("stg-shop", { app: web, hostname: "stg-shop.example.com" });
-    new Domain("api", { app: api, hostname: "api.example.com" });
-}
-
-const VARIANTS: [string, KubernetesSettingsArgs][] = [
-    ["defaults (LoadBalancer Services)", {}],
-    ["NodePort, an Ingress class, a registry, a storage class and another namespace", { serviceType: "NodePort", ingressClassName: "nginx", imageRegistry: "registry.example.com/team", storageClassName: "fast", namespace: "apps" }],
-    ["ClusterIP behind an Ingress controller", { serviceType: "ClusterIP", ingressClassName: "traefik", routerReplicas: 1 }],
-];
 
 describe("Kubernetes manifests against the Kubernetes OpenAPI schema", () => {
     for (const [title, settings] of VARIANTS) {
