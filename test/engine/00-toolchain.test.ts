@@ -14,9 +14,10 @@ it("prints the engine, plugin and language host versions", () => {
     const lines = [
         `engine: pulumi ${cli.stdout.trim()} (${t.bin})`,
         ...versions.split("\n").filter((l) => l.startsWith("pulumi-language-")).map((l) => `language host: ${l}`),
-        `language host: Node.js and Python programs run as Automation API inline programs (@pulumi/pulumi ${PULUMI_VERSION}, pip pulumi==${PULUMI_VERSION})`,
+        `SDKs: @pulumi/pulumi ${PULUMI_VERSION} (npm) for TypeScript, pulumi==${PULUMI_VERSION} (PyPI, in a venv) for Python`,
         `plugin: cloudengine ${PACKAGE_VERSION} (${path.join(REPO, "pulumi-resource-cloudengine")}, node ${process.version})`,
     ];
     console.log(lines.join("\n"));
+    for (const host of ["yaml", "nodejs", "python"]) assert.ok(fs.existsSync(path.join(t.bin, `pulumi-language-${host}`)), `the ${host} language host was built`);
     assert.ok(fs.existsSync(path.join(REPO, "bin", "provider", "main.js")), "npm run build first");
 });

@@ -1,12 +1,11 @@
-// The same small program in YAML (through the component provider), TypeScript (the package used
-// directly, an Automation API inline program run by programs/typescript.ts) and Python (the generated SDK, an Automation API
-// inline program run by test/engine/programs/envgroups.py): EnvGroups and LeanCacheInstances.
-// EnvGroup has no child resources, and an invalid LeanCacheInstance fails before it registers any,
-// so neither needs the Docker or Kubernetes provider plugins.
+// The same small program in YAML (through the component provider), TypeScript (runtime: nodejs, the
+// package used directly) and Python (runtime: python, the generated SDK): EnvGroups and
+// LeanCacheInstances, each a Pulumi project run by the real CLI and its language host. EnvGroup has
+// no child resources, and an invalid LeanCacheInstance fails before it registers any, so neither
+// needs the Docker or Kubernetes provider plugins.
 import * as fs from "fs";
 import * as path from "path";
-import { pulumi as cli, pythonWithSdk, Ran, REPO, requireToolchain, runIn, Sandbox } from "./support";
-
+import { pulumi as cli, pythonWithSdk, REPO, Sandbox } from "./support";
 export interface Spec {
     groups?: Record<string, { variables?: Record<string, string>; secrets?: Record<string, string> }>;
     caches?: Record<string, Record<string, unknown>>;
@@ -26,10 +25,45 @@ export interface Driver {
     up(spec: Spec): Promise<Result>;
 }
 
-const pluginDirectory = { providers: [{ name: "cloudengine", path: REPO }] };
+const PROGRAMS = path.join(REPO, "test", "engine", "programs");
+/** Every program names the cloudengine plugin (this repository) the way a user's Pulumi.yaml would. */
+const plugins = { providers: [{ name: "cloudengine", path: REPO }] };
+
+/** A Pulumi project in the sandbox's work directory, run with preview / up by the CLI. */
+function projectDriver(sb: Sandbox, language: string, write: (spec: Spec) => void, env: NodeJS.ProcessEnv = {}): Driver {
+    const run = (...args: string[]) => cli(sb, sb.work, ...args, env);
+    const stack = () => {
+        if (fs.existsSync(path.join(sb.work, ".stack"))) return;
+        const r = run("stack", "init", "dev");
+        if (r.status !== 0) throw new Error(r.all);
+        fs.writeFileSync(path.join(sb.work, ".stack"), "dev");
+    };
+    return {
+        language,
+        async preview(spec) {
+            write(spec);
+            stack();
+            const r = run("preview", "--stack", "dev");
+            return { ok: r.status === 0, log: r.all };
+        },
+        async up(spec) {
+            write(spec);
+            stack();
+            const r = run("up", "--yes", "--skip-preview", "--stack", "dev");
+            if (r.status !== 0) return { ok: false, log: r.all };
+            const out = run("stack", "output", "--json", "--show-secrets", "--stack", "dev");
+            return { ok: out.status === 0, log: r.all, outputs: JSON.parse(out.stdout) };
+        },
+    };
+}
+
+function writeProject(sb: Sandbox, project: Record<string, unknown>): void {
+    // JSON is YAML.
+    fs.writeFileSync(path.join(sb.work, "Pulumi.yaml"), JSON.stringify({ ...project, plugins }, null, 2));
+}
 
 export function yamlDriver(sb: Sandbox): Driver {
-    const write = (spec: Spec) => {
+    return projectDriver(sb, "YAML", (spec) => {
         const resources: Record<string, unknown> = {};
         const outputs: Record<string, string> = {};
         for (const [name, g] of Object.entries(spec.groups ?? {})) {
@@ -39,78 +73,27 @@ export function yamlDriver(sb: Sandbox): Driver {
             outputs[`${name}Variables`] = `\${${name}.variables}`;
         }
         for (const [name, args] of Object.entries(spec.caches ?? {})) resources[name] = { type: "cloudengine:index:LeanCacheInstance", properties: args };
-        // JSON is YAML.
-        fs.writeFileSync(path.join(sb.work, "Pulumi.yaml"), JSON.stringify({ name: "ce-yaml", runtime: "yaml", plugins: pluginDirectory, resources, outputs }, null, 2));
-    };
-    const stack = () => {
-        if (!fs.existsSync(path.join(sb.work, ".stack"))) {
-            const r = cli(sb, sb.work, "stack", "init", "dev");
-            if (r.status !== 0) throw new Error(r.all);
-            fs.writeFileSync(path.join(sb.work, ".stack"), "dev");
-        }
-    };
-    return {
-        language: "YAML",
-        async preview(spec) {
-            write(spec);
-            stack();
-            const r = cli(sb, sb.work, "preview", "--stack", "dev");
-            return { ok: r.status === 0, log: r.all };
-        },
-        async up(spec) {
-            write(spec);
-            stack();
-            const r = cli(sb, sb.work, "up", "--yes", "--skip-preview", "--stack", "dev");
-            if (r.status !== 0) return { ok: false, log: r.all };
-            const out = cli(sb, sb.work, "stack", "output", "--json", "--show-secrets", "--stack", "dev");
-            return { ok: out.status === 0, log: r.all, outputs: JSON.parse(out.stdout) };
-        },
-    };
+        writeProject(sb, { name: "ce-yaml", runtime: "yaml", resources, outputs });
+    });
 }
 
 export function typescriptDriver(sb: Sandbox): Driver {
-    // The inline program's workspace needs @pulumi/pulumi next to it.
-    fs.symlinkSync(path.join(REPO, "node_modules"), path.join(sb.work, "node_modules"));
-    const driver = path.join(__dirname, "programs", "typescript.js");
-    const run = (action: string, spec: Spec): Result => {
-        const r = runIn(sb, sb.work, process.execPath, [driver, sb.work, action], { CE_PROGRAM: JSON.stringify(spec), CE_TOOLCHAIN: requireToolchain().dir });
-        return parseDriverOutput(r);
-    };
-    return {
-        language: "TypeScript",
-        async preview(spec) {
-            return run("preview", spec);
-        },
-        async up(spec) {
-            return run("up", spec);
-        },
-    };
-}
-
-/** The last stdout line of a driver process: {ok, log, error?, outputs?}. */
-function parseDriverOutput(r: Ran): Result {
-    const line = r.stdout.trim().split("\n").pop() ?? "";
-    if (r.status !== 0 || !line.startsWith("{")) return { ok: false, log: r.all };
-    const parsed = JSON.parse(line);
-    return { ok: parsed.ok, log: `${parsed.log ?? ""}\n${parsed.error ?? ""}\n${r.stderr}`, outputs: parsed.outputs };
+    // node_modules as an installed package would have it: the repository's dependencies, and the
+    // package itself under its npm name (same realpaths, so one @pulumi/pulumi for both).
+    const modules = path.join(sb.work, "node_modules");
+    fs.mkdirSync(modules);
+    for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
+    fs.symlinkSync(REPO, path.join(modules, "pulumi-cloudengine"));
+    fs.copyFileSync(path.join(PROGRAMS, "index.ts"), path.join(sb.work, "index.ts"));
+    writeProject(sb, { name: "ce-typescript", runtime: "nodejs", main: "index.ts" });
+    return projectDriver(sb, "TypeScript", (spec) => fs.writeFileSync(path.join(sb.work, "program.json"), JSON.stringify(spec)));
 }
 
 export function pythonDriver(sb: Sandbox): Driver {
-    const python = pythonWithSdk();
-    fs.writeFileSync(path.join(sb.work, "Pulumi.yaml"), "name: ce-python\nruntime: python\n");
-    const run = (action: string, spec: Spec): Result => {
-        const r = runIn(sb, sb.work, python, [path.join(REPO, "test", "engine", "programs", "envgroups.py"), sb.work, action], { CE_PROGRAM: JSON.stringify(spec) });
-        return parseDriverOutput(r);
-    };
-    return {
-        language: "Python",
-        async preview(spec) {
-            return run("preview", spec);
-        },
-        async up(spec) {
-            return run("up", spec);
-        },
-    };
+    fs.copyFileSync(path.join(PROGRAMS, "__main__.py"), path.join(sb.work, "__main__.py"));
+    writeProject(sb, { name: "ce-python", runtime: "python" });
+    // The language host from the toolchain ignores runtime options (virtualenv): the venv comes by PULUMI_PYTHON_CMD.
+    return projectDriver(sb, "Python", (spec) => fs.writeFileSync(path.join(sb.work, "program.json"), JSON.stringify(spec)), { PULUMI_PYTHON_CMD: pythonWithSdk() });
 }
 
 /** "<op> <name>" for every cloudengine component step a preview or update printed, sorted. */

@@ -73,8 +73,10 @@ export function runIn(sb: Sandbox, cwd: string, command: string, args: string[],
     return { status: r.status, stdout: r.stdout, stderr: r.stderr, all: `${r.stdout}\n${r.stderr}` };
 }
 
-export function pulumi(sb: Sandbox, cwd: string, ...args: string[]): Ran {
-    return runIn(sb, cwd, path.join(requireToolchain().bin, "pulumi"), [...args, "--non-interactive"]);
+/** The CLI with these arguments; a trailing object adds environment variables. */
+export function pulumi(sb: Sandbox, cwd: string, ...args: (string | NodeJS.ProcessEnv)[]): Ran {
+    const env = typeof args[args.length - 1] === "object" ? (args.pop() as NodeJS.ProcessEnv) : {};
+    return runIn(sb, cwd, path.join(requireToolchain().bin, "pulumi"), [...(args as string[]), "--non-interactive"], env);
 }
 
 /** Runs pulumi and fails the test with its output unless it succeeds. */
