@@ -45,6 +45,28 @@ describe("Kubernetes manifests against a real kube-apiserver (server-side dry ru
         });
     }
 
+    it("every workload meets the restricted Pod Security Standard (the namespace warns on any violation)", { timeout: 600_000 }, async () => {
+        const namespace = "restricted-apps";
+        const created = await server!.request("POST", "/api/v1/namespaces", {
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: namespace, labels: { "pod-security.kubernetes.io/warn": "restricted", "pod-security.kubernetes.io/warn-version": "latest" } },
+        });
+        assert.ok(created.status === 201 || created.status === 409, `namespace: ${created.status} ${created.text}`);
+        const objects = kubernetesObjects(await run(everything, { config: kubernetesConfig({ namespace }) }));
+        const result = await server!.dryRunApply(objects.map(manifestOf));
+        assert.deepEqual(result.errors, []);
+        const workloads = objects.filter((o) => /:(Deployment|StatefulSet)$/.test(o.type)).length;
+        assert.ok(workloads >= 5);
+        assert.deepEqual(result.warnings.filter((w) => /violate PodSecurity/.test(w)), []);
+
+        // The check itself works: a privileged container in the same namespace is warned about.
+        const deployment = manifestOf(objects.find((o) => o.type.endsWith(":Deployment"))!) as any;
+        deployment.spec.template.spec.containers[0].securityContext = { privileged: true };
+        const bad = await server!.dryRunApply([deployment]);
+        assert.match(bad.warnings.join("\n"), /violate PodSecurity "restricted:latest"/);
+    });
+
     it("refuses what the OpenAPI schema accepts: a selector that does not match the template, an invalid label value", { timeout: 600_000 }, async () => {
         const objects = kubernetesObjects(await run(() => new EngineApp("web", { engineImage: "registry.example.com/team/web:v1" }), { config: kubernetesConfig() }));
         const original = objects.find((o) => o.type.endsWith(":Deployment") && o.name === "app-web-production");

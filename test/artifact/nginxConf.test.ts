@@ -25,6 +25,7 @@ import { GatewayModel, ProxySite, RouterModel, tlsCertificatePath, tlsKeyPath } 
 const NGINX = "/usr/sbin/nginx";
 /** Requests come from here, so the address the app is told about is not the proxies' own 127.0.0.1. */
 const CLIENT_ADDRESS = "127.0.0.9";
+const NOBODY = 65534;
 
 // ---- helpers ------------------------------------------------------------------------------------------
 
@@ -109,13 +110,14 @@ process.on("exit", () => {
 });
 
 /** `nginx -c conf -g 'daemon off;'` in its own process group, ready once every port accepts connections. */
-async function startNginx(conf: string, ports: number[]): Promise<RunningNginx> {
+async function startNginx(conf: string, ports: number[], uid?: number): Promise<RunningNginx> {
     // Logs go to a file, not a pipe from Node: libuv's pipes are sockets, and nginx cannot open() /dev/stdout
     // on a socket (a container runtime's stdout is a real pipe or file).
     const logFile = `${conf}.log`;
     // Append mode: nginx opens /dev/stdout again (O_APPEND); both must append or they overwrite each other.
     const fd = fs.openSync(logFile, "a");
-    const proc = spawn(NGINX, ["-c", conf, "-g", "daemon off;"], { detached: true, stdio: ["ignore", fd, fd] });
+    if (uid !== undefined) fs.fchownSync(fd, uid, uid); // nginx reopens /dev/stdout as that user
+    const proc = spawn(NGINX, ["-c", conf, "-g", "daemon off;"], { detached: true, stdio: ["ignore", fd, fd], ...(uid === undefined ? {} : { uid, gid: uid }) });
     fs.closeSync(fd);
     started.add(proc);
     const output = () => fs.readFileSync(logFile, "utf8");
@@ -703,7 +705,9 @@ describe("a Kubernetes load balancer (clients connect directly) in front of a li
             { fileRoot: root, listenAddress: "127.0.0.1", httpPort, httpsPort, direct: true },
         ));
         assertNginxAccepts(file);
-        nginx = await startNginx(file, [httpPort, httpsPort]);
+        // As on Kubernetes: nginx unprivileged from the start (nobody), writing only under its root.
+        for (const f of [root, ...fs.readdirSync(root, { recursive: true }).map((p) => path.join(root, String(p)))]) fs.chownSync(f, NOBODY, NOBODY);
+        nginx = await startNginx(file, [httpPort, httpsPort], NOBODY);
     });
 
     after(async () => {
@@ -711,6 +715,10 @@ describe("a Kubernetes load balancer (clients connect directly) in front of a li
         if (server) { server.closeAllConnections(); server.close(); }
         dns?.socket.close();
         if (root) fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    it("runs as nobody", () => {
+        assert.doesNotMatch(nginx!.output(), /\[(emerg|alert|crit)\]/);
     });
 
     it("HTTP: the connection's address is the client's; forged X-Real-IP and Forwarded are not trusted", { timeout: 30_000 }, async () => {

@@ -159,7 +159,7 @@ describe("load balancers on Kubernetes", () => {
         assert.equal(deployment.inputs.spec.strategy.rollingUpdate.maxUnavailable, 0);
         const c = appContainer(deployment);
         assert.deepEqual([c.image, c.command, c.args], ["nginx:1.28-bookworm", ["nginx"], ["-c", "/etc/cloudengine/nginx.conf", "-g", "daemon off;"]]);
-        assert.equal(c.securityContext.readOnlyRootFilesystem, true);
+        assert.deepEqual(c.securityContext, { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } }, "unprivileged: the restricted Pod Security Standard");
         const service = byName(resources, K8S.service, "app-web-lb");
         assert.deepEqual([service.inputs.spec.type, service.inputs.spec.externalTrafficPolicy], ["LoadBalancer", "Local"]);
         assert.deepEqual(service.inputs.spec.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);

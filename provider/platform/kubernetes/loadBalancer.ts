@@ -24,6 +24,8 @@ export interface LoadBalancerResult {
 }
 
 const CONF_KEY = "nginx.conf";
+/** nobody:nogroup, the user nginx's workers run as on Docker. */
+const NOBODY = 65534;
 const TLS_DIR = "/etc/cloudengine/tls";
 
 /** `name`: the Pulumi name prefix; `base`: the Kubernetes name of the Deployment and Service. */
@@ -91,7 +93,7 @@ export function kubernetesLoadBalancer(
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
                     terminationGracePeriodSeconds: PROXY_DRAIN_SECONDS + 5,
-                    securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+                    securityContext: { runAsNonRoot: true, fsGroup: NOBODY, seccompProfile: { type: "RuntimeDefault" } },
                     containers: [{
                         name: "nginx",
                         image: args.gateway.proxyImage,
@@ -105,11 +107,15 @@ export function kubernetesLoadBalancer(
                         livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10, failureThreshold: 3 },
                         // nginx ends at once on SIGTERM: quit gracefully first, after endpoints have dropped the pod.
                         lifecycle: { preStop: { exec: { command: ["sh", "-c", `sleep 3; nginx ${PROXY_ARGS.slice(0, 2).join(" ")} -s quit; while [ -e /tmp/nginx.pid ]; do sleep 1; done`] } } },
-                        // The master starts as root to hand workers to nobody; it needs only these to do so.
+                        // Unprivileged from the start (ports above 1024, files under /tmp): the pod meets the
+                        // "restricted" Pod Security Standard; nginx ignores its `user` line when not root.
                         securityContext: {
+                            runAsNonRoot: true,
+                            runAsUser: NOBODY,
+                            runAsGroup: NOBODY,
                             allowPrivilegeEscalation: false,
                             readOnlyRootFilesystem: true,
-                            capabilities: { drop: ["ALL"], add: ["CHOWN", "SETGID", "SETUID"] },
+                            capabilities: { drop: ["ALL"] },
                         },
                         resources: { requests: { cpu: "50m", memory: "64Mi" } },
                         volumeMounts: mounts,
