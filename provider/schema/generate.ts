@@ -4,6 +4,7 @@ import { engineAppArgs } from "../config/args/engineApp";
 import { envGroupArgs } from "../config/args/envGroup";
 import { fieldMeta } from "../config/args/fields";
 import { gatewayArgs } from "../config/args/gateway";
+import { kubernetesSettings } from "../config/args/kubernetes";
 import { leanCacheInstanceArgs } from "../config/args/leanCacheInstance";
 import { COMPONENT_OUTPUTS, OutputSpec } from "./outputs";
 
@@ -47,9 +48,12 @@ export function buildSchema(version: string): Json {
         license: "Apache-2.0",
         // Versioned SDKs (pulumi-plugin.json, setup.py) and a go.mod for the Go SDK.
         meta: { supportPack: true },
+        // Stack config cloudengine:<key>, with the same zod schemas the program validates it with.
         config: {
             variables: {
                 platform: { type: "string", description: "Where everything runs: docker (default) or kubernetes.", default: "docker" },
+                gateway: { ...typeOf(gatewayArgs, "GatewaySettings", types), description: "Arguments of the stack's default Gateway (the one apps use when given none)." },
+                kubernetes: { ...typeOf(kubernetesSettings, "KubernetesSettings", types), description: describe(kubernetesSettings) },
             },
         },
         types,

@@ -172,6 +172,101 @@ func (o DomainTlsPtrOutput) PrivateKey() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// The shared entry point of a Docker host or cluster: serves every app and domain by Host header (HTTP) and SNI (HTTPS).
+type GatewaySettings struct {
+	// Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine).
+	Domain *string `pulumi:"domain"`
+	// Host port for HTTP. Default 80.
+	HttpPort *int `pulumi:"httpPort"`
+	// Host port for HTTPS. Default 443.
+	HttpsPort *int `pulumi:"httpsPort"`
+	// Proxy image (nginx). Default the official nginx:1.28-bookworm.
+	Image *string `pulumi:"image"`
+	// Addresses clients reach this host at (what DNS should point to). Default: listenAddress when it is a specific address, otherwise none.
+	InboundIps []string `pulumi:"inboundIps"`
+	// Host address the entry point publishes its ports on. Default 0.0.0.0 (all).
+	ListenAddress *string `pulumi:"listenAddress"`
+	// Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none.
+	OutboundIps []string `pulumi:"outboundIps"`
+}
+
+// Defaults sets the appropriate defaults for GatewaySettings
+func (val *GatewaySettings) Defaults() *GatewaySettings {
+	if val == nil {
+		return nil
+	}
+	tmp := *val
+	if tmp.Domain == nil {
+		domain_ := "localhost"
+		tmp.Domain = &domain_
+	}
+	if tmp.HttpPort == nil {
+		httpPort_ := 80
+		tmp.HttpPort = &httpPort_
+	}
+	if tmp.HttpsPort == nil {
+		httpsPort_ := 443
+		tmp.HttpsPort = &httpsPort_
+	}
+	if tmp.Image == nil {
+		image_ := "nginx:1.28-bookworm"
+		tmp.Image = &image_
+	}
+	if tmp.ListenAddress == nil {
+		listenAddress_ := "0.0.0.0"
+		tmp.ListenAddress = &listenAddress_
+	}
+	return &tmp
+}
+
+// Stack config cloudengine:kubernetes: namespace, Service type, registry and DNS of the Kubernetes platform.
+type KubernetesSettings struct {
+	// The cluster's DNS domain. Default cluster.local.
+	ClusterDomain *string `pulumi:"clusterDomain"`
+	// DNS server the load balancers resolve Services with (name or address). Default kube-dns.kube-system.svc.cluster.local.
+	DnsResolver *string `pulumi:"dnsResolver"`
+	// Registry apps built from source are pushed to, for clusters that pull images. Without it images are built on the local Docker engine and used as they are (clusters sharing that engine).
+	ImageRegistry *string `pulumi:"imageRegistry"`
+	// When set, every plain-HTTP hostname also gets an Ingress of this class pointing at its load balancer, for clusters that already run a controller.
+	IngressClassName *string `pulumi:"ingressClassName"`
+	// Namespace every object goes into (it must exist). Default: default.
+	Namespace *string `pulumi:"namespace"`
+	// Pods per load balancer (each app's and domain's). Default 2.
+	RouterReplicas *int `pulumi:"routerReplicas"`
+	// Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default), NodePort for clusters without one, ClusterIP when an Ingress controller is the entry point.
+	ServiceType *string `pulumi:"serviceType"`
+	// StorageClass of LeanCache volumes. Default: the cluster's default class.
+	StorageClassName *string `pulumi:"storageClassName"`
+}
+
+// Defaults sets the appropriate defaults for KubernetesSettings
+func (val *KubernetesSettings) Defaults() *KubernetesSettings {
+	if val == nil {
+		return nil
+	}
+	tmp := *val
+	if tmp.ClusterDomain == nil {
+		clusterDomain_ := "cluster.local"
+		tmp.ClusterDomain = &clusterDomain_
+	}
+	if tmp.DnsResolver == nil {
+		dnsResolver_ := "kube-dns.kube-system.svc.cluster.local"
+		tmp.DnsResolver = &dnsResolver_
+	}
+	if tmp.Namespace == nil {
+		namespace_ := "default"
+		tmp.Namespace = &namespace_
+	}
+	if tmp.RouterReplicas == nil {
+		routerReplicas_ := 2
+		tmp.RouterReplicas = &routerReplicas_
+	}
+	if tmp.ServiceType == nil {
+		serviceType_ := "LoadBalancer"
+		tmp.ServiceType = &serviceType_
+	}
+	return &tmp
+}
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*DomainTlsInput)(nil)).Elem(), DomainTlsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DomainTlsPtrInput)(nil)).Elem(), DomainTlsArgs{})

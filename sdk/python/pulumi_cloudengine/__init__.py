@@ -13,6 +13,7 @@ from .gateway import *
 from .lean_cache_instance import *
 from .provider import *
 from ._inputs import *
+from . import outputs
 
 # Make subpackages available:
 if typing.TYPE_CHECKING:

@@ -11,6 +11,16 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// Arguments of the stack's default Gateway (the one apps use when given none).
+func GetGateway(ctx *pulumi.Context) string {
+	return config.Get(ctx, "cloudengine:gateway")
+}
+
+// Stack config cloudengine:kubernetes: namespace, Service type, registry and DNS of the Kubernetes platform.
+func GetKubernetes(ctx *pulumi.Context) string {
+	return config.Get(ctx, "cloudengine:kubernetes")
+}
+
 // Where everything runs: docker (default) or kubernetes.
 func GetPlatform(ctx *pulumi.Context) string {
 	v, err := config.Try(ctx, "cloudengine:platform")

@@ -13,6 +13,17 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from .. import _utilities
+from .. import outputs as _root_outputs
+
+gateway: Optional[str]
+"""
+Arguments of the stack's default Gateway (the one apps use when given none).
+"""
+
+kubernetes: Optional[str]
+"""
+Stack config cloudengine:kubernetes: namespace, Service type, registry and DNS of the Kubernetes platform.
+"""
 
 platform: str
 """

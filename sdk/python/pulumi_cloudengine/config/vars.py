@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from .. import _utilities
+from .. import outputs as _root_outputs
 
 import types
 
@@ -20,6 +21,20 @@ __config__ = pulumi.Config('cloudengine')
 
 
 class _ExportableConfig(types.ModuleType):
+    @_builtins.property
+    def gateway(self) -> Optional[str]:
+        """
+        Arguments of the stack's default Gateway (the one apps use when given none).
+        """
+        return __config__.get('gateway')
+
+    @_builtins.property
+    def kubernetes(self) -> Optional[str]:
+        """
+        Stack config cloudengine:kubernetes: namespace, Service type, registry and DNS of the Kubernetes platform.
+        """
+        return __config__.get('kubernetes')
+
     @_builtins.property
     def platform(self) -> str:
         """
