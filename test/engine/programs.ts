@@ -9,6 +9,8 @@ import { pulumi as cli, pythonWithSdk, REPO, Sandbox } from "./support";
 export interface Spec {
     groups?: Record<string, { variables?: Record<string, string>; secrets?: Record<string, string> }>;
     caches?: Record<string, Record<string, unknown>>;
+    /** EngineApps by name; arguments as the schema names them (camelCase). */
+    apps?: Record<string, Record<string, unknown>>;
 }
 
 export interface Result {
@@ -73,6 +75,7 @@ export function yamlDriver(sb: Sandbox): Driver {
             outputs[`${name}Variables`] = `\${${name}.variables}`;
         }
         for (const [name, args] of Object.entries(spec.caches ?? {})) resources[name] = { type: "cloudengine:index:LeanCacheInstance", properties: args };
+        for (const [name, args] of Object.entries(spec.apps ?? {})) resources[name] = { type: "cloudengine:index:EngineApp", properties: args };
         writeProject(sb, { name: "ce-yaml", runtime: "yaml", resources, outputs });
     });
 }

@@ -2,11 +2,12 @@
 // What it declares comes from program.json next to it (written by test/engine/programs.ts).
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { EnvGroup, LeanCacheInstance } from "pulumi-cloudengine";
+import { EngineApp, EnvGroup, LeanCacheInstance } from "pulumi-cloudengine";
 
 interface Spec {
     groups?: Record<string, { variables?: Record<string, string>; secrets?: Record<string, string> }>;
     caches?: Record<string, Record<string, unknown>>;
+    apps?: Record<string, Record<string, unknown>>;
 }
 
 const spec: Spec = JSON.parse(fs.readFileSync("program.json", "utf8"));
@@ -18,5 +19,6 @@ for (const [name, g] of Object.entries(spec.groups ?? {})) {
     outputs[`${name}Variables`] = group.variables;
 }
 for (const [name, args] of Object.entries(spec.caches ?? {})) new LeanCacheInstance(name, args as never);
+for (const [name, args] of Object.entries(spec.apps ?? {})) new EngineApp(name, args as never);
 
 export = outputs;
