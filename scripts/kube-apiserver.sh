@@ -85,11 +85,7 @@ k8s.io/pod-security-admission v0.31.14/go.mod h1:ZooOcyKuqUHzFH6T1bZN99lqL4WwEaZ
 # are then trusted as the proxy serves them).
 UNRECORDED_STAGING="k8s.io/cluster-bootstrap,k8s.io/dynamic-resource-allocation,k8s.io/kube-aggregator,k8s.io/pod-security-admission"
 
-CACHE_ROOT="${CLOUDENGINE_TOOLCHAIN_CACHE:-/var/cache/cloudengine-toolchain}"
-if ! mkdir -p "$CACHE_ROOT" 2>/dev/null || [[ ! -w "$CACHE_ROOT" ]]; then
-  CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cloudengine-toolchain"
-  mkdir -p "$CACHE_ROOT"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
 ETCD_DIR="$CACHE_ROOT/etcd-v$ETCD_VERSION"
 ETCD="$ETCD_DIR/etcd"
 KAS_DIR="$CACHE_ROOT/kube-apiserver-v$KUBE_VERSION"
@@ -129,10 +125,7 @@ command -v go >/dev/null || die "go is required (to build etcd and kube-apiserve
 command -v node >/dev/null || die "node is required"
 mkdir -p "$ETCD_DIR" "$KAS_DIR"
 # One build at a time (test processes may start this concurrently).
-if command -v flock >/dev/null; then
-  exec 9>"$CACHE_ROOT/.kube-apiserver.lock"
-  flock 9
-fi
+cache_lock "$CACHE_ROOT/.kube-apiserver.lock"
 if [[ "${KUBE_APISERVER_REBUILD:-}" == 1 ]]; then
   rm -f "$ETCD_DIR/.complete" "$KAS_DIR/.complete"
   export KUBE_APISERVER_REBUILD=0   # another waiter on the lock should not rebuild again
@@ -143,8 +136,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 export GOFLAGS="-mod=mod ${GOFLAGS:-}"
 export CGO_ENABLED=0
-GOPROXY_URL="$(go env GOPROXY | tr ',|' '\n' | grep -E '^https?://' | head -1 || true)"
-GOPROXY_URL="${GOPROXY_URL:-https://proxy.golang.org}"
+GOPROXY_URL="$(goproxy_url)"
 
 # go mod download -json <module@version> in a scratch module; prints "Dir Sum GoModSum GoMod".
 download() {

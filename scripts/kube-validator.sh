@@ -41,11 +41,7 @@ declare -A SWAGGER_SHA256=( [1.31.14]="ddcb3d5c3d85849f1fadb56387d3a7bf44712da29
 [[ "$KUBECONFORM_VERSION" =~ ^v[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "CLOUDENGINE_KUBECONFORM_VERSION must look like v0.8.0 (got '$KUBECONFORM_VERSION')"
 [[ "$KUBE_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "CLOUDENGINE_KUBE_VERSION must look like 1.31.14 (got '$KUBE_VERSION')"
 
-CACHE_ROOT="${CLOUDENGINE_TOOLCHAIN_CACHE:-/var/cache/cloudengine-toolchain}"
-if ! mkdir -p "$CACHE_ROOT" 2>/dev/null || [[ ! -w "$CACHE_ROOT" ]]; then
-  CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cloudengine-toolchain"
-  mkdir -p "$CACHE_ROOT"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
 KC_DIR="$CACHE_ROOT/kubeconform-$KUBECONFORM_VERSION"
 KUBECONFORM="$KC_DIR/kubeconform"
 SCHEMAS="$CACHE_ROOT/k8s-schemas-v$KUBE_VERSION"
@@ -86,10 +82,7 @@ command -v go >/dev/null || die "go is required (to build kubeconform from the G
 command -v node >/dev/null || die "node is required"
 mkdir -p "$KC_DIR" "$SCHEMAS/source"
 # One run at a time (test processes may start this concurrently).
-if command -v flock >/dev/null; then
-  exec 9>"$CACHE_ROOT/.kube-validator.lock"
-  flock 9
-fi
+cache_lock "$CACHE_ROOT/.kube-validator.lock"
 if [[ "${KUBE_VALIDATOR_REBUILD:-}" == 1 ]]; then
   rm -f "$KC_DIR/.complete" "$SCHEMAS/.complete"
   export KUBE_VALIDATOR_REBUILD=0   # another waiter on the lock should not rebuild again
@@ -99,8 +92,7 @@ WORK="$(mktemp -d /tmp/cloudengine-kube-validator.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
 
 export GOFLAGS="-mod=mod ${GOFLAGS:-}"
-GOPROXY_URL="$(go env GOPROXY | tr ',|' '\n\n' | grep -E '^https?://' | head -1 || true)"
-GOPROXY_URL="${GOPROXY_URL:-https://proxy.golang.org}"
+GOPROXY_URL="$(goproxy_url)"
 
 # ----------------------------------------------------------- kubeconform ---
 if ! kc_ok; then

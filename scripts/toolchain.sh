@@ -51,11 +51,7 @@ PYTHON_HOST_SDK_VERSION="${PULUMI_PYTHON_HOST_SDK_VERSION:-v3.79.0}"
 # Written into .complete: a cache completed with another recipe is rebuilt (what is missing only).
 RECIPE="hosts: nodejs sdk/v3@$NODEJS_HOST_SDK_VERSION, python sdk/v3@$PYTHON_HOST_SDK_VERSION"
 
-CACHE_ROOT="${CLOUDENGINE_TOOLCHAIN_CACHE:-/var/cache/cloudengine-toolchain}"
-if ! mkdir -p "$CACHE_ROOT" 2>/dev/null || [[ ! -w "$CACHE_ROOT" ]]; then
-  CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/cloudengine-toolchain"
-  mkdir -p "$CACHE_ROOT"
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
 DIR="$CACHE_ROOT/pulumi-$V"
 BIN="$DIR/bin"
 MARKER="$DIR/.complete"
@@ -101,10 +97,7 @@ rm -f "$MARKER"
 
 command -v go >/dev/null || die "go is required"
 # One run at a time per version.
-if command -v flock >/dev/null; then
-  exec 9>"$DIR/.lock"
-  flock 9
-fi
+cache_lock "$DIR/.lock"
 
 # ------------------------------------------------------------ go settings ---
 export GOTOOLCHAIN=local

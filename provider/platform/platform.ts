@@ -29,6 +29,22 @@ export interface AppRouting {
     gateway: GatewayRouting;
 }
 
+/** Seconds a stopping instance gets (draining, then the app's own shutdown) before it is killed. */
+export const INSTANCE_STOP_GRACE_SECONDS = 30;
+
+/** The routing a gateway model publishes, on either platform, given where routers join it. */
+export function gatewayRouting(model: GatewayModel, network: string): GatewayRouting {
+    return {
+        network,
+        proxyImage: model.image,
+        domain: model.domain,
+        publicHttpPort: model.httpPort,
+        publicHttpsPort: model.httpsPort,
+        inboundIps: model.inboundIps,
+        outboundIps: model.outboundIps,
+    };
+}
+
 export interface GatewayResult {
     routing: pulumi.Output<GatewayRouting>;
 }

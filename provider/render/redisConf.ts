@@ -6,6 +6,11 @@ import { AOF_FSYNC, REDIS_PORT } from "../config/spec";
 export const REDIS_DATA_DIR = "/data";
 export const REDIS_CONF_PATH = "/usr/local/etc/redis/redis.conf";
 export const REDIS_AUTH_CONF_PATH = "/usr/local/etc/redis/auth.conf";
+/** Health check of a cache on either platform (redis-cli reads the password from REDISCLI_AUTH). */
+export const REDIS_PING_SCRIPT = "redis-cli ping | grep -q PONG";
+/** Seconds Redis gets to load its AOF and answer, and to write it and exit cleanly. */
+export const REDIS_START_SECONDS = 60;
+export const REDIS_STOP_SECONDS = 30;
 
 export interface RedisNode {
     maxmemoryBytes: number;

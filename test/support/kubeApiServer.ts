@@ -7,6 +7,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { scriptEnv } from "./scriptEnv";
 
 // A real Kubernetes API server (etcd + kube-apiserver of the pinned Kubernetes version, see
 // scripts/kube-apiserver.sh: the first call in a fresh cache builds both from the Go module proxy,
@@ -77,52 +78,18 @@ export interface KubeResponse {
     warnings: string[];
 }
 
-function repoRoot(): string {
-    // test/support (ts-node) or bin/test/support (compiled)
-    let dir = __dirname;
-    for (;;) {
-        if (fs.existsSync(path.join(dir, "scripts", "kube-apiserver.sh"))) return dir;
-        const parent = path.dirname(dir);
-        if (parent === dir) throw new Error(`scripts/kube-apiserver.sh not found above ${__dirname}`);
-        dir = parent;
-    }
-}
-
-let binaries: Promise<KubeApiServerBinaries> | undefined;
-
 /** Runs scripts/kube-apiserver.sh once per process (building the cache if needed) and returns its paths. */
-export function ensureKubeApiServerBinaries(): Promise<KubeApiServerBinaries> {
-    binaries ??= (async () => {
-        const script = path.join(repoRoot(), "scripts", "kube-apiserver.sh");
-        let stdout: string;
-        try {
-            ({ stdout } = await execFileAsync("bash", [script, "--print-env"], {
-                encoding: "utf8",
-                timeout: 60 * 60_000,
-                maxBuffer: 64 * 1024 * 1024,
-            }));
-        } catch (e) {
-            const err = e as { message: string; stderr?: string };
-            throw new Error(`${script} --print-env failed: ${err.message}\n${(err.stderr ?? "").split("\n").slice(-40).join("\n")}`);
-        }
-        const env: Record<string, string> = {};
-        for (const line of stdout.split("\n")) {
-            const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-            if (m) env[m[1]] = m[2];
-        }
-        const b: KubeApiServerBinaries = {
-            kubeApiServer: env.KUBE_APISERVER,
-            etcd: env.ETCD,
-            kubernetesVersion: env.KUBE_VERSION,
-            etcdVersion: env.ETCD_VERSION,
-        };
-        if (!b.kubeApiServer || !b.etcd || !b.kubernetesVersion) throw new Error(`unexpected output of ${script} --print-env:\n${stdout}`);
-        for (const f of [b.kubeApiServer, b.etcd]) if (!fs.existsSync(f)) throw new Error(`${f} does not exist`);
-        return b;
-    })();
-    // a failed setup is retried by the next call
-    binaries.catch(() => (binaries = undefined));
-    return binaries;
+export async function ensureKubeApiServerBinaries(): Promise<KubeApiServerBinaries> {
+    const { script, env, stdout } = await scriptEnv("kube-apiserver.sh", 60 * 60_000);
+    const b: KubeApiServerBinaries = {
+        kubeApiServer: env.KUBE_APISERVER,
+        etcd: env.ETCD,
+        kubernetesVersion: env.KUBE_VERSION,
+        etcdVersion: env.ETCD_VERSION,
+    };
+    if (!b.kubeApiServer || !b.etcd || !b.kubernetesVersion) throw new Error(`unexpected output of ${script} --print-env:\n${stdout}`);
+    for (const f of [b.kubeApiServer, b.etcd]) if (!fs.existsSync(f)) throw new Error(`${f} does not exist`);
+    return b;
 }
 
 // ------------------------------------------------------------------ processes ---

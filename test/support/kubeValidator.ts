@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { scriptEnv } from "./scriptEnv";
 
 // Validates Kubernetes objects offline with kubeconform against the JSON schemas of one pinned
 // Kubernetes version (see scripts/kube-validator.sh: the first call in a fresh cache builds
@@ -32,52 +33,18 @@ export interface ManifestValidation {
     errors: string[];
 }
 
-function repoRoot(): string {
-    // test/support (ts-node) or bin/test/support (compiled)
-    let dir = __dirname;
-    for (;;) {
-        if (fs.existsSync(path.join(dir, "scripts", "kube-validator.sh"))) return dir;
-        const parent = path.dirname(dir);
-        if (parent === dir) throw new Error(`scripts/kube-validator.sh not found above ${__dirname}`);
-        dir = parent;
-    }
-}
-
-let validator: Promise<KubeValidator> | undefined;
-
 /** Runs scripts/kube-validator.sh once per process (building the cache if needed) and returns its paths. */
-export function ensureKubeValidator(): Promise<KubeValidator> {
-    validator ??= (async () => {
-        const script = path.join(repoRoot(), "scripts", "kube-validator.sh");
-        let stdout: string;
-        try {
-            ({ stdout } = await execFileAsync("bash", [script, "--print-env"], {
-                encoding: "utf8",
-                timeout: 15 * 60_000,
-                maxBuffer: 64 * 1024 * 1024,
-            }));
-        } catch (e) {
-            const err = e as { message: string; stderr?: string };
-            throw new Error(`${script} --print-env failed: ${err.message}\n${(err.stderr ?? "").split("\n").slice(-40).join("\n")}`);
-        }
-        const env: Record<string, string> = {};
-        for (const line of stdout.split("\n")) {
-            const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-            if (m) env[m[1]] = m[2];
-        }
-        const v: KubeValidator = {
-            kubeconform: env.KUBECONFORM,
-            schemas: env.KUBE_SCHEMAS,
-            kubernetesVersion: env.KUBE_VERSION,
-            kubeconformVersion: env.KUBECONFORM_VERSION,
-        };
-        if (!v.kubeconform || !v.schemas || !v.kubernetesVersion) throw new Error(`unexpected output of ${script} --print-env:\n${stdout}`);
-        if (!fs.existsSync(v.kubeconform)) throw new Error(`${v.kubeconform} does not exist`);
-        return v;
-    })();
-    // a failed setup is retried by the next call
-    validator.catch(() => (validator = undefined));
-    return validator;
+export async function ensureKubeValidator(): Promise<KubeValidator> {
+    const { script, env, stdout } = await scriptEnv("kube-validator.sh", 15 * 60_000);
+    const v: KubeValidator = {
+        kubeconform: env.KUBECONFORM,
+        schemas: env.KUBE_SCHEMAS,
+        kubernetesVersion: env.KUBE_VERSION,
+        kubeconformVersion: env.KUBECONFORM_VERSION,
+    };
+    if (!v.kubeconform || !v.schemas || !v.kubernetesVersion) throw new Error(`unexpected output of ${script} --print-env:\n${stdout}`);
+    if (!fs.existsSync(v.kubeconform)) throw new Error(`${v.kubeconform} does not exist`);
+    return v;
 }
 
 /**

@@ -6,14 +6,12 @@ import { AppEnvironment, SANDBOX_MOUNTS } from "../../config/spec";
 import { RESOLVER_VALID_SECONDS } from "../../render/proxy/limits";
 import { PROBE_COMMAND } from "../../render/healthCheck";
 import { ProxySite } from "../../render/proxy/model";
-import { AppInputs, AppResult, AppRouting } from "../platform";
+import { AppInputs, AppResult, AppRouting, INSTANCE_STOP_GRACE_SECONDS } from "../platform";
 import { appImage } from "../appImage";
 import { instanceDnsName, labels, stackPrefix } from "./naming";
 import { stackNetwork } from "./network";
 import { dockerRouter } from "./router";
 
-/** Seconds a stopping instance gets (init's drain, then the app's own shutdown) before it is killed. */
-const INSTANCE_STOP_GRACE_SECONDS = 30;
 /**
  * Docker has no readiness: a container is in its DNS alias from start to removal. So /cloudengine/init
  * opens INSTANCE_SERVE_PORT only while the app is healthy (routers send traffic there), and on stop

@@ -1,14 +1,10 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { CacheModel } from "../../config/models";
-import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
+import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
 import { CacheResult } from "../platform";
 import { cacheDnsName, labels } from "./naming";
 import { stackNetwork } from "./network";
-
-/** Seconds Redis gets to write its AOF and exit cleanly. */
-const REDIS_STOP_SECONDS = 30;
-const REDIS_START_SECONDS = 60;
 
 export function dockerCache(parent: pulumi.ComponentResource, m: CacheModel, password: pulumi.Output<string>): CacheResult {
     const network = stackNetwork();
@@ -25,7 +21,7 @@ export function dockerCache(parent: pulumi.ComponentResource, m: CacheModel, pas
         // redis-cli reads the password from REDISCLI_AUTH, so it never appears in a command line.
         envs: [pulumi.secret(pulumi.interpolate`REDISCLI_AUTH=${password}`)],
         healthcheck: {
-            tests: ["CMD-SHELL", "redis-cli ping | grep -q PONG"],
+            tests: ["CMD-SHELL", REDIS_PING_SCRIPT],
             interval: "5s",
             startInterval: "1s",
             startPeriod: `${REDIS_START_SECONDS}s`,

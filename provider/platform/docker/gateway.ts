@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { GatewayModel } from "../../config/models";
 import { renderGatewayConf } from "../../render/proxy/gatewayConf";
-import { GatewayResult } from "../platform";
+import { gatewayRouting, GatewayResult } from "../platform";
 import { proxyContainerArgs } from "./proxyContainer";
 import { DOCKER_DNS, labels, stackPrefix } from "./naming";
 
@@ -28,15 +28,5 @@ export function dockerGateway(parent: pulumi.ComponentResource, model: GatewayMo
         ],
         labels: labels("Gateway", model.name),
     }), { parent, deleteBeforeReplace: true }); // host ports can be bound by one container at a time
-    return {
-        routing: network.name.apply((name) => ({
-            network: name,
-            proxyImage: model.image,
-            domain: model.domain,
-            publicHttpPort: model.httpPort,
-            publicHttpsPort: model.httpsPort,
-            inboundIps: model.inboundIps,
-            outboundIps: model.outboundIps,
-        })),
-    };
+    return { routing: network.name.apply((name) => gatewayRouting(model, name)) };
 }

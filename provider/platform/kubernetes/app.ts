@@ -5,14 +5,12 @@ import { AppEnvironment } from "../../config/spec";
 import { PROBE_COMMAND } from "../../render/healthCheck";
 import { ProxySite } from "../../render/proxy/model";
 import { appImage } from "../appImage";
-import { AppInputs, AppResult, AppRouting } from "../platform";
+import { AppInputs, AppResult, AppRouting, INSTANCE_STOP_GRACE_SECONDS } from "../platform";
 import { kubernetesLoadBalancer } from "./loadBalancer";
 import { contentName, labelValue, secretChecksum, metadata, objectLabels, objectName, serviceHost } from "./naming";
 import { APP_CONTAINER_SECURITY, APP_POD_SECURITY, sandboxVolumes } from "./sandbox";
 import { kubernetesSettingsOf } from "./settings";
 
-/** Seconds a stopping instance gets (endpoint removal, then the app's own shutdown) before it is killed. */
-const INSTANCE_STOP_GRACE_SECONDS = 30;
 /** Endpoints drop a terminating pod asynchronously: it keeps serving this long before it is signalled. */
 const ENDPOINT_DRAIN_SECONDS = 3;
 

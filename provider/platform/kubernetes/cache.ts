@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CacheModel } from "../../config/models";
 import { REDIS_PORT } from "../../config/spec";
-import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
+import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
 import { CacheResult } from "../platform";
 import { checksum, contentName, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
 import { kubernetesSettingsOf } from "./settings";
@@ -13,8 +13,6 @@ import { kubernetesSettingsOf } from "./settings";
 
 /** The official redis image's user. */
 const REDIS_UID = 999;
-const REDIS_STOP_SECONDS = 30;
-const REDIS_START_SECONDS = 60;
 const MiB = 1024 * 1024;
 /** Room for the AOF and its rewrite next to each other. */
 const VOLUME_PER_MEMORY = 3;
@@ -48,7 +46,7 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
         metadata: metadata(name, labels.all),
         spec: { type: "ClusterIP", selector: labels.selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }] },
     }, { parent });
-    const ping = { exec: { command: ["sh", "-c", "redis-cli ping | grep -q PONG"] } };
+    const ping = { exec: { command: ["sh", "-c", REDIS_PING_SCRIPT] } };
     const memoryMiB = m.maxmemoryBytes / MiB;
     new k8s.apps.v1.StatefulSet(m.name, {
         metadata: metadata(name, labels.all),
