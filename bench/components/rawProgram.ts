@@ -19,18 +19,24 @@ const DOCKER: Record<string, DockerClass> = {
 
 // Plain Pulumi resources: the SDK's classes are abstract or keep registerOutputs protected.
 class RawComponent extends pulumi.ComponentResource {
-    constructor(type: string, name: string, opts: pulumi.ComponentResourceOptions) {
-        super(type, name, {}, opts);
+    constructor(type: string, name: string, inputs: Record<string, unknown>, opts: pulumi.ComponentResourceOptions) {
+        super(type, name, inputs, opts); // the package's components register their validated arguments as inputs
         this.registerOutputs({}); // the same RPC the package's components make
     }
 }
 class RawCustom extends pulumi.CustomResource {}
 
-/** Literal inputs: secret markers from the capture become pulumi.secret again, at the same place. */
-function literal(value: any): any {
-    if (isSecret(value)) return pulumi.secret(literal(value.value));
-    if (Array.isArray(value)) return value.map(literal);
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literal(v)]));
+/**
+ * Literal inputs: secret markers from the capture become pulumi.secret again, at the same place, and a
+ * captured resource's URN (components refer to other components by URN) becomes that resource's `urn`
+ * in this run, as a hand-written program would pass `app.urn`: the URN of this run's stack, and the
+ * same dependencies the package's Output carried.
+ */
+function literal(value: any, made: Map<string, pulumi.Resource>): any {
+    if (typeof value === "string") return made.get(value)?.urn ?? value;
+    if (isSecret(value)) return pulumi.secret(literal(value.value, made));
+    if (Array.isArray(value)) return value.map((v) => literal(v, made));
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, literal(v, made)]));
     return value;
 }
 
@@ -49,20 +55,22 @@ export function rawProgram(captured: Registered[]): () => void {
         };
         for (const r of captured) {
             const parent = r.parent ? resolve(r.parent, "parent", r) : undefined; // "" is the stack
+            // Literal inputs carry no dependencies (but URNs turned into `urn` Outputs), so the ones the
+            // package got through Outputs are given as dependsOn: the engine sees the same dependency graph.
+            const dependsOn = r.dependencies.map((urn) => resolve(urn, "dependency", r));
+            const inputs = literal(r.inputs, made);
             let resource: pulumi.Resource;
             if (!r.custom) {
-                resource = new RawComponent(r.type, r.name, { parent });
+                resource = new RawComponent(r.type, r.name, inputs, { parent, dependsOn });
             } else {
-                // Literal inputs carry no dependencies, so the ones the package got through Outputs are
-                // given as dependsOn: the engine sees the same dependency graph.
                 const opts: pulumi.CustomResourceOptions = {
                     parent,
-                    dependsOn: r.dependencies.map((urn) => resolve(urn, "dependency", r)),
+                    dependsOn,
                     deleteBeforeReplace: r.deleteBeforeReplace || undefined,
                     additionalSecretOutputs: r.additionalSecretOutputs.length ? r.additionalSecretOutputs : undefined,
                 };
                 const Class = DOCKER[r.type];
-                resource = Class ? new Class(r.name, literal(r.inputs), opts) : new RawCustom(r.type, r.name, literal(r.inputs), opts);
+                resource = Class ? new Class(r.name, inputs, opts) : new RawCustom(r.type, r.name, inputs, opts);
             }
             made.set(r.urn, resource);
         }
