@@ -2,20 +2,28 @@
 // realizes the package's containers like `pulumi up` with the Docker provider): the echo app with 2
 // instances behind the gateway on 127.0.0.1, a bounded open-loop load (50 req/s, half keep-alive, half a
 // new connection each) during a rollout (changed variable and version tag → both instances replaced),
-// then the same load for the same duration in steady state. Prints a table and
-//   rollout: failed N (steady M), p99 ratio R
+// then the same load for the same duration in steady state (the baseline). Prints a table and ends with
+//   bench rollout: failed N of R during the rollout (steady M of S), p99 ratio X (...), p50 ratio Y
+// Exits non-zero (after printing) when a request failed, a phase had no requests or a ratio could not be
+// computed: the package promises that a rollout fails no request.
 // Everything it created is destroyed at the end, also on failure or Ctrl-C.
 //
-// Run: npx tsc -p . && node bin/bench/rollout/run.js [--rate 50] [--instances 2]
+// Run: npm run bench:rollout [-- --quick] [-- --rate 50 --instances 2]
+//   (or: npx tsc -p . && node bin/bench/rollout/run.js [--quick] [--rate 50] [--instances 2])
+// --quick (CI): 1 s of load before the up, 3 s after it (longer than the routers cache DNS answers), and
+// the steady phase at most 10 s; the whole path (deploy, rollout under load, steady state, ratios).
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
 import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
 import { describeFailures, LoadSample, startLoad, summarize } from "./load";
 
 const HOST = "echo.localhost";
+const QUICK = process.argv.includes("--quick");
 /** Load before the up starts and after it returned (the routers cache DNS answers 2 s). */
-const LEAD_MS = 3_000;
-const TAIL_MS = 5_000;
+const LEAD_MS = QUICK ? 1_000 : 3_000;
+const TAIL_MS = QUICK ? 3_000 : 5_000;
+/** With --quick the steady phase is at most this long (else as long as the rollout phase). */
+const QUICK_STEADY_MS = 10_000;
 
 function arg(name: string, def: number): number {
     const i = process.argv.indexOf(`--${name}`);
@@ -25,7 +33,13 @@ function arg(name: string, def: number): number {
     return v;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<{ summary: string; problems: string[] }> {
+    for (let i = 2; i < process.argv.length; i++) {
+        const a = process.argv[i];
+        if (a === "--quick") continue;
+        if (a === "--rate" || a === "--instances") { i++; continue; }
+        throw new Error(`unknown argument ${a} (--quick, --rate N, --instances N)`);
+    }
     const rate = arg("rate", 50);
     const instances = arg("instances", 2);
     if (rate > 200) throw new Error("--rate: at most 200 requests a second");
@@ -85,10 +99,11 @@ async function main(): Promise<void> {
         const durationMs = Date.now() - t0;
         log(`rollout up took ${((upEnd - upStart) / 1000).toFixed(1)}s: ${up.changes.map((c) => `${c.op} ${c.name}${c.op === "replace" ? (c.deleteBeforeReplace ? " (delete first)" : " (create first)") : ""}`).join(", ")}`);
 
-        // Steady state: same load, same duration.
-        log(`steady state under ${rate} req/s for ${(durationMs / 1000).toFixed(1)}s ...`);
-        const steadyLoad = startLoad({ url, host: HOST, ratePerSecond: rate, maxDurationMs: durationMs });
-        await sleep(durationMs);
+        // Steady state, the baseline: same load, same duration (at most QUICK_STEADY_MS with --quick).
+        const steadyMs = QUICK ? Math.min(durationMs, QUICK_STEADY_MS) : durationMs;
+        log(`steady state under ${rate} req/s for ${(steadyMs / 1000).toFixed(1)}s ...`);
+        const steadyLoad = startLoad({ url, host: HOST, ratePerSecond: rate, maxDurationMs: steadyMs });
+        await sleep(steadyMs);
         const steady = await steadyLoad.stop();
 
         const r = summarize(rollout, ok);
@@ -119,7 +134,15 @@ async function main(): Promise<void> {
                 slow.slice(0, 20).map((x) => `+${((x.at - upStart) / 1000).toFixed(2)} ${x.keepAlive ? "ka" : "new"} ${x.latencyMs.toFixed(0)}ms`).join(", "));
         }
         const ratio = s.p99 > 0 ? r.p99 / s.p99 : NaN;
-        console.log(`rollout: failed ${r.failed} (steady ${s.failed}), p99 ratio ${ratio.toFixed(1)} (p99 ${r.p99.toFixed(1)} ms vs ${s.p99.toFixed(1)} ms)`);
+        const p50Ratio = s.p50 > 0 ? r.p50 / s.p50 : NaN;
+        const problems: string[] = [];
+        if (r.requests === 0 || s.requests === 0) problems.push(`no requests (rollout ${r.requests}, steady ${s.requests})`);
+        if (r.failed) problems.push(`${r.failed} requests failed during the rollout`);
+        if (s.failed) problems.push(`${s.failed} requests failed in steady state`);
+        if (!Number.isFinite(ratio) || !Number.isFinite(p50Ratio)) problems.push(`no latency ratio (p99 ${r.p99} vs ${s.p99} ms, p50 ${r.p50} vs ${s.p50} ms)`);
+        const summary = `bench rollout${QUICK ? " (quick)" : ""}: failed ${r.failed} of ${r.requests} during the rollout (steady ${s.failed} of ${s.requests}), `
+            + `p99 ratio ${ratio.toFixed(1)} (${r.p99.toFixed(1)} ms vs ${s.p99.toFixed(1)} ms), p50 ratio ${p50Ratio.toFixed(1)} (${r.p50.toFixed(1)} ms vs ${s.p50.toFixed(1)} ms)`;
+        return { summary, problems };
     } finally {
         log("destroying ...");
         await cleanup();
@@ -136,7 +159,14 @@ function sleep(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
 }
 
-main().then(() => process.exit(0), (err) => {
+main().then(({ summary, problems }) => {
+    console.log(summary);
+    if (problems.length) {
+        console.error(`bench rollout failed: ${problems.join("; ")}`);
+        process.exit(1);
+    }
+    process.exit(0);
+}, (err) => {
     console.error(`bench rollout failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
     process.exit(1);
 });
