@@ -1,32 +1,56 @@
 // Benchmark: what does the load balancer cost? The echo app (test/fixtures/echoapp, one instance) is deployed
 // on the local Docker engine by the e2e harness, then GET / and GET /text (Accept-Encoding: gzip) are
 // measured, in the same run, against:
-//   app         the instance container itself (its address on the stack network, LEANCLOUD_APP_PORT)
+//   app         the instance container itself (its address on the stack network, LEANCLOUD_APP_PORT): the baseline
 //   router      the app's router container (its address, port 8080, Host: echo.localhost)
 //   gateway     the gateway container (its address, port 80): gateway → router → app
 //   published   the gateway's published port on 127.0.0.1, as clients reach it (adds Docker's port forwarding)
-// Each measurement: a warm-up, then a fixed duration at fixed concurrency. Load generator: autocannon
-// (default; percentiles from every response's own time, since its histogram keeps whole milliseconds), or
-// wrk (BENCH_LOADGEN=wrk, Debian package `wrk`: C, less CPU, microsecond percentiles: better on 2 cores).
+// Each measurement: a warm-up, then a fixed duration at fixed concurrency, with wrk (Debian package `wrk`,
+// installed with apt-get when missing). First the run checks the load generator on a bare nginx container
+// (loadgen.ts: wrk against an independent sequential client; and the p50 bound every measurement must
+// meet) and fails if its latency cannot be trusted. Prints a table and the ratios of each proxy target to
+// the app, and ends with one line:
+//   bench proxy: published/app GET / req/s 0.31, p50 4.2; GET /text gzip req/s ..., p50 ...; wrk checked ...
 // Everything the run created is destroyed at the end, also on failure or Ctrl-C.
 //
-// Run: npx tsc -p . && node bin/bench/proxy/run.js
-// Knobs (environment): BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (16),
-// BENCH_LOADGEN (autocannon | wrk).
-import { execFile } from "child_process";
+// Run: npm run bench:proxy [-- --quick]   (or: npx tsc -p . && node bin/bench/proxy/run.js [--quick])
+// --quick (CI): 1 s warm-up and 2 s per measurement, 1 s per wrk run of the generator check; the whole path (deploy,
+// generator check, every target and workload, ratios); the numbers are rough.
+// Knobs (environment): BENCH_SECONDS (10; 2 with --quick), BENCH_WARMUP_SECONDS (2; 1), BENCH_CONNECTIONS (16).
+import type Docker from "dockerode";
 import * as os from "os";
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
 import { ROUTER_HTTP_PORT } from "../../provider/render/proxy/model";
 import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
+import { BOUND_SLACK, checkGenerator, ensureWrk, GeneratorCheck, REFERENCE_ABOVE, REFERENCE_BELOW, wrk } from "./loadgen";
 
-const SECONDS = positive("BENCH_SECONDS", 10);
-const WARMUP_SECONDS = positive("BENCH_WARMUP_SECONDS", 2);
+const QUICK = process.argv.includes("--quick");
+for (const a of process.argv.slice(2)) if (a !== "--quick") throw new Error(`bench/proxy: unknown argument ${a} (only --quick)`);
+const SECONDS = positive("BENCH_SECONDS", QUICK ? 2 : 10);
+const WARMUP_SECONDS = positive("BENCH_WARMUP_SECONDS", QUICK ? 1 : 2);
 const CONNECTIONS = positive("BENCH_CONNECTIONS", 16);
-const LOADGEN = process.env.BENCH_LOADGEN || "autocannon";
+/** wrk threads: two (this class of machine has 2 cores), never more than connections. */
+const THREADS = Math.min(2, CONNECTIONS);
+/** Seconds of each wrk run of the load generator check. */
+const CHECK_SECONDS = QUICK ? 1 : 2;
 /** Whole run, deploy included; past it everything is destroyed and the run fails. */
 const RUN_LIMIT_MS = 15 * 60_000;
 const APP_HOST = "echo.localhost";
+const BARE_NGINX_IMAGE = "nginx:1.28-bookworm";
+/** The bare nginx of the load generator check: a fixed small answer; keepalive_requests is nginx's default (1000). */
+const BARE_NGINX_CONF = `worker_processes 1;
+pid /tmp/nginx.pid;
+error_log stderr warn;
+events {}
+http {
+    access_log off;
+    server {
+        listen 80;
+        location / { return 200 "ok\\n"; }
+    }
+}
+`;
 
 interface Target {
     name: string;
@@ -52,7 +76,7 @@ interface Measurement {
     mean: number;
     bytesPerResponse: number;
     responses: number;
-    /** Connection errors by code (tolerated up to MAX_ERROR_SHARE). */
+    /** wrk's socket errors (tolerated up to MAX_ERROR_SHARE of the requests). */
     errors: string;
     /** The host's 1-minute load average when the measurement ended: the machine may be shared. */
     load: number;
@@ -63,30 +87,8 @@ const WORKLOADS: Workload[] = [
     { name: "GET /text gzip", path: "/text", headers: { "Accept-Encoding": "gzip" } },
 ];
 
-type Autocannon = (opts: Record<string, unknown>) => Promise<any> & {
-    on(event: "response", cb: (client: unknown, status: number, bytes: number, ms: number) => void): void;
-    on(event: "reqError", cb: (err: NodeJS.ErrnoException) => void): void;
-};
-
-/**
- * Connection errors tolerated per measurement (a share of all requests): nginx closes a keep-alive
- * connection after `keepalive_requests` (1000) requests, and autocannon may already have written the next
- * request on it, which it then counts as an error. Anything above this fails the run; non-2xx always does.
- */
-const MAX_ERROR_SHARE = 0.001;
-
-function loadAutocannon(): Autocannon {
-    try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return require("autocannon");
-    } catch {
-        throw new Error("bench/proxy needs the autocannon package: npm install --save-dev autocannon@9.0.0");
-    }
-}
-
 async function main(): Promise<void> {
-    if (LOADGEN !== "autocannon" && LOADGEN !== "wrk") throw new Error(`BENCH_LOADGEN must be autocannon or wrk, got ${JSON.stringify(LOADGEN)}`);
-    const measure = LOADGEN === "wrk" ? await wrkMeasure() : autocannonMeasure(loadAutocannon());
+    await ensureWrk(log);
     await ensureEngine();
     await DockerHarness.sweep();
     const h = new DockerHarness({ stack: "bench-proxy" });
@@ -104,7 +106,11 @@ async function main(): Promise<void> {
     }, RUN_LIMIT_MS);
     limit.unref();
 
+    let summary: string;
     try {
+        // First, before minutes of deploying: can wrk's latency be trusted on this machine?
+        const check = await checkLoadGenerator(h);
+
         const httpPort = await freePort();
         let httpsPort = await freePort();
         while (httpsPort === httpPort) httpsPort = await freePort();
@@ -133,122 +139,92 @@ async function main(): Promise<void> {
             log(`${t.name.padEnd(9)} ${t.base.padEnd(26)} ${t.what}; /text with gzip: ${gz.headers["content-encoding"] ?? "identity"}`);
         }
 
-        log(`each measurement: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${CONNECTIONS} connections (${LOADGEN}); ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
+        log(`each measurement: ${WARMUP_SECONDS} s warm-up, then ${SECONDS} s at ${CONNECTIONS} connections (wrk, ${THREADS} threads); ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
         const results: Measurement[] = [];
         for (const w of WORKLOADS) {
             for (const t of targets) {
                 const m = await measure(t, w);
                 results.push(m);
-                log(`${w.name.padEnd(15)} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms`);
+                log(`${w.name.padEnd(15)} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(3)} ms  p99 ${m.p99.toFixed(3)} ms`);
             }
         }
-        report(results, targets);
+        summary = report(results, targets, check);
     } finally {
         await destroy();
         clearTimeout(limit);
     }
+    console.log(summary);
 }
 
-type Measure = (t: Target, w: Workload) => Promise<Measurement>;
-
-function autocannonMeasure(autocannon: Autocannon): Measure {
-    return (t, w) => measureAutocannon(autocannon, t, w);
-}
-
-async function measureAutocannon(autocannon: Autocannon, t: Target, w: Workload): Promise<Measurement> {
-    const opts = {
-        url: `${t.base}${w.path}`,
-        connections: CONNECTIONS,
-        pipelining: 1,
-        headers: { ...(t.host ? { host: t.host } : {}), ...w.headers },
-        timeout: 10,
-    };
-    await autocannon({ ...opts, duration: WARMUP_SECONDS });
-    const latencies: number[] = [];
-    const errors = new Map<string, number>();
-    const run = autocannon({ ...opts, duration: SECONDS });
-    run.on("response", (_client, status, _bytes, ms) => {
-        if (status === 200) latencies.push(ms);
+/**
+ * Starts a bare nginx container (labelled like the harness's resources, so destroy() and sweeps remove it)
+ * and checks wrk's latency on it against the reference client (loadgen.ts); removes it again.
+ */
+async function checkLoadGenerator(h: DockerHarness): Promise<GeneratorCheck> {
+    const container = await h.docker.createContainer({
+        name: `${h.stack}-bare-nginx-${process.pid}`,
+        Image: BARE_NGINX_IMAGE,
+        Entrypoint: ["sh", "-c", 'printf "%s" "$BARE_NGINX_CONF" > /tmp/bare.conf && exec nginx -c /tmp/bare.conf -g "daemon off;"'],
+        Cmd: [],
+        Env: [`BARE_NGINX_CONF=${BARE_NGINX_CONF}`],
+        Labels: h.labels,
+        HostConfig: { NetworkMode: "bridge" },
     });
-    run.on("reqError", (err) => errors.set(err.code ?? err.message, (errors.get(err.code ?? err.message) ?? 0) + 1));
-    const r = await run;
-    const errorText = [...errors].map(([k, n]) => `${n}× ${k}`).join(", ");
-    if (r.non2xx > 0 || r.timeouts > 0 || r.errors > MAX_ERROR_SHARE * r.requests.total) {
-        throw new Error(`${w.name} on ${t.name}: ${r.errors} errors (${errorText}), ${r.timeouts} timeouts, ${r.non2xx} non-2xx of ${r.requests.total}`);
+    try {
+        await container.start();
+        const base = `http://${address(await container.inspect())}:80`;
+        await eventually(async () => {
+            const r = await httpRequest(`${base}/`, { timeoutMs: 2_000 });
+            if (r.status !== 200 || r.body !== "ok\n") throw new Error(`bare nginx: ${r.status} ${JSON.stringify(r.body)}`);
+        }, { timeoutMs: 30_000, intervalMs: 200 }).catch(async (err: Error) => {
+            throw new Error(`bare nginx (${BARE_NGINX_IMAGE}) did not answer: ${err.message}\n${await logsOf(container)}`);
+        });
+        const check = await checkGenerator(`${base}/`, { threads: THREADS, connections: CONNECTIONS, seconds: CHECK_SECONDS });
+        log(`load generator check on a bare nginx (${base}, keepalive_requests 1000): over one connection wrk p50 ${check.sequential.p50.toFixed(3)} ms `
+            + `(${check.sequential.rps.toFixed(0)} req/s), the sequential reference client's median ${check.reference.median.toFixed(3)} ms (best of ${check.rounds} rounds each; `
+            + `${check.reference.requests} requests, connection closed by nginx ${check.reference.serverCloses}×): ratio ${check.ratio.toFixed(2)}, allowed 1/${REFERENCE_BELOW}..${REFERENCE_ABOVE}; `
+            + `at ${CONNECTIONS} connections wrk p50 ${check.loaded.p50.toFixed(3)} ms at ${check.loaded.rps.toFixed(0)} req/s `
+            + `(bound ${BOUND_SLACK}·2·C/X = ${((BOUND_SLACK * 2000 * CONNECTIONS) / check.loaded.rps).toFixed(3)} ms)`);
+        return check;
+    } finally {
+        await container.remove({ force: true }).catch(() => undefined);
     }
-    latencies.sort((a, b) => a - b);
-    const seconds = r.duration as number;
+}
+
+async function logsOf(container: Docker.Container): Promise<string> {
+    try {
+        return String(await container.logs({ stdout: true, stderr: true, tail: 20 }));
+    } catch {
+        return "(no logs)";
+    }
+}
+
+/** A warm-up run, then the measured run, with wrk (loadgen.ts fails a run with errors or an impossible p50). */
+async function measure(t: Target, w: Workload): Promise<Measurement> {
+    const url = `${t.base}${w.path}`;
+    const headers = { ...(t.host ? { Host: t.host } : {}), ...w.headers };
+    const run = (seconds: number, what: string) => wrk({ url, headers, threads: THREADS, connections: CONNECTIONS, seconds }).catch((err: Error) => {
+        throw new Error(`${w.name} on ${t.name}${what}: ${err.message}`);
+    });
+    await run(WARMUP_SECONDS, " (warm-up)");
+    const r = await run(SECONDS, "");
     return {
         target: t.name,
         workload: w.name,
-        rps: latencies.length / seconds,
-        p50: percentile(latencies, 0.5),
-        p99: percentile(latencies, 0.99),
-        mean: latencies.reduce((a, b) => a + b, 0) / latencies.length,
-        bytesPerResponse: r.throughput.total / Math.max(1, r.requests.total),
-        responses: latencies.length,
-        errors: errorText || "0",
+        rps: r.rps,
+        p50: r.p50,
+        p99: r.p99,
+        mean: r.mean,
+        bytesPerResponse: r.bytesPerResponse,
+        responses: r.requests,
+        errors: r.errorText,
         load: os.loadavg()[0],
     };
 }
 
-/** wrk (2 threads, --latency): its own summary, parsed. */
-async function wrkMeasure(): Promise<Measure> {
-    await exec("wrk", ["--version"], 10_000).catch((err: Error) => {
-        // wrk --version exits 1 after printing; only a missing binary is an error.
-        if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error("BENCH_LOADGEN=wrk needs wrk: apt-get install -y wrk");
-    });
-    return async (t, w) => {
-        const args = (seconds: number) => [
-            "-t", "2", "-c", String(CONNECTIONS), "-d", `${seconds}s`, "--latency", "--timeout", "10s",
-            ...Object.entries({ ...(t.host ? { Host: t.host } : {}), ...w.headers }).flatMap(([k, v]) => ["-H", `${k}: ${v}`]),
-            `${t.base}${w.path}`,
-        ];
-        await exec("wrk", args(WARMUP_SECONDS), (WARMUP_SECONDS + 30) * 1000);
-        const out = await exec("wrk", args(SECONDS), (SECONDS + 30) * 1000);
-        const num = (re: RegExp) => {
-            const m = re.exec(out);
-            if (!m) throw new Error(`wrk output without ${re}:\n${out}`);
-            return m[1] === undefined ? 0 : ms(m[1], m[2]);
-        };
-        const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-        const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-        const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-        const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-        const errors = socket ? socket.slice(1, 5).reduce((a, b) => a + Number(b), 0) : 0;
-        const transfer = /Transfer\/sec:\s+([\d.]+)([KMG]?B)/.exec(out);
-        const bytesPerSec = transfer ? Number(transfer[1]) * ({ B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 } as Record<string, number>)[transfer[2]] : NaN;
-        if (non2xx > 0 || errors > MAX_ERROR_SHARE * requests) throw new Error(`${w.name} on ${t.name}: ${non2xx} non-2xx, socket errors ${socket?.[0] ?? 0} of ${requests}`);
-        return {
-            target: t.name,
-            workload: w.name,
-            rps,
-            p50: num(/^\s+50%\s+([\d.]+)(us|ms|s)\s*$/m),
-            p99: num(/^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m),
-            mean: num(/^\s+Latency\s+([\d.]+)(us|ms|s)/m),
-            bytesPerResponse: bytesPerSec / rps,
-            responses: requests,
-            errors: socket ? socket[0].replace("Socket errors: ", "") : "0",
-            load: os.loadavg()[0],
-        };
-    };
-}
-
-function ms(value: string, unit: string): number {
-    return Number(value) * ({ us: 0.001, ms: 1, s: 1000 } as Record<string, number>)[unit];
-}
-
-function exec(cmd: string, args: string[], timeoutMs: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-        execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-            if (err) reject(Object.assign(err, { message: `${cmd} ${args.join(" ")}: ${err.message}\n${stderr}` }));
-            else resolve(String(stdout));
-        });
-    });
-}
-
-function report(results: Measurement[], targets: Target[]): void {
-    const rows = [["workload", "target", "req/s", "p50 ms", "p99 ms", "mean ms", "bytes/resp", "responses", "conn. errors", "load"]];
+/** Prints the table and the ratios to the app; returns the one-line summary (throws when a ratio is not a number). */
+function report(results: Measurement[], targets: Target[], check: GeneratorCheck): string {
+    const rows = [["workload", "target", "req/s", "p50 ms", "p99 ms", "mean ms", "bytes/resp", "responses", "socket errors", "load"]];
     for (const m of results) {
         rows.push([m.workload, m.target, m.rps.toFixed(0), m.p50.toFixed(3), m.p99.toFixed(3), m.mean.toFixed(3), m.bytesPerResponse.toFixed(0), String(m.responses), m.errors, m.load.toFixed(1)]);
     }
@@ -258,21 +234,24 @@ function report(results: Measurement[], targets: Target[]): void {
     console.log(line(rows[0]));
     console.log(widths.map((w) => "-".repeat(w)).join("  "));
     for (const r of rows.slice(1)) console.log(line(r));
+    console.log("wrk's mean and p99 are corrected for coordinated omission (bench/proxy/loadgen.ts)");
     console.log("");
-    // Ratios against the app itself: throughput < 1 and latency > 1 is what the proxies cost.
+    // Ratios against the app itself, measured in this run: throughput < 1 and latency > 1 is what the proxies cost.
     const label: Record<string, string> = { published: "proxy", gateway: "proxy (gateway container, no port forwarding)", router: "router only" };
+    const summary: string[] = [];
     for (const w of WORKLOADS) {
         const base = results.find((m) => m.workload === w.name && m.target === "app")!;
         for (const t of targets.filter((x) => x.name !== "app").reverse()) {
             const m = results.find((x) => x.workload === w.name && x.target === t.name)!;
-            console.log(`${label[t.name]} [${w.name}]: throughput ratio ${(m.rps / base.rps).toFixed(2)}, p50 ratio ${(m.p50 / base.p50).toFixed(1)}, p99 ratio ${(m.p99 / base.p99).toFixed(1)}`);
+            const ratios = { throughput: m.rps / base.rps, p50: m.p50 / base.p50, p99: m.p99 / base.p99 };
+            for (const [k, v] of Object.entries(ratios)) {
+                if (!Number.isFinite(v) || v <= 0) throw new Error(`${w.name}: no ${k} ratio ${t.name}/app (${t.name}: ${JSON.stringify(m)}; app: ${JSON.stringify(base)})`);
+            }
+            console.log(`${label[t.name]} [${w.name}]: throughput ratio ${ratios.throughput.toFixed(2)}, p50 ratio ${ratios.p50.toFixed(1)}, p99 ratio ${ratios.p99.toFixed(1)}`);
+            if (t.name === "published") summary.push(`${w.name} req/s ${ratios.throughput.toFixed(2)}, p50 ${ratios.p50.toFixed(1)}`);
         }
     }
-}
-
-function percentile(sorted: number[], q: number): number {
-    if (!sorted.length) return NaN;
-    return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+    return `bench proxy${QUICK ? " (quick)" : ""}: published/app ${summary.join("; ")}; wrk checked on a bare nginx (p50 ${check.sequential.p50.toFixed(3)} ms vs reference ${check.reference.median.toFixed(3)} ms)`;
 }
 
 async function inspect(h: DockerHarness, name: string) {
