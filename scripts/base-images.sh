@@ -46,6 +46,9 @@ REDIS_IMAGE=redis:6.2-bookworm
 T0=$SECONDS
 log() { printf '[base-images +%3ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+source "$HERE/lib/progress.sh"
+# The full output of debootstrap and the docker builds (stderr shows only progress lines).
+LOG=${BASE_IMAGES_LOG:-$CACHE/logs/base-images.log}
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, /var/cache)"
 
@@ -71,14 +74,8 @@ trap cleanup EXIT
 # builder (prints a deprecation notice); all Dockerfiles below work with both builders.
 docker_build() { # tag context [extra build args...]
     local tag=$1 ctx=$2; shift 2
-    log "docker build -t $tag"
-    if ! docker build --label "$LABEL" -t "$tag" "$@" "$ctx" >"$ctx/build.log" 2>&1; then
-        local saved="$CACHE/build-failed-${tag//[:\/]/_}.log"
-        cp "$ctx/build.log" "$saved" 2>/dev/null || true
-        tail -n 40 "$ctx/build.log" >&2
-        die "docker build of $tag failed (full log: $saved)"
-    fi
-    rm -f "$CACHE/build-failed-${tag//[:\/]/_}.log"
+    quietly "$LOG" "docker build -t $tag" "about 1-2 min cold" docker build --label "$LABEL" -t "$tag" "$@" "$ctx" ||
+        die "docker build of $tag failed (full log: $LOG)"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -205,6 +202,7 @@ EOF
 
 build_debian() {
     if have_image "$DEBIAN_IMAGE"; then log "$DEBIAN_IMAGE present"; return; fi
+    step "$DEBIAN_IMAGE" "debootstrap, about 2 min cold"
     local key tarball work
     key=$(printf '%s\n' "$ROOTFS_RECIPE" "$SUITE" "$MIRROR" "$SECURITY_MIRROR" "$EXTRA_CAS" | sha256sum | cut -c1-12)
     tarball="$CACHE/debian-$SUITE-slim-$key.tar"
@@ -218,11 +216,8 @@ build_debian() {
         }
         work=$(mktemp -d "$CACHE/rootfs.XXXXXX")
         TMPDIRS+=("$work")
-        log "$DEBIAN_IMAGE: debootstrap --variant=minbase $SUITE from $MIRROR (~30 s) ..."
-        if ! debootstrap --variant=minbase "$SUITE" "$work/root" "$MIRROR" >"$work/debootstrap.log" 2>&1; then
-            tail -n 30 "$work/debootstrap.log" >&2
-            die "debootstrap failed"
-        fi
+        quietly "$LOG" "$DEBIAN_IMAGE: debootstrap --variant=minbase $SUITE from $MIRROR" "about 1-2 min" \
+            debootstrap --variant=minbase "$SUITE" "$work/root" "$MIRROR" || die "debootstrap failed (full log: $LOG)"
         write_rootfs_config "$work/root"
         tar --numeric-owner --xattrs -C "$work/root" -cf "$tarball.tmp" .
         mv "$tarball.tmp" "$tarball"
@@ -316,6 +311,7 @@ go_env_lines() { # ENV lines for a non-default host module proxy setup
 build_golang() { # minor
     local minor=$1 tag="golang:$1-bookworm" v tarball ctx
     if have_image "$tag"; then log "$tag present"; return; fi
+    step "$tag" "Go from the module proxy + apt-get, about 2 min cold"
     v=$(resolve_go_version "$minor")
     tarball=$(go_tarball "$v")
     ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
@@ -353,6 +349,7 @@ build_from_dockerfile() {
     local tag=$1 ctx
     shift
     if have_image "$tag"; then log "$tag present"; cat >/dev/null; return; fi
+    step "$tag" "apt-get in a build, about 1 min cold"
     ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
     TMPDIRS+=("$ctx")
     cat >"$ctx/Dockerfile"
@@ -402,6 +399,14 @@ EOF
 }
 
 log "Debian mirror: $MIRROR (security: $SECURITY_MIRROR); extra host CAs: $(printf '%s' "$EXTRA_CAS" | grep -c 'BEGIN CERTIFICATE' || true)"
+missing=()
+for image in "$DEBIAN_IMAGE" $(for m in $GO_MINORS; do echo "golang:$m-bookworm"; done) "$NGINX_IMAGE" "$REDIS_IMAGE"; do
+    have_image "$image" || missing+=("$image")
+done
+steps_total "${#missing[@]}"
+if ((${#missing[@]})); then
+    log "building ${#missing[@]} default image(s) locally, once: ${missing[*]}; about 9 min cold on 2 cores for all five; full log: $LOG"
+fi
 build_debian
 for m in $GO_MINORS; do build_golang "$m"; done
 build_nginx

@@ -9,7 +9,10 @@
 #   2. dockerd or docker missing    -> apt-get update (only if the lists are missing/older than 6 h)
 #                                      + apt-get install -y docker.io
 #   3. dockerd not running          -> start it in the background in its own session (it outlives this
-#                                      shell), logging to $DOCKERD_LOG (default /var/log/dockerd.log)
+#                                      shell), logging to $DOCKERD_LOG (default /var/log/dockerd.log);
+#                                      its pid goes to $DOCKER_UP_PIDFILE (default
+#                                      /var/run/cloudengine-dockerd.pid), which `npm run docker-down`
+#                                      (scripts/docker-down.sh) reads to stop it again
 #   4. wait up to $DOCKER_UP_TIMEOUT s (default 60) for `docker info`; on failure print the log tail, exit 1.
 #   5. only with DOCKER_UP_BUILDX=1: install the buildx CLI plugin, compiled from the Go module
 #      github.com/docker/buildx (no binary download is possible here; ~3 min once, then cached in
@@ -35,9 +38,13 @@ DOCKERD_FLAGS=${DOCKERD_FLAGS:-}
 BUILDX_VERSION=${BUILDX_VERSION:-v0.38.2}
 BUILDX_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-buildx
 CACHE=${CLOUDENGINE_TEST_CACHE:-/var/cache/cloudengine-test}
+DOCKER_UP_PIDFILE=${DOCKER_UP_PIDFILE:-/var/run/cloudengine-dockerd.pid}
+# apt-get's and go install's full output
+LOG=${DOCKER_UP_LOG:-$CACHE/logs/docker-up.log}
 
 log() { printf '[docker-up] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/progress.sh"
 
 docker_ok() { command -v docker >/dev/null 2>&1 && timeout 20 docker info >/dev/null 2>&1; }
 
@@ -47,13 +54,14 @@ apt_lists_fresh() { # lists exist and were refreshed within the last 6 hours
 
 install_docker() {
     export DEBIAN_FRONTEND=noninteractive
+    log "no Docker engine installed: installing Debian's docker.io (about 1 min; full log: $LOG)"
     if ! apt_lists_fresh; then
-        log "apt-get update ..."
-        apt-get update -qq
+        quietly "$LOG" "apt-get update" "seconds" apt-get update || die "apt-get update failed (full log: $LOG)"
     fi
-    log "apt-get install -y docker.io ..."
     # No init system runs services here; the package's attempt to start the service is harmless.
-    apt-get install -y -qq --no-install-recommends docker.io iptables ca-certificates >/dev/null
+    quietly "$LOG" "apt-get install docker.io iptables ca-certificates" "about 1 min" \
+        apt-get install -y --no-install-recommends docker.io iptables ca-certificates \
+        || die "apt-get install docker.io failed (full log: $LOG)"
     command -v dockerd >/dev/null 2>&1 || die "dockerd still missing after installing docker.io"
 }
 
@@ -88,11 +96,13 @@ ensure_engine() {
     mkdir -p "$(dirname "$DOCKERD_LOG")" 2>/dev/null || true
     touch "$DOCKERD_LOG" 2>/dev/null || DOCKERD_LOG=/tmp/dockerd.log
 
+    local started=0
     if pidof dockerd >/dev/null 2>&1; then
         log "dockerd is already running (pid $(pidof dockerd)); waiting for it ..."
     else
         # shellcheck disable=SC2086
         start_dockerd $DOCKERD_FLAGS
+        started=1
     fi
     local rc=0
     wait_docker || rc=$?
@@ -108,7 +118,14 @@ ensure_engine() {
         tail -n 40 "$DOCKERD_LOG" >&2 || true
         exit 1
     fi
+    # the daemon this script started (dockerd writes its own pid to /var/run/docker.pid)
+    if [ "$started" = 1 ] && [ -s /var/run/docker.pid ]; then
+        cp /var/run/docker.pid "$DOCKER_UP_PIDFILE" 2>/dev/null || true
+    fi
     log "Docker engine is up: server $(docker version --format '{{.Server.Version}}'), storage driver $(docker info --format '{{.Driver}}')."
+    if [ "$started" = 1 ]; then
+        log "dockerd keeps running after this command (log: $DOCKERD_LOG); stop it with: npm run docker-down"
+    fi
 }
 
 ensure_buildx() {
@@ -116,12 +133,12 @@ ensure_buildx() {
     local cached="$CACHE/docker-buildx-$BUILDX_VERSION" gobin
     if [ ! -x "$cached" ]; then
         command -v go >/dev/null 2>&1 || die "DOCKER_UP_BUILDX=1 needs a Go toolchain on the host to compile buildx"
-        log "compiling docker-buildx $BUILDX_VERSION from the Go module proxy (~3 min on 2 cores) ..."
         mkdir -p "$CACHE"
         gobin=$(mktemp -d)
-        GOBIN=$gobin GOFLAGS=-buildvcs=false CGO_ENABLED=0 go install \
+        quietly "$LOG" "compiling docker-buildx $BUILDX_VERSION from the Go module proxy" "about 3 min on 2 cores" \
+            env GOBIN="$gobin" GOFLAGS=-buildvcs=false CGO_ENABLED=0 go install \
             -ldflags "-s -w -X github.com/docker/buildx/version.Version=$BUILDX_VERSION" \
-            "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION"
+            "github.com/docker/buildx/cmd/buildx@$BUILDX_VERSION" || die "building buildx failed (full log: $LOG)"
         mv "$gobin/buildx" "$cached"
         rmdir "$gobin"
     fi
@@ -131,6 +148,9 @@ ensure_buildx() {
 
 if docker_ok; then
     log "Docker engine already running ($(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?'))."
+    if [ -s "$DOCKER_UP_PIDFILE" ] && kill -0 "$(cat "$DOCKER_UP_PIDFILE")" 2>/dev/null; then
+        log "(started by an earlier scripts/docker-up.sh, pid $(cat "$DOCKER_UP_PIDFILE"); npm run docker-down stops it)"
+    fi
 else
     ensure_engine
 fi

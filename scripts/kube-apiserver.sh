@@ -86,6 +86,9 @@ k8s.io/pod-security-admission v0.31.14/go.mod h1:ZooOcyKuqUHzFH6T1bZN99lqL4WwEaZ
 UNRECORDED_STAGING="k8s.io/cluster-bootstrap,k8s.io/dynamic-resource-allocation,k8s.io/kube-aggregator,k8s.io/pod-security-admission"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/progress.sh"
+# The go builds' full output (stderr shows only progress lines).
+LOG="$CACHE_ROOT/logs/kube-apiserver.log"
 ETCD_DIR="$CACHE_ROOT/etcd-v$ETCD_VERSION"
 ETCD="$ETCD_DIR/etcd"
 KAS_DIR="$CACHE_ROOT/kube-apiserver-v$KUBE_VERSION"
@@ -123,13 +126,23 @@ fi
 
 command -v go >/dev/null || die "go is required (to build etcd and kube-apiserver from the Go module proxy)"
 command -v node >/dev/null || die "node is required"
-mkdir -p "$ETCD_DIR" "$KAS_DIR"
+mkdir -p "$ETCD_DIR" "$KAS_DIR" "$(dirname "$LOG")"
 # One build at a time (test processes may start this concurrently).
 cache_lock "$CACHE_ROOT/.kube-apiserver.lock"
 if [[ "${KUBE_APISERVER_REBUILD:-}" == 1 ]]; then
   rm -f "$ETCD_DIR/.complete" "$KAS_DIR/.complete"
   export KUBE_APISERVER_REBUILD=0   # another waiter on the lock should not rebuild again
 fi
+# (another run may have built them while this one waited for the lock)
+if etcd_ok && kas_ok; then
+  report
+  exit 0
+fi
+n=0
+etcd_ok || n=$((n + 1))
+kas_ok || n=$((n + 1))
+steps_total "$n"
+log "building the Kubernetes API server for the manifest dry run, once: $n step(s), about 6-10 min cold on 2 cores; cached in $CACHE_ROOT; full log: $LOG"
 
 WORK="$(mktemp -d /tmp/cloudengine-kube-apiserver.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
@@ -174,6 +187,7 @@ ldflag_version() { # <package> <git version>: -X flags for k8s.io/component-base
 # ------------------------------------------------------------------ etcd ---
 if ! etcd_ok || [[ "${KUBE_APISERVER_REBUILD:-}" == 1 ]]; then
   start=$SECONDS
+  step "etcd $ETCD_VERSION: download go.etcd.io/etcd/server/v3 and build it" "about 1-2 min cold"
   rm -f "$ETCD_DIR/.complete"
   read -r e_dir e_sum e_gomodsum e_gomod < <(download "go.etcd.io/etcd/server/v3@v$ETCD_VERSION")
   check_sum "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" "$e_sum" "${ETCD_SUMS[$ETCD_VERSION]:-}"
@@ -189,10 +203,10 @@ if ! etcd_ok || [[ "${KUBE_APISERVER_REBUILD:-}" == 1 ]]; then
     echo "go.etcd.io/etcd/server/v3 v$ETCD_VERSION/go.mod $e_gomodsum"
     cat "$e_dir/go.sum"
   } > "$WORK/etcd/go.sum"
-  log "building etcd $ETCD_VERSION (go $(go env GOVERSION))"
   rm -f "$ETCD"
-  (cd "$WORK/etcd" && go build -trimpath -ldflags "-s -w" -o "$ETCD.tmp" "go.etcd.io/etcd/server/v3") >&2 \
-    || die "building etcd $ETCD_VERSION failed"
+  build_etcd() ( cd "$WORK/etcd" && go build -trimpath -ldflags "-s -w" -o "$ETCD.tmp" "go.etcd.io/etcd/server/v3" )
+  quietly "$LOG" "building etcd $ETCD_VERSION (go $(go env GOVERSION))" "about 1-2 min cold" build_etcd \
+    || die "building etcd $ETCD_VERSION failed (full log: $LOG)"
   mv "$ETCD.tmp" "$ETCD"
   got="$("$ETCD" --version | sed -n 's/^etcd Version: //p')"
   [[ "$got" == "$ETCD_VERSION" ]] || die "$ETCD --version printed '$got', expected $ETCD_VERSION"
@@ -206,6 +220,7 @@ fi
 # -------------------------------------------------------- kube-apiserver ---
 if ! kas_ok || [[ "${KUBE_APISERVER_REBUILD:-}" == 1 ]]; then
   start=$SECONDS
+  step "kube-apiserver $KUBE_VERSION: download k8s.io/kubernetes and build cmd/kube-apiserver" "about 5-8 min cold"
   rm -f "$KAS_DIR/.complete"
   read -r k_dir k_sum k_gomodsum k_gomod < <(download "k8s.io/kubernetes@v$KUBE_VERSION")
   check_sum "k8s.io/kubernetes@v$KUBE_VERSION" "$k_sum" "${KUBERNETES_SUMS[$KUBE_VERSION]:-}"
@@ -234,11 +249,11 @@ if ! kas_ok || [[ "${KUBE_APISERVER_REBUILD:-}" == 1 ]]; then
     GONOSUMDB="$(go env GONOSUMDB)"
     export GONOSUMDB="$UNRECORDED_STAGING${GONOSUMDB:+,$GONOSUMDB}"
   fi
-  log "building kube-apiserver $KUBE_VERSION (go $(go env GOVERSION); the first build takes minutes)"
   rm -f "$KUBE_APISERVER"
   ldflags="-s -w $(ldflag_version k8s.io/component-base/version "v$KUBE_VERSION")$(ldflag_version k8s.io/client-go/pkg/version "v$KUBE_VERSION")"
-  (cd "$WORK/kas" && go build -trimpath -ldflags "$ldflags" -o "$KUBE_APISERVER.tmp" "k8s.io/kubernetes/cmd/kube-apiserver") >&2 \
-    || die "building kube-apiserver $KUBE_VERSION failed"
+  build_kas() ( cd "$WORK/kas" && go build -trimpath -ldflags "$ldflags" -o "$KUBE_APISERVER.tmp" "k8s.io/kubernetes/cmd/kube-apiserver" )
+  quietly "$LOG" "building kube-apiserver $KUBE_VERSION (go $(go env GOVERSION))" "about 5-8 min cold on 2 cores" build_kas \
+    || die "building kube-apiserver $KUBE_VERSION failed (full log: $LOG)"
   mv "$KUBE_APISERVER.tmp" "$KUBE_APISERVER"
   got="$("$KUBE_APISERVER" --version)"
   [[ "$got" == "Kubernetes v$KUBE_VERSION" ]] || die "$KUBE_APISERVER --version printed '$got', expected Kubernetes v$KUBE_VERSION"

@@ -42,6 +42,9 @@ declare -A SWAGGER_SHA256=( [1.31.14]="ddcb3d5c3d85849f1fadb56387d3a7bf44712da29
 [[ "$KUBE_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "CLOUDENGINE_KUBE_VERSION must look like 1.31.14 (got '$KUBE_VERSION')"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/progress.sh"
+# The build's and the converter's full output (stderr shows only progress lines).
+LOG="$CACHE_ROOT/logs/kube-validator.log"
 KC_DIR="$CACHE_ROOT/kubeconform-$KUBECONFORM_VERSION"
 KUBECONFORM="$KC_DIR/kubeconform"
 SCHEMAS="$CACHE_ROOT/k8s-schemas-v$KUBE_VERSION"
@@ -80,13 +83,23 @@ fi
 
 command -v go >/dev/null || die "go is required (to build kubeconform from the Go module proxy)"
 command -v node >/dev/null || die "node is required"
-mkdir -p "$KC_DIR" "$SCHEMAS/source"
+mkdir -p "$KC_DIR" "$SCHEMAS/source" "$(dirname "$LOG")"
 # One run at a time (test processes may start this concurrently).
 cache_lock "$CACHE_ROOT/.kube-validator.lock"
 if [[ "${KUBE_VALIDATOR_REBUILD:-}" == 1 ]]; then
   rm -f "$KC_DIR/.complete" "$SCHEMAS/.complete"
   export KUBE_VALIDATOR_REBUILD=0   # another waiter on the lock should not rebuild again
 fi
+# (another run may have built them while this one waited for the lock)
+if kc_ok && schemas_ok; then
+  report
+  exit 0
+fi
+n=0
+kc_ok || n=$((n + 1))
+schemas_ok || n=$((n + 1))
+steps_total "$n"
+log "building the Kubernetes manifest validator, once: $n step(s), about 1-2 min cold; cached in $CACHE_ROOT; full log: $LOG"
 
 WORK="$(mktemp -d /tmp/cloudengine-kube-validator.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT
@@ -97,6 +110,7 @@ GOPROXY_URL="$(goproxy_url)"
 # ----------------------------------------------------------- kubeconform ---
 if ! kc_ok; then
   start=$SECONDS
+  step "kubeconform $KUBECONFORM_VERSION: download and build from the Go module proxy" "about 1 min cold"
   # The checksum database is used as usual when go reaches it (directly, or through the
   # proxy: proxy.golang.org serves /sumdb/sum.golang.org/).  When it does not, it is skipped
   # for kubeconform alone, which is checked against the pinned hash below instead; its
@@ -137,11 +151,11 @@ if ! kc_ok; then
     echo "github.com/yannh/kubeconform $KUBECONFORM_VERSION/go.mod $kc_gomodsum"
     cat "$kc_dir/go.sum"
   } > "$WORK/build/go.sum"
-  log "building kubeconform $KUBECONFORM_VERSION (go $(go env GOVERSION))"
   rm -f "$KUBECONFORM"
-  (cd "$WORK/build" && go build -trimpath -ldflags "-X main.version=$KUBECONFORM_VERSION" \
-      -o "$KUBECONFORM.tmp" github.com/yannh/kubeconform/cmd/kubeconform) >&2 \
-    || die "building kubeconform $KUBECONFORM_VERSION failed"
+  build_kubeconform() ( cd "$WORK/build" && go build -trimpath -ldflags "-X main.version=$KUBECONFORM_VERSION" \
+      -o "$KUBECONFORM.tmp" github.com/yannh/kubeconform/cmd/kubeconform )
+  quietly "$LOG" "building kubeconform $KUBECONFORM_VERSION (go $(go env GOVERSION))" "about 1 min cold" build_kubeconform \
+    || die "building kubeconform $KUBECONFORM_VERSION failed (full log: $LOG)"
   mv "$KUBECONFORM.tmp" "$KUBECONFORM"
   got="$("$KUBECONFORM" -v)"
   [[ "$got" == "$KUBECONFORM_VERSION" ]] || die "$KUBECONFORM -v printed '$got', expected $KUBECONFORM_VERSION"
@@ -152,6 +166,7 @@ fi
 # ----------------------------------------------------- Kubernetes schemas ---
 if ! schemas_ok; then
   start=$SECONDS
+  step "JSON schemas of Kubernetes $KUBE_VERSION from its OpenAPI document" "about 30 s cold"
   rm -f "$SCHEMAS/.complete"
   want="${SWAGGER_SHA256[$KUBE_VERSION]:-}"
   if [[ -s "$SWAGGER" ]] && { [[ -z "$want" ]] || sha256sum "$SWAGGER" | grep -q "^$want "; }; then
@@ -178,9 +193,9 @@ if ! schemas_ok; then
     fi
     mv "$WORK/swagger.json" "$SWAGGER"
   fi
-  log "converting the OpenAPI document into kubeconform schemas"
-  node "$REPO_ROOT/scripts/kube-schemas.js" "$SWAGGER" "$SCHEMAS" \
-    || die "scripts/kube-schemas.js failed"
+  quietly "$LOG" "converting the OpenAPI document into kubeconform schemas" "seconds" \
+      node "$REPO_ROOT/scripts/kube-schemas.js" "$SWAGGER" "$SCHEMAS" \
+    || die "scripts/kube-schemas.js failed (full log: $LOG)"
   [[ -f "$SCHEMAS/deployment-apps-v1.json" ]] || die "no deployment-apps-v1.json was generated"
   {
     echo "kubernetes $KUBE_VERSION from k8s.io/kubernetes@v$KUBE_VERSION api/openapi-spec/swagger.json"

@@ -52,6 +52,7 @@ PYTHON_HOST_SDK_VERSION="${PULUMI_PYTHON_HOST_SDK_VERSION:-v3.79.0}"
 RECIPE="hosts: nodejs sdk/v3@$NODEJS_HOST_SDK_VERSION, python sdk/v3@$PYTHON_HOST_SDK_VERSION"
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/progress.sh"
 DIR="$CACHE_ROOT/pulumi-$V"
 BIN="$DIR/bin"
 MARKER="$DIR/.complete"
@@ -98,6 +99,8 @@ rm -f "$MARKER"
 command -v go >/dev/null || die "go is required"
 # One run at a time per version.
 cache_lock "$DIR/.lock"
+steps_total 6
+log "building the Pulumi toolchain for @pulumi/pulumi $PULUMI_VERSION, once: 6 steps, about 20-30 min cold on 2 cores (the CLI is most of it); cached in $DIR; full logs: $DIR/logs/"
 
 # ------------------------------------------------------------ go settings ---
 export GOTOOLCHAIN=local
@@ -163,6 +166,7 @@ make_wrapper() {
 }
 
 # ----------------------------------------------------- 1. the pulumi CLI ---
+step "the pulumi CLI $V" "built in the background while steps 2-4 run: 10-20 min cold"
 mkdir -p "$WORK/probe" && (cd "$WORK/probe" && printf 'module probe\n\ngo 1.25\n' > go.mod)
 log "resolving github.com/pulumi/pulumi/{pkg,sdk}/v3@$V from the Go module proxy"
 PKG_GOMOD="$(cd "$WORK/probe" && go mod download -json "github.com/pulumi/pulumi/pkg/v3@$V" | node -e '
@@ -196,6 +200,7 @@ else
 fi
 
 # ------------------------------------- 2. Node.js / Python language hosts ---
+step "resolving the Node.js and Python language hosts" "about 1 min"
 # Untagged modules: pin them to the pseudo-version of the commit of the $V tag.
 TAG_HASH="$(node -e '
   try { const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
@@ -248,6 +253,7 @@ for lang in nodejs python; do
 done
 
 # ------------------------------------------------- 3. YAML language host ---
+step "resolving the YAML language host" "about 1 min"
 # pulumi-yaml is built with its own pulumi pkg/sdk requirements: its code follows
 # pkg's Go API at the version it was released against, which is not stable across
 # releases (lifting it to $V does not compile).  The hosts talk to the CLI over gRPC.
@@ -273,6 +279,7 @@ if [[ ! -x "$BIN/pulumi-language-yaml" ]]; then
 fi
 
 # ----------------------------------------------- 4. scripts shipped by SDKs ---
+step "the SDKs' provider scripts" "seconds"
 if [[ -f "$SDK_DIR/python/cmd/pulumi-language-python-exec" ]]; then
   install -m 0755 "$SDK_DIR/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
 else
@@ -300,9 +307,14 @@ for f in pulumi-resource-pulumi-nodejs pulumi-analyzer-policy; do
 done
 
 # --------------------------------------------------------- 5. go builds ---
+step "waiting for the CLI, then building the language hosts" "the CLI's remaining minutes, then 1-3 min per host"
 if [[ -n "$CLI_PID" ]]; then
   log "waiting for the pulumi CLI build (tail -f $DIR/logs/cli.log)"
-  if ! wait "$CLI_PID"; then
+  heartbeat_start "building the pulumi CLI $V" "10-20 min cold on 2 cores" "$DIR/logs/cli.log"
+  cli_rc=0
+  wait "$CLI_PID" || cli_rc=$?
+  heartbeat_stop
+  if ((cli_rc)); then
     tail -30 "$DIR/logs/cli.log" >&2
     die "pulumi CLI build failed (see $DIR/logs/cli.log)"
   fi
@@ -313,11 +325,12 @@ record pulumi "$V (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)"
 
 # the rest is built one after the other: they share most packages with the CLI's build cache
 if [[ "$YAML_NEEDED" == 1 ]]; then
-  log "building pulumi-language-yaml $YAML_VERSION"
   start=$SECONDS
-  (cd "$WORK/yaml" && go build -trimpath -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$YAML_VERSION" \
-      -o "$BIN/pulumi-language-yaml.tmp" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml) \
-    >> "$DIR/logs/yaml.log" 2>&1 || { tail -30 "$DIR/logs/yaml.log" >&2; die "pulumi-language-yaml build failed"; }
+  build_yaml() ( cd "$WORK/yaml" && go build -trimpath -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$YAML_VERSION" \
+      -o "$BIN/pulumi-language-yaml.tmp" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml )
+  log "building pulumi-language-yaml $YAML_VERSION (log: $DIR/logs/yaml.log)"
+  quietly "$DIR/logs/yaml.log" "building pulumi-language-yaml $YAML_VERSION" "1-3 min cold" build_yaml \
+    || die "pulumi-language-yaml build failed (see $DIR/logs/yaml.log)"
   mv "$BIN/pulumi-language-yaml.tmp" "$BIN/pulumi-language-yaml"
   log "pulumi-language-yaml built in $((SECONDS - start))s"
   record pulumi-language-yaml "github.com/pulumi/pulumi-yaml@$YAML_VERSION (built with pulumi sdk ${YAML_SDK_V:-?})"
@@ -325,10 +338,11 @@ fi
 for w in "${LANGHOST_WRAPPERS[@]:-}"; do
   [[ -n "$w" ]] || continue
   IFS='|' read -r name pkg wdir hv note <<< "$w"
-  log "building $name from $pkg@$hv"
+  log "building $name from $pkg@$hv (log: $DIR/logs/$name.log)"
   start=$SECONDS
-  if (cd "$wdir" && go build -trimpath -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$hv" \
-        -o "$BIN/$name.tmp" "$pkg") >> "$DIR/logs/$name.log" 2>&1; then
+  build_host() ( cd "$wdir" && go build -trimpath -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$hv" \
+        -o "$BIN/$name.tmp" "$pkg" )
+  if quietly "$DIR/logs/$name.log" "building $name" "1-3 min cold" build_host; then
     mv "$BIN/$name.tmp" "$BIN/$name"
     record "$name" "$note"
     log "$name built in $((SECONDS - start))s"
@@ -339,6 +353,7 @@ done
 mv "$DIR/VERSIONS.new" "$DIR/VERSIONS"
 
 # ------------------------------------------------------------ 6. verify ---
+step "checking the CLI with YAML, Node.js and Python programs" "about 1-2 min; log: $DIR/logs/verify.log"
 log "verifying the CLI offline with a YAML program"
 export PATH="$BIN:$PATH"
 VERIFY="$WORK/verify"

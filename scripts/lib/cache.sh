@@ -4,6 +4,7 @@
 #                        ~/.cache/cloudengine-toolchain where that cannot be written
 #   cache_lock FILE      hold an exclusive lock on FILE (fd 9) until the script exits: one build
 #                        at a time, though test processes may start the same script concurrently
+#                        (says so through `log` when it has to wait)
 #   goproxy_url          the first http(s) entry of GOPROXY (default https://proxy.golang.org)
 
 CACHE_ROOT="${CLOUDENGINE_TOOLCHAIN_CACHE:-/var/cache/cloudengine-toolchain}"
@@ -15,7 +16,11 @@ fi
 cache_lock() {
   if command -v flock >/dev/null; then
     exec 9>"$1"
-    flock 9
+    if ! flock -n 9; then
+      # silent minutes otherwise: another run (e.g. a concurrent test process) is building
+      if declare -F log >/dev/null; then log "waiting for another run that holds $1 (it is building the same cache) ..."; fi
+      flock 9
+    fi
   fi
 }
 

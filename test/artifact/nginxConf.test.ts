@@ -20,7 +20,8 @@ import { GatewayModel, ProxySite, RouterModel, tlsCertificatePath, tlsKeyPath } 
 //  1. `nginx -t` accepts the gateway and routers for a range of models;
 //  2. a gateway and a router actually run, in front of Node apps, with a fake DNS server standing in for
 //     Docker's / the cluster's, and requests prove the spec's load-balancer behaviour end to end.
-// Needs (Debian): nginx-light (or nginx) and libnginx-mod-stream, and openssl. Missing nginx is a failure.
+// Needs (Debian): nginx and libnginx-mod-stream, and openssl (scripts/preflight.sh checks them before npm test
+// starts). Missing nginx is a failure.
 
 const NGINX = "/usr/sbin/nginx";
 /** Requests come from here, so the address the app is told about is not the proxies' own 127.0.0.1. */
@@ -316,7 +317,7 @@ describe("nginx -t accepts the rendered configurations", { timeout: 120_000 }, (
     const gatewayModel: GatewayModel = { resolver: "127.0.0.11", httpPort: 80, httpsPort: 443 };
 
     before(() => {
-        assert.ok(fs.existsSync(NGINX), `${NGINX} is missing: apt-get install nginx-light libnginx-mod-stream`);
+        assert.ok(fs.existsSync(NGINX), `${NGINX} is missing: apt-get install nginx libnginx-mod-stream redis-server openssl (see scripts/preflight.sh)`);
         root = makeRoot();
         pair = makeCertificate(root);
     });
@@ -396,7 +397,7 @@ describe("gateway and router in front of a live app", { timeout: 300_000 }, () =
     const echo = (reply: Reply) => JSON.parse(reply.body.toString()) as Record<string, string>;
 
     before(async () => {
-        assert.ok(fs.existsSync(NGINX), `${NGINX} is missing: apt-get install nginx-light libnginx-mod-stream`);
+        assert.ok(fs.existsSync(NGINX), `${NGINX} is missing: apt-get install nginx libnginx-mod-stream redis-server openssl (see scripts/preflight.sh)`);
         root = makeRoot();
         const pair = makeCertificate(root);
         const [appPort, multiPort, flakyPort, ...nginxPorts] = await freePorts(7);

@@ -29,8 +29,9 @@ export function requireToolchain(): Toolchain {
     const dir = path.dirname(bin);
     const ready = () => fs.existsSync(path.join(dir, ".complete")) && fs.existsSync(path.join(bin, "pulumi")) && fs.existsSync(path.join(bin, "pulumi-language-yaml"));
     if (!ready()) {
-        const built = spawnSync("bash", [path.join(REPO, "scripts", "toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-        if (built.status !== 0 || !ready()) throw new Error(`the Pulumi toolchain could not be built (scripts/toolchain.sh exited ${built.status}): ${(built.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`);
+        // its progress (steps, "still building ..." lines, where the logs are) goes straight to the test's stderr
+        const built = spawnSync("bash", [path.join(REPO, "scripts", "toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        if (built.status !== 0 || !ready()) throw new Error(`the Pulumi toolchain could not be built (scripts/toolchain.sh exited ${built.status}; its last lines are above, its logs in ${path.join(dir, "logs")})`);
     }
     return (located = { dir, bin });
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Checks, before anything is built or started, that this machine has what a test command needs, and
+# fails once with the fix: the missing pieces, the exact Debian packages and the commands that install
+# them. Run first by `npm test` (mode test), `npm run test:e2e` (e2e) and `npm run test:engine` (engine).
+#
+#   bash scripts/preflight.sh [test|e2e|engine]
+#
+# test    nginx, its stream module (libnginx-mod-stream), redis-server, openssl, Go >= 1.24
+#         (/cloudengine/init tests; etcd 3.5.24's go.mod asks for 1.24), node_modules (npm ci)
+# e2e     root (dockerd, iptables, debootstrap, /var/cache), node_modules
+# engine  Go >= 1.25 (scripts/toolchain.sh builds the Pulumi CLI with it), python3, node_modules
+#
+# Commands are looked up on $PATH plus /usr/local/sbin, /usr/sbin and /sbin (where Debian puts nginx,
+# also for users whose PATH lacks them). For tests of this script: PREFLIGHT_PATH replaces that search
+# path, PREFLIGHT_NGINX_MODULES the nginx module directory (default /usr/lib/nginx/modules),
+# PREFLIGHT_UID the user id.
+set -uo pipefail
+
+MODE=${1:-test}
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SEARCH=${PREFLIGHT_PATH:-$PATH:/usr/local/sbin:/usr/sbin:/sbin}
+MODULES=${PREFLIGHT_NGINX_MODULES:-/usr/lib/nginx/modules}
+UID_NOW=${PREFLIGHT_UID:-$(id -u)}
+APT_PACKAGES="nginx libnginx-mod-stream redis-server openssl"
+
+problems=()
+fixes=()
+found=()
+
+find_cmd() { PATH="$SEARCH" command -v "$1" 2>/dev/null; }
+add_fix() { local f; for f in "${fixes[@]:-}"; do [[ "$f" == "$1" ]] && return; done; fixes+=("$1"); }
+apt_fix() { add_fix "apt-get install $APT_PACKAGES     # Debian/Ubuntu, as root"; }
+
+# version_ge A B: A >= B for dotted numeric versions (1.26.8 >= 1.24)
+version_ge() { [[ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" == "$2" ]]; }
+
+check_go() { # minimum version, what needs it
+  local min=$1 why=$2 go v
+  go=$(find_cmd go)
+  if [[ -z "$go" ]]; then
+    problems+=("go: not found ($why; Go $min or newer)")
+  else
+    v=$("$go" env GOVERSION 2>/dev/null | sed -n 's/^go\([0-9][0-9.]*\).*/\1/p')
+    if [[ -z "$v" ]] || ! version_ge "$v" "$min"; then
+      problems+=("go: $go is ${v:+go}${v:-of an unknown version}, too old ($why; Go $min or newer)")
+    else
+      found+=("go$v"); return
+    fi
+  fi
+  add_fix "bash scripts/install-go.sh && export PATH=/usr/local/go/bin:\$PATH     # Go from the Go module proxy into /usr/local/go (Debian bookworm's golang-go is 1.19, too old)"
+}
+
+check_node_modules() {
+  if [[ -x "$ROOT/node_modules/.bin/tsc" && -d "$ROOT/node_modules/@pulumi/pulumi" ]]; then
+    found+=("node_modules")
+  else
+    problems+=("node_modules: missing or incomplete (the package's dependencies are not installed)")
+    add_fix "npm ci     # in $ROOT"
+  fi
+}
+
+case "$MODE" in
+  test)
+    what="npm test"
+    check_node_modules
+    if nginx=$(find_cmd nginx); then found+=("$nginx"); else problems+=("nginx: not found (the artifact tests run the rendered gateway and router configurations in it)"); apt_fix; fi
+    if [[ -e "$MODULES/ngx_stream_module.so" ]]; then found+=("stream module"); else problems+=("nginx stream module: $MODULES/ngx_stream_module.so is missing (the gateway's TLS passthrough)"); apt_fix; fi
+    if r=$(find_cmd redis-server); then found+=("$r"); else problems+=("redis-server: not found (the redis.conf tests run it)"); apt_fix; fi
+    if o=$(find_cmd openssl); then found+=("$o"); else problems+=("openssl: not found (test certificates)"); apt_fix; fi
+    check_go 1.24 "the /cloudengine/init tests, and building etcd and kube-apiserver for the Kubernetes dry run"
+    ;;
+  e2e)
+    what="npm run test:e2e"
+    check_node_modules
+    if [[ "$UID_NOW" != 0 ]]; then
+      problems+=("not root: the e2e tests install docker.io and start dockerd (iptables, /var/lib/docker), and build base images with debootstrap")
+      add_fix "sudo npm run test:e2e     # or as root"
+    else
+      found+=("root")
+    fi
+    ;;
+  engine)
+    what="npm run test:engine"
+    check_node_modules
+    check_go 1.25 "scripts/toolchain.sh builds the Pulumi CLI and language hosts with it"
+    if p=$(find_cmd python3); then found+=("$p"); else problems+=("python3: not found (the Python programs' venv)"); add_fix "apt-get install python3 python3-venv     # Debian/Ubuntu, as root"; fi
+    ;;
+  *)
+    echo "usage: $0 [test|e2e|engine]" >&2
+    exit 2
+    ;;
+esac
+
+if ((${#problems[@]})); then
+  {
+    echo "preflight: $what cannot run on this machine yet:"
+    for p in "${problems[@]}"; do echo "  - $p"; done
+    echo "Fix:"
+    for f in "${fixes[@]}"; do echo "  $f"; done
+    echo "(.ci/run installs all of it on a fresh Debian machine.)"
+  } >&2
+  exit 1
+fi
+echo "preflight ($what): ok — ${found[*]:-nothing to check}" >&2

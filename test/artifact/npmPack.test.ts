@@ -1,0 +1,168 @@
+// `npm pack` makes a package that works in a fresh project (the package is not on the npm registry; the
+// README tells users to depend on such a tarball): the tarball is installed into a new temporary
+// project with `npm install <tarball>` (its dependencies from the npm registry, or npm's cache), then
+//  - a TypeScript program like the README's quick start type-checks against the installed typings;
+//  - the same program runs under Pulumi's mocks from the installed files only (the Go source of
+//    /cloudengine/init that every app image compiles, schema.json and package.json are read from the
+//    package at run time);
+//  - the plugin executable pulumi-resource-cloudengine starts and serves on a port.
+// Nothing is skipped: no npm, no registry or a failing step fails the test.
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { after, before, describe, it } from "node:test";
+
+const execFileAsync = promisify(execFile);
+
+function repoRoot(): string {
+    let dir = __dirname;
+    while (!fs.existsSync(path.join(dir, "pulumi-resource-cloudengine"))) {
+        const up = path.dirname(dir);
+        if (up === dir) throw new Error("no repository root");
+        dir = up;
+    }
+    return dir;
+}
+
+const ROOT = repoRoot();
+const PKG = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+
+async function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<string> {
+    try {
+        const { stdout } = await execFileAsync(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, npm_config_audit: "false", npm_config_fund: "false", npm_config_update_notifier: "false" } });
+        return stdout;
+    } catch (e) {
+        const err = e as { message: string; stdout?: string; stderr?: string };
+        throw new Error(`${cmd} ${args.join(" ")} (in ${cwd}) failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+    }
+}
+
+const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
+import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "pulumi-cloudengine";
+
+const cache = new LeanCacheInstance("cache", { name: "CACHE", capacity: "256M" });
+const shared = new EnvGroup("shared", { variables: { GREETING: "hello" }, secrets: { API_TOKEN: "s3cr3t" } });
+const app = new EngineApp("hello", {
+    source: "./app",
+    instances: 2,
+    stagingInstances: 1,
+    caches: [cache],
+    envGroups: [shared],
+    variables: { VISIT_KEY: "visits" },
+});
+new Domain("www", { hostname: "www.example.test", app });
+
+export const url: pulumi.Output<string> = app.url;
+export const names: pulumi.Output<string[]> = shared.names;
+`;
+
+// Runs the compiled program under Pulumi's mocks, prints what was registered and the outputs as JSON.
+const RUN_UNDER_MOCKS = `const pulumi = require("@pulumi/pulumi");
+const settings = require("@pulumi/pulumi/runtime/settings");
+const registered = [];
+// outputs the real providers compute, which the package reads
+const state = (a) => {
+    switch (a.type) {
+        case "docker:index/image:Image": return { ...a.inputs, repoDigest: "sha256:" + "01".repeat(32) };
+        case "docker:index/network:Network": case "docker:index/volume:Volume": return { ...a.inputs, name: a.inputs.name ?? a.name + "-generated" };
+        default: return { ...a.inputs, value: "generated-" + a.name };
+    }
+};
+pulumi.runtime.setMocks({
+    newResource: (a) => { registered.push({ type: a.type, name: a.name, inputs: a.inputs }); return { id: a.name + "-id", state: state(a) }; },
+    call: (a) => a.inputs,
+}, "fresh", "dev", false);
+const program = require("./index.js");
+const value = (o) => new Promise((resolve) => o.apply(resolve));
+(async () => {
+    const url = await value(program.url);
+    const names = await value(program.names);
+    await settings.waitForRPCs();
+    console.log(JSON.stringify({ installed: require.resolve("pulumi-cloudengine"), url, names, registered }));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+
+describe("npm pack: the tarball works in a fresh project", { timeout: 240_000 }, () => {
+    let tmp = "";
+    let tarball = "";
+    let project = "";
+
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "cloudengine-npm-pack-"));
+        // npm test built bin/ already; --ignore-scripts keeps prepack's build from rewriting bin/ while
+        // other test files run from it (a user's `npm pack` builds first)
+        const out = await run("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", tmp], ROOT, 120_000);
+        const info = JSON.parse(out)[0] as { filename: string; files: { path: string }[] };
+        tarball = path.join(tmp, info.filename);
+        assert.ok(fs.existsSync(tarball), tarball);
+        project = path.join(tmp, "fresh");
+        fs.mkdirSync(project);
+        fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "fresh", private: true, main: "index.js" }, null, 2));
+        fs.writeFileSync(path.join(project, "index.ts"), PROGRAM);
+        fs.writeFileSync(path.join(project, "run.js"), RUN_UNDER_MOCKS);
+        fs.cpSync(path.join(ROOT, "examples", "quickstart", "app"), path.join(project, "app"), { recursive: true });
+        fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, skipLibCheck: true, types: [] }, files: ["index.ts"] }));
+        // the tarball and the same @pulumi/pulumi as the package (what a Pulumi TypeScript project has)
+        await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${PKG.dependencies["@pulumi/pulumi"]}`], project, 180_000);
+    });
+    after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+
+    it("holds what the package needs at run time, and no tests, benches or sources of the build", async () => {
+        assert.equal(PKG.scripts.prepack, "npm run build", "a user's npm pack builds bin/ first");
+        const files = (await run("tar", ["-tzf", tarball], tmp, 30_000)).split("\n").filter(Boolean).map((f) => f.replace(/^package\//, ""));
+        for (const f of ["package.json", "README.md", "schema.json", "pulumi-resource-cloudengine", "bin/provider/index.js", "bin/provider/index.d.ts", "bin/provider/main.js", "provider/runtime/cloudengine-init/go.mod", "provider/runtime/cloudengine-init/main.go"]) {
+            assert.ok(files.includes(f), `${f} is in the tarball`);
+        }
+        assert.deepEqual(files.filter((f) => /^(bin\/(test|bench)|test|bench|scripts|examples|sdk)\//.test(f) || /\.ts$/.test(f) && !f.endsWith(".d.ts")), []);
+    });
+
+    it("a quick start program type-checks against the installed package", async () => {
+        await run(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "."], project, 120_000);
+        assert.ok(fs.existsSync(path.join(project, "index.js")));
+    });
+
+    it("runs under Pulumi's mocks from the installed files: the app image embeds /cloudengine/init's source", async () => {
+        const out = JSON.parse(await run(process.execPath, ["run.js"], project, 60_000)) as { installed: string; url: string; names: string[]; registered: { type: string; name: string; inputs: any }[] };
+        assert.equal(out.installed, path.join(fs.realpathSync(project), "node_modules", "pulumi-cloudengine", "bin", "provider", "index.js"));
+        assert.equal(out.url, "http://hello.localhost");
+        assert.deepEqual(out.names, ["API_TOKEN", "GREETING"]);
+        const types = new Set(out.registered.map((r) => r.type));
+        for (const t of ["cloudengine:index:EngineApp", "cloudengine:index:LeanCacheInstance", "cloudengine:index:Domain", "docker:index/image:Image", "docker:index/container:Container"]) {
+            assert.ok(types.has(t), `${t} registered (got ${[...types].join(", ")})`);
+        }
+        // the app image's Dockerfile carries /cloudengine/init's Go source, read from the package's provider/runtime
+        const images = out.registered.filter((r) => r.type === "docker:index/image:Image" && typeof r.inputs?.build?.dockerfile === "string");
+        assert.ok(images.length > 0, "an app image with a Dockerfile");
+        const dockerfile = fs.readFileSync(images[0].inputs.build.dockerfile, "utf8");
+        for (const f of ["go.mod", "main.go", "health.go"]) {
+            const source = fs.readFileSync(path.join(ROOT, "provider", "runtime", "cloudengine-init", f));
+            assert.ok(dockerfile.includes(`'${source.toString("base64")}' | base64 -d > ${f}`), `the Dockerfile writes cloudengine-init/${f}`);
+        }
+    });
+
+    it("the plugin executable starts the component provider and serves on a port", async () => {
+        const plugin = path.join(project, "node_modules", "pulumi-cloudengine", "pulumi-resource-cloudengine");
+        assert.ok(fs.statSync(plugin).mode & 0o111, "pulumi-resource-cloudengine is executable");
+        const child = spawn(plugin, [], { cwd: project, stdio: ["ignore", "pipe", "pipe"] });
+        try {
+            const port = await new Promise<string>((resolve, reject) => {
+                let out = "";
+                let err = "";
+                const timer = setTimeout(() => reject(new Error(`no port within 30 s; stdout: ${out} stderr: ${err}`)), 30_000);
+                child.stdout.on("data", (c) => {
+                    out += c;
+                    const m = /^(\d+)\s*$/m.exec(out);
+                    if (m) { clearTimeout(timer); resolve(m[1]); }
+                });
+                child.stderr.on("data", (c) => (err += c));
+                child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`exited ${code}: ${out} ${err}`)); });
+            });
+            assert.ok(Number(port) > 0);
+        } finally {
+            child.kill("SIGTERM");
+        }
+    });
+});

@@ -1,0 +1,110 @@
+// scripts/preflight.sh, run first by `npm test`, `npm run test:e2e` and `npm run test:engine`: a missing
+// prerequisite fails once, before anything is built, with the exact Debian packages and commands.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, describe, it } from "node:test";
+import { repoRoot } from "./support";
+
+const ROOT = repoRoot();
+const SCRIPT = path.join(ROOT, "scripts", "preflight.sh");
+const APT = "apt-get install nginx libnginx-mod-stream redis-server openssl";
+
+function which(cmd: string): string {
+    const r = spawnSync("bash", ["-c", `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v ${cmd}`], { encoding: "utf8" });
+    assert.equal(r.status, 0, `${cmd} must be installed on the machine running this test`);
+    return r.stdout.trim();
+}
+
+/** A directory of symlinks to the real commands given (and nothing else): the search path preflight sees. */
+function fakeBin(commands: Record<string, string>): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloudengine-preflight-"));
+    for (const [name, target] of Object.entries(commands)) fs.symlinkSync(target, path.join(dir, name));
+    return dir;
+}
+
+function preflight(mode: string, env: Record<string, string>): { status: number | null; stderr: string; stdout: string } {
+    const r = spawnSync("/bin/bash", [SCRIPT, mode], { encoding: "utf8", env: { ...process.env, ...env }, timeout: 30_000 });
+    return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+describe("scripts/preflight.sh", () => {
+    const dirs: string[] = [];
+    after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
+    const real = { nginx: which("nginx"), "redis-server": which("redis-server"), openssl: which("openssl"), go: which("go") };
+
+    it("passes on this machine (it has everything npm test needs)", () => {
+        const r = preflight("test", {});
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /^preflight \(npm test\): ok — /);
+    });
+
+    it("without nginx on the search path: exit 1, one message naming nginx, the Debian packages and the apt-get command", () => {
+        const { nginx: _nginx, ...rest } = real;
+        const bin = fakeBin(rest);
+        dirs.push(bin);
+        const r = preflight("test", { PREFLIGHT_PATH: bin });
+        assert.equal(r.status, 1);
+        assert.equal(r.stdout, "");
+        const lines = r.stderr.trim().split("\n");
+        assert.equal(lines[0], "preflight: npm test cannot run on this machine yet:");
+        assert.equal(lines.filter((l) => l.startsWith("preflight")).length, 1, r.stderr);
+        // exactly one problem: nginx; redis-server, openssl and go were found
+        assert.deepEqual(lines.filter((l) => l.startsWith("  - ")).map((l) => l.split(":")[0]), ["  - nginx"], r.stderr);
+        assert.equal(r.stderr.split(APT).length - 1, 1, `the apt-get command once:\n${r.stderr}`);
+    });
+
+    it("without the stream module and redis-server: both listed, the same single apt-get command", () => {
+        const { "redis-server": _r, ...rest } = real;
+        const bin = fakeBin(rest);
+        const modules = fs.mkdtempSync(path.join(os.tmpdir(), "cloudengine-preflight-modules-"));
+        dirs.push(bin, modules);
+        const r = preflight("test", { PREFLIGHT_PATH: bin, PREFLIGHT_NGINX_MODULES: modules });
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, new RegExp(`nginx stream module: ${modules}/ngx_stream_module.so is missing`));
+        assert.match(r.stderr, /\n {2}- redis-server: not found/);
+        assert.equal(r.stderr.split(APT).length - 1, 1, r.stderr);
+    });
+
+    it("with Debian bookworm's Go 1.19: too old, and the fix is scripts/install-go.sh", () => {
+        const bin = fakeBin({ nginx: real.nginx, "redis-server": real["redis-server"], openssl: real.openssl });
+        dirs.push(bin);
+        fs.writeFileSync(path.join(bin, "go"), "#!/bin/sh\necho go1.19.8\n", { mode: 0o755 });
+        const r = preflight("test", { PREFLIGHT_PATH: bin });
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /go: .*\/go is go1\.19\.8, too old .*Go 1\.24 or newer/);
+        assert.match(r.stderr, /bash scripts\/install-go\.sh && export PATH=\/usr\/local\/go\/bin:\$PATH/);
+        assert.doesNotMatch(r.stderr, /apt-get install/, "nothing from apt is missing");
+    });
+
+    it("test:e2e as a non-root user: says it needs root", () => {
+        const r = preflight("e2e", { PREFLIGHT_UID: "1000" });
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /^preflight: npm run test:e2e cannot run on this machine yet:\n {2}- not root: /);
+    });
+
+    it("runs first in npm test, test:e2e and test:engine", () => {
+        const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
+        assert.match(scripts.test, /^bash scripts\/preflight\.sh test && /);
+        assert.match(scripts["test:e2e"], /^bash scripts\/preflight\.sh e2e && /);
+        assert.match(scripts["test:engine"], /^bash scripts\/preflight\.sh engine && /);
+    });
+
+    it("every install hint in the tests, scripts and CI names the same Debian packages as preflight.sh", () => {
+        const hits: string[] = [];
+        const walk = (dir: string) => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) { if (e.name !== "node_modules" && e.name !== ".pulumi") walk(p); }
+                else if (/\.(ts|sh|md)$/.test(e.name) || p.endsWith(path.join(".ci", "run"))) {
+                    if (fs.readFileSync(p, "utf8").includes("nginx-" + "light")) hits.push(path.relative(ROOT, p));
+                }
+            }
+        };
+        for (const d of ["test", "scripts", ".ci", "examples"]) walk(path.join(ROOT, d));
+        hits.push(...(fs.readFileSync(path.join(ROOT, "README.md"), "utf8").includes("nginx-" + "light") ? ["README.md"] : []));
+        assert.deepEqual(hits, []);
+    });
+});
