@@ -33,6 +33,7 @@ elif [[ $destroy == 1 ]]; then
   node bin/test/e2e/deployExample.js --destroy
 else
   echo "run-quickstart: no Pulumi CLI with the docker plugin here: deploying examples/quickstart through the e2e harness on the local Docker engine"
+  bash scripts/preflight.sh example
   echo "run-quickstart: 1/3 Docker engine (scripts/docker-up.sh)"
   bash scripts/docker-up.sh
   echo "run-quickstart: 2/3 default images (scripts/base-images.sh; ~9 min the first time, then seconds)"

@@ -3,11 +3,12 @@
 # fails once with the fix: the missing pieces, the exact Debian packages and the commands that install
 # them. Run first by `npm test` (mode test), `npm run test:e2e` (e2e) and `npm run test:engine` (engine).
 #
-#   bash scripts/preflight.sh [test|e2e|engine]
+#   bash scripts/preflight.sh [test|e2e|example|engine]
 #
 # test    nginx, its stream module (libnginx-mod-stream), redis-server, openssl, Go >= 1.24
 #         (/cloudengine/init tests; etcd 3.5.24's go.mod asks for 1.24), node_modules (npm ci)
 # e2e     root (dockerd, iptables, debootstrap, /var/cache), node_modules
+# example the same, for `npm run example` without the Pulumi CLI (examples/run-quickstart.sh)
 # engine  Go >= 1.25 (scripts/toolchain.sh builds the Pulumi CLI with it), python3, node_modules
 #
 # Commands are looked up on $PATH plus /usr/local/sbin, /usr/sbin and /sbin (where Debian puts nginx,
@@ -69,12 +70,13 @@ case "$MODE" in
     if o=$(find_cmd openssl); then found+=("$o"); else problems+=("openssl: not found (test certificates)"); apt_fix; fi
     check_go 1.24 "the /cloudengine/init tests, and building etcd and kube-apiserver for the Kubernetes dry run"
     ;;
-  e2e)
+  e2e|example)
     what="npm run test:e2e"
+    [[ "$MODE" == example ]] && what="npm run example (through the e2e harness)"
     check_node_modules
     if [[ "$UID_NOW" != 0 ]]; then
-      problems+=("not root: the e2e tests install docker.io and start dockerd (iptables, /var/lib/docker), and build base images with debootstrap")
-      add_fix "sudo npm run test:e2e     # or as root"
+      problems+=("not root: installing docker.io, starting dockerd (iptables, /var/lib/docker) and building the base images (debootstrap) need root")
+      add_fix "sudo ${what%% (*}     # or as root"
     else
       found+=("root")
     fi
@@ -86,7 +88,7 @@ case "$MODE" in
     if p=$(find_cmd python3); then found+=("$p"); else problems+=("python3: not found (the Python programs' venv)"); add_fix "apt-get install python3 python3-venv     # Debian/Ubuntu, as root"; fi
     ;;
   *)
-    echo "usage: $0 [test|e2e|engine]" >&2
+    echo "usage: $0 [test|e2e|example|engine]" >&2
     exit 2
     ;;
 esac
@@ -97,8 +99,8 @@ if ((${#problems[@]})); then
     for p in "${problems[@]}"; do echo "  - $p"; done
     echo "Fix:"
     for f in "${fixes[@]}"; do echo "  $f"; done
-    echo "(.ci/run installs all of it on a fresh Debian machine.)"
+    [[ "$MODE" == test || "$MODE" == engine ]] && echo "(.ci/run installs the packages and Go on a fresh Debian machine.)"
   } >&2
   exit 1
 fi
-echo "preflight ($what): ok — ${found[*]:-nothing to check}" >&2
+echo "preflight: ok for $what — ${found[*]:-nothing to check}" >&2

@@ -38,7 +38,7 @@ describe("scripts/preflight.sh", () => {
     it("passes on this machine (it has everything npm test needs)", () => {
         const r = preflight("test", {});
         assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stderr, /^preflight \(npm test\): ok — /);
+        assert.match(r.stderr, /^preflight: ok for npm test — /);
     });
 
     it("without nginx on the search path: exit 1, one message naming nginx, the Debian packages and the apt-get command", () => {
@@ -83,6 +83,11 @@ describe("scripts/preflight.sh", () => {
         const r = preflight("e2e", { PREFLIGHT_UID: "1000" });
         assert.equal(r.status, 1);
         assert.match(r.stderr, /^preflight: npm run test:e2e cannot run on this machine yet:\n {2}- not root: /);
+        assert.match(r.stderr, /\n {2}sudo npm run test:e2e /);
+        const example = preflight("example", { PREFLIGHT_UID: "1000" });
+        assert.equal(example.status, 1);
+        assert.match(example.stderr, /^preflight: npm run example \(through the e2e harness\) cannot run on this machine yet:\n {2}- not root: /);
+        assert.match(example.stderr, /\n {2}sudo npm run example /);
     });
 
     it("runs first in npm test, test:e2e and test:engine", () => {
