@@ -240,8 +240,8 @@ export async function checkGenerator(url: string, options: { threads: number; co
 }
 
 function hasWrk(): Promise<boolean> {
-    // `wrk` without arguments prints its usage and exits 1; only a missing binary is "no".
-    return new Promise((resolve) => execFile("wrk", [], { timeout: 10_000 }, (err) => resolve(!err || (err as NodeJS.ErrnoException).code !== "ENOENT")));
+    // `wrk --version` prints "wrk <version> ..." and its usage, and exits 1.
+    return new Promise((resolve) => execFile("wrk", ["--version"], { timeout: 10_000 }, (_err, stdout, stderr) => resolve(/^wrk /m.test(`${stdout}${stderr}`))));
 }
 
 function succeeds(cmd: string, args: string[], timeoutMs = 10_000): Promise<boolean> {
