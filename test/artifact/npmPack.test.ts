@@ -40,25 +40,6 @@ async function run(cmd: string, args: string[], cwd: string, timeoutMs: number):
     }
 }
 
-const PROGRAM = `import * as pulumi from "@pulumi/pulumi";
-import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "pulumi-cloudengine";
-
-const cache = new LeanCacheInstance("cache", { name: "CACHE", capacity: "256M" });
-const shared = new EnvGroup("shared", { variables: { GREETING: "hello" }, secrets: { API_TOKEN: "s3cr3t" } });
-const app = new EngineApp("hello", {
-    source: "./app",
-    instances: 2,
-    stagingInstances: 1,
-    caches: [cache],
-    envGroups: [shared],
-    variables: { VISIT_KEY: "visits" },
-});
-new Domain("www", { hostname: "www.example.test", app });
-
-export const url: pulumi.Output<string> = app.url;
-export const names: pulumi.Output<string[]> = shared.names;
-`;
-
 // Runs the compiled program under Pulumi's mocks, prints what was registered and the outputs as JSON.
 const RUN_UNDER_MOCKS = `const pulumi = require("@pulumi/pulumi");
 const settings = require("@pulumi/pulumi/runtime/settings");
@@ -79,9 +60,9 @@ const program = require("./index.js");
 const value = (o) => new Promise((resolve) => o.apply(resolve));
 (async () => {
     const url = await value(program.url);
-    const names = await value(program.names);
+    const stagingUrl = await value(program.stagingUrl);
     await settings.waitForRPCs();
-    console.log(JSON.stringify({ installed: require.resolve("pulumi-cloudengine"), url, names, registered }));
+    console.log(JSON.stringify({ installed: require.resolve("pulumi-cloudengine"), url, stagingUrl, registered }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
@@ -101,7 +82,8 @@ describe("npm pack: the tarball works in a fresh project", { timeout: 240_000 },
         project = path.join(tmp, "fresh");
         fs.mkdirSync(project);
         fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "fresh", private: true, main: "index.js" }, null, 2));
-        fs.writeFileSync(path.join(project, "index.ts"), PROGRAM);
+        // the README's quick start program itself (examples/quickstart), as a user would copy it
+        fs.copyFileSync(path.join(ROOT, "examples", "quickstart", "index.ts"), path.join(project, "index.ts"));
         fs.writeFileSync(path.join(project, "run.js"), RUN_UNDER_MOCKS);
         fs.cpSync(path.join(ROOT, "examples", "quickstart", "app"), path.join(project, "app"), { recursive: true });
         fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, skipLibCheck: true, types: [] }, files: ["index.ts"] }));
@@ -125,12 +107,12 @@ describe("npm pack: the tarball works in a fresh project", { timeout: 240_000 },
     });
 
     it("runs under Pulumi's mocks from the installed files: the app image embeds /cloudengine/init's source", async () => {
-        const out = JSON.parse(await run(process.execPath, ["run.js"], project, 60_000)) as { installed: string; url: string; names: string[]; registered: { type: string; name: string; inputs: any }[] };
+        const out = JSON.parse(await run(process.execPath, ["run.js"], project, 60_000)) as { installed: string; url: string; stagingUrl: string; registered: { type: string; name: string; inputs: any }[] };
         assert.equal(out.installed, path.join(fs.realpathSync(project), "node_modules", "pulumi-cloudengine", "bin", "provider", "index.js"));
         assert.equal(out.url, "http://hello.localhost");
-        assert.deepEqual(out.names, ["API_TOKEN", "GREETING"]);
+        assert.equal(out.stagingUrl, "http://stg-hello.localhost");
         const types = new Set(out.registered.map((r) => r.type));
-        for (const t of ["cloudengine:index:EngineApp", "cloudengine:index:LeanCacheInstance", "cloudengine:index:Domain", "docker:index/image:Image", "docker:index/container:Container"]) {
+        for (const t of ["cloudengine:index:EngineApp", "cloudengine:index:LeanCacheInstance", "cloudengine:index:Domain", "cloudengine:index:EnvGroup", "docker:index/image:Image", "docker:index/container:Container"]) {
             assert.ok(types.has(t), `${t} registered (got ${[...types].join(", ")})`);
         }
         // the app image's Dockerfile carries /cloudengine/init's Go source, read from the package's provider/runtime

@@ -105,12 +105,17 @@ describe("apps, domains and environment on Docker", { timeout: 25 * 60_000 }, ()
 
     it("removing one app and its domain leaves the other serving on the same entry point", { timeout: 10 * 60_000 }, async () => {
         const before = await hello("hello.localhost");
+        const echoImage = (await harness.docker.getContainer(harness.container("echo-production-0").id).inspect()).Image;
         const result = await harness.up(program(false));
         const deleted = result.changes.filter((s) => s.op === "delete").map((s) => s.name).sort();
-        // The echo image, its instance, its router and the api Domain's router; nothing of hello's.
-        assert.deepEqual(deleted, ["api", "echo", "echo-production-0", "echo-router"]);
+        // The echo image, its instance and Release, its router and the api Domain's router; nothing of hello's.
+        assert.deepEqual(deleted, ["api", "echo", "echo-production-0", "echo-production-release", "echo-router"]);
         assert.deepEqual(result.changes.filter((s) => s.op !== "delete"), [], "nothing else changes");
         assert.equal(harness.containers({ name: /^echo/ }).length, 0);
+        // The instance is retained by the engine's delete; the Release's delete removed it from the engine.
+        const left = await harness.docker.listContainers({ all: true, filters: { label: [`cloudengine.e2e=${harness.stack}`, "cloudengine.name=echo"] } });
+        assert.deepEqual(left.map((c) => c.Names[0]), [], "no echo container is left on the engine");
+        await assert.rejects(harness.docker.getImage(echoImage).inspect(), (err: any) => err.statusCode === 404, "nor its image");
         const after = await hello("hello.localhost");
         assert.ok(after.visit > before.visit, `the cache still counts: ${after.visit} after ${before.visit}`);
         const gone = await get("api.example.test");

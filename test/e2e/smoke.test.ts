@@ -61,9 +61,14 @@ describe("smoke: the quick start on the local Docker engine", { timeout: 20 * 60
         const first = await eventually(visit, { timeoutMs: 30_000 });
         assert.equal(first.greeting, "hello");
         assert.equal(first.tag, versionTag);
-        // Strictly increasing, not +1: the health probes (GET /) count visits too.
+        // Exactly +1: the app does not count the platform's health probes (GET / every 5 s) as visits.
+        const firstVisitAt = Date.now();
+        await eventually(async () => {
+            const info = await harness.docker.getContainer(harness.container(INSTANCE).id).inspect();
+            assert.ok((info.State.Health?.Log ?? []).some((probe) => Date.parse(probe.Start) > firstVisitAt), "a health probe ran since the first visit");
+        }, { timeoutMs: 15_000, intervalMs: 500 });
         const second = await visit();
-        assert.ok(second.n > first.n, `Redis counts visits (${first.n}, then ${second.n})`);
+        assert.equal(second.n, first.n + 1, `Redis counts visits, and only visits (${first.n}, then ${second.n})`);
         lastVisit = second.n;
         idsAfterFirstUp = containerIds();
     });
@@ -79,12 +84,23 @@ describe("smoke: the quick start on the local Docker engine", { timeout: 20 * 60
         lastVisit = v.n;
     });
 
+    it("after a refresh (the provider reads every container back), an up still changes nothing", { timeout: 5 * 60_000 }, async (t) => {
+        const refreshed = await harness.refresh();
+        t.diagnostic(`refresh re-read: ${refreshed.join(", ") || "nothing changed"}`);
+        const result = await harness.up(program("hello"));
+        assert.deepEqual(result.changes.map((s) => `${s.op} ${s.name} ${(s.fields ?? []).join(",")}`), [], "no resource changes after refresh");
+        assert.deepEqual(containerIds(), idsAfterFirstUp, "same containers");
+    });
+
     it("a changed variable replaces the instance, and the answer reflects the new value", { timeout: 5 * 60_000 }, async (t) => {
         const result: UpResult = await harness.up(program("hi"));
         const replaced = result.changes.filter((s) => s.op === "replace");
         t.diagnostic(`third up: ${result.seconds.toFixed(1)}s: ${result.changes.map((s) => `${s.op} ${s.name}${s.op === "replace" ? ` (${s.deleteBeforeReplace ? "delete first" : "create first"})` : ""}`).join(", ")}`);
         assert.deepEqual(replaced.map((s) => s.name), [INSTANCE], "only the instance is replaced");
-        assert.deepEqual(result.changes.filter((s) => s.op !== "replace" && !(s.op === "delete" && s.name === INSTANCE)), [], "nothing else changes");
+        // The Release waits for the new instance and retires the old one (the engine's delete only
+        // forgets it: it is retained for the Release to stop and remove).
+        assert.deepEqual(result.changes.filter((s) => s.op === "update").map((s) => `${s.name} ${s.fields}`), ["hello-production-release containers"]);
+        assert.deepEqual(result.changes.filter((s) => !["replace", "update"].includes(s.op) && !(s.op === "delete" && s.name === INSTANCE)), [], "nothing else changes");
 
         const ids = containerIds();
         const oldId = idsAfterFirstUp.get(INSTANCE)!;

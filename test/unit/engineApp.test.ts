@@ -2,13 +2,16 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as fs from "fs";
 import { EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
-import { CONTAINER, DYNAMIC, fixture, IMAGE, isSecret, NETWORK, only, ofType, reveal, run, valueOf } from "../mocks";
+import { CONTAINER, DYNAMIC, DYNAMIC_RELEASE, fixture, IMAGE, isSecret, NETWORK, only, ofType, reveal, run, valueOf } from "../mocks";
 
 const APP = "cloudengine:index:EngineApp";
 
 function envOf(container: { inputs: Record<string, any> }): Record<string, string> {
     return Object.fromEntries((reveal(container.inputs.envs) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 }
+
+// The engine these programs target accepts a health-check start interval (Docker 25+, API 1.44).
+process.env.CLOUDENGINE_DOCKER_API_VERSION = "1.44";
 
 describe("EngineApp on Docker", () => {
     it("builds the image from source and runs one container per instance and environment, all children of the app", async () => {
@@ -98,12 +101,50 @@ describe("EngineApp on Docker", () => {
     it("health: probes every second while starting, waits up to startupTimeout, then checks regularly", async () => {
         const resources = await run(() => new EngineApp("web", { source: fixture("goapp"), startupTimeout: 60, cloudFunctions: true }));
         const c = only(resources, CONTAINER, "web-production-0");
-        assert.deepEqual(c.inputs.healthcheck, { tests: ["CMD", "/cloudengine/init", "probe"], startPeriod: "60s", startInterval: "1s", interval: "5s", timeout: "3s", retries: 3 });
-        assert.equal(c.inputs.wait, true);
-        assert.equal(c.inputs.waitTimeout, 63);
+        // Durations as the Docker provider reads them back (Go's time.Duration.String()): no diff after up.
+        assert.deepEqual(c.inputs.healthcheck, { tests: ["CMD", "/cloudengine/init", "probe"], startPeriod: "1m0s", startInterval: "1s", interval: "5s", timeout: "3s", retries: 3 });
         assert.equal(c.inputs.restart, "unless-stopped");
+        // The Release waits for the instances (the provider's wait would fail without a diagnosis)
+        // and owns their removal, so a failed, retried up never deletes the serving version.
+        assert.equal(c.inputs.wait, false);
+        assert.equal(c.inputs.mustRun, false);
+        assert.equal(c.retainOnDelete, true);
+        const release = only(resources, DYNAMIC_RELEASE, "web-production-release");
+        assert.equal(release.parent, only(resources, "cloudengine:index:EngineApp", "web").urn);
+        assert.equal(release.inputs.host, "unix:///var/run/docker.sock");
+        assert.equal(release.inputs.waitSeconds, 63);
+        assert.equal(release.inputs.stopGraceSeconds, 30);
+        assert.deepEqual(release.inputs.containers, ["web-production-0-id"]);
+        // Every label of the instances except the app ID, which may change between releases.
+        assert.deepEqual(release.inputs.select, Object.fromEntries(c.inputs.labels.filter((l: any) => l.label !== "cloudengine.app-id").map((l: any) => [l.label, l.value])));
+        assert.equal(release.inputs.select["cloudengine.env"], "production");
         assert.equal(envOf(c).CLOUDENGINE_HEALTH_PATH, "/__engine/1/ping");
         assert.equal(envOf(c).CLOUDENGINE_STARTUP_TIMEOUT, "60");
+    });
+
+    it("health on a Docker host the program cannot reach (ssh://): the provider's wait, no Release", async () => {
+        process.env.DOCKER_HOST = "ssh://deploy@docker-host.example";
+        try {
+            const resources = await run(() => new EngineApp("web", { source: fixture("goapp"), startupTimeout: 60, stagingInstances: 1 }));
+            for (const name of ["web-production-0", "web-stage-0"]) {
+                const c = only(resources, CONTAINER, name);
+                assert.equal(c.inputs.wait, true);
+                assert.equal(c.inputs.waitTimeout, 63);
+                assert.equal(c.inputs.mustRun, true);
+                assert.equal(c.retainOnDelete, false);
+            }
+            assert.deepEqual(ofType(resources, DYNAMIC_RELEASE), []);
+        } finally {
+            delete process.env.DOCKER_HOST;
+        }
+    });
+
+    it("one Release per environment, over exactly that environment's instances", async () => {
+        const resources = await run(() => new EngineApp("web", { source: fixture("goapp"), instances: 2, stagingInstances: 1 }));
+        assert.deepEqual(ofType(resources, DYNAMIC_RELEASE).map((r) => r.name).sort(), ["web-production-release", "web-stage-release"]);
+        assert.deepEqual(only(resources, DYNAMIC_RELEASE, "web-production-release").inputs.containers, ["web-production-0-id", "web-production-1-id"]);
+        assert.deepEqual(only(resources, DYNAMIC_RELEASE, "web-stage-release").inputs.containers, ["web-stage-0-id"]);
+        assert.equal(only(resources, DYNAMIC_RELEASE, "web-stage-release").inputs.select["cloudengine.env"], "stage");
     });
 
     it("sandbox: read-only root, 1 GB of tmpfs for /home/leanengine and /tmp, non-root, no privileges, limits", async () => {

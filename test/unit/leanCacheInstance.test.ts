@@ -26,7 +26,8 @@ describe("LeanCacheInstance on Docker", () => {
         assert.doesNotMatch(conf.content, /generated-sessions-password/, "the plain config never holds the password");
         assert.equal(auth.content, "requirepass generated-sessions-password\nmasterauth generated-sessions-password\n");
         assert.ok(isSecret(redis.inputs.envs), "REDISCLI_AUTH holds the password");
-        assert.deepEqual(redis.inputs.mounts, [{ type: "volume", source: "sessions-data-generated", target: "/data" }]);
+        // readOnly given as the provider reads it back, so a refreshed stack previews no change.
+        assert.deepEqual(redis.inputs.mounts, [{ type: "volume", source: "sessions-data-generated", target: "/data", readOnly: false }]);
         assert.deepEqual(redis.inputs.networksAdvanced[0].aliases, ["sessions.cache.cloudengine.internal"]);
         assert.equal(redis.inputs.wait, true);
         assert.deepEqual([redis.deleteBeforeReplaceDefined, redis.deleteBeforeReplace], [true, true], "two Redis servers must never share one AOF");

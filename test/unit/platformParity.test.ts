@@ -46,6 +46,9 @@ function differingLines(a: string, b: string): { onlyA: string[]; onlyB: string[
     return { onlyA, onlyB };
 }
 
+// The engine these programs target accepts a health-check start interval (Docker 25+, API 1.44).
+process.env.CLOUDENGINE_DOCKER_API_VERSION = "1.44";
+
 describe("Docker and Kubernetes agree", () => {
     it("the same environment: names and values, except the hosts caches are reached at and Docker's own gate settings", async () => {
         const { docker, kubernetes } = await both();
@@ -73,7 +76,10 @@ describe("Docker and Kubernetes agree", () => {
         const { docker, kubernetes } = await both();
         const hc = only(docker, CONTAINER, "web-production-0").inputs.healthcheck;
         const c = k8sObject(kubernetes, K8S.deployment, "app-web-production").spec.template.spec.containers[0];
-        const seconds = (s: string) => Number(/^(\d+)s$/.exec(s)![1]);
+        const seconds = (s: string) => {
+            const [, h, m, sec] = /^(?:(\d+)h)?(?:(\d+)m)?(\d+)s$/.exec(s)!;
+            return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(sec);
+        };
         assert.deepEqual(hc.tests, ["CMD", ...c.startupProbe.exec.command]);
         assert.deepEqual(c.livenessProbe.exec.command, c.startupProbe.exec.command);
         assert.equal(seconds(hc.startInterval), c.startupProbe.periodSeconds);

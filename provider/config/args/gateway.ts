@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { HOSTNAME } from "./fields";
 
-/** "nginx:1.28-bookworm": the official image; tests build the same tag locally from Debian's nginx. */
+/** "nginx:1.28-bookworm": the official image; tests build the same tag locally from NGINX 1.28.3 source (scripts/base-images.sh). */
 export const DEFAULT_PROXY_IMAGE = "nginx:1.28-bookworm";
 export const DEFAULT_GATEWAY_DOMAIN = "localhost";
 

@@ -10,7 +10,11 @@ import { AppInputs, AppResult, AppRouting, INSTANCE_STOP_GRACE_SECONDS } from ".
 import { appImage } from "../appImage";
 import { instanceDnsName, labels, stackPrefix } from "./naming";
 import { stackNetwork } from "./network";
+import { reachableDockerHost } from "./engineApi";
+import { containerHealthcheck } from "./healthcheck";
+import { Release } from "./release";
 import { dockerRouter } from "./router";
+import { tmpfsMount } from "./tmpfsMount";
 
 /**
  * Docker has no readiness: a container is in its DNS alias from start to removal. So /cloudengine/init
@@ -30,17 +34,34 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
         push: false,
     });
 
+    // Where the program can reach the engine, a Release per environment waits for the instances and
+    // retires earlier ones (release.ts); elsewhere (ssh:// or TLS hosts) the provider's `wait` does,
+    // and a failed, retried `pulumi up` may replace the previous version before the new one is healthy.
+    const releaseHost = reachableDockerHost();
     for (const { env, instances } of m.environments) {
         const envs = inputs.environment(env, versionTag).apply((vars) => Object.entries({ ...vars, ...GATE_SETTINGS }).map(([k, v]) => `${k}=${v}`));
+        const containers: docker.Container[] = [];
         for (let i = 0; i < instances; i++) {
-            new docker.Container(`${m.name}-${env}-${i}`, instanceArgs(m, env, image, envs, network.name), {
+            containers.push(new docker.Container(`${m.name}-${env}-${i}`, instanceArgs(m, env, image, envs, network.name, releaseHost !== undefined), {
                 parent,
                 dependsOn: inputs.dependsOn,
                 // The Docker provider asks for delete-first replacement of containers; overriding it
-                // keeps the old instance serving until the new one is healthy (wait), and forever if it
-                // never becomes healthy.
+                // keeps the old instance serving until the new one is healthy.
                 deleteBeforeReplace: false,
-            });
+                // The Release stops and removes instances once a newer release is healthy.
+                retainOnDelete: releaseHost !== undefined,
+            }));
+        }
+        if (releaseHost !== undefined) {
+            new Release(`${m.name}-${env}-release`, {
+                host: releaseHost,
+                what: `EngineApp "${m.name}" (${env})`,
+                containers: pulumi.all(containers.map((c) => c.id)),
+                // Labels that stay the same across releases (not the app ID, which a user may change).
+                select: Object.fromEntries(instanceLabels(m, env).filter((l) => l.label !== APP_ID_LABEL).map((l) => [l.label, l.value])),
+                waitSeconds: m.health.startupTimeoutSeconds + m.health.timeoutSeconds,
+                stopGraceSeconds: INSTANCE_STOP_GRACE_SECONDS,
+            }, { parent });
         }
     }
 
@@ -73,6 +94,7 @@ function instanceArgs(
     image: pulumi.Output<string>,
     envs: pulumi.Output<string[]>,
     network: pulumi.Output<string>,
+    released: boolean,
 ): docker.ContainerArgs {
     const h = m.health;
     return {
@@ -80,23 +102,25 @@ function instanceArgs(
         envs,
         networksAdvanced: [{ name: network, aliases: [instanceDnsName(m.slug, env)] }],
         // Health: probed every second while starting ("check your app every second"), then regularly.
-        healthcheck: {
+        healthcheck: containerHealthcheck({
             tests: ["CMD", ...PROBE_COMMAND],
-            startPeriod: `${h.startupTimeoutSeconds}s`,
-            startInterval: `${h.startupIntervalSeconds}s`,
-            interval: `${h.intervalSeconds}s`,
-            timeout: `${h.timeoutSeconds}s`,
+            startPeriodSeconds: h.startupTimeoutSeconds,
+            startIntervalSeconds: h.startupIntervalSeconds,
+            intervalSeconds: h.intervalSeconds,
+            timeoutSeconds: h.timeoutSeconds,
             retries: h.failuresBeforeRestart,
-        },
+        }),
         // "If your app has not been started within the time limit ... the deployment will be canceled."
-        wait: true,
-        waitTimeout: h.startupTimeoutSeconds + h.timeoutSeconds,
+        // A Release waits (and tells why) where it can; a release it stopped must not fail a refresh.
+        wait: !released,
+        waitTimeout: released ? undefined : h.startupTimeoutSeconds + h.timeoutSeconds,
+        mustRun: !released,
         restart: "unless-stopped",
         destroyGraceSeconds: INSTANCE_STOP_GRACE_SECONDS,
         // The sandbox: read-only root, writable /tmp, /home/leanengine and /dev/shm (1 GB together),
         // not root, no privilege gain, no capabilities.
         readOnly: true,
-        mounts: Object.entries(SANDBOX_MOUNTS).map(([target, sizeBytes]) => ({ type: "tmpfs", target, tmpfsOptions: { sizeBytes, mode: 0o1777 } })),
+        mounts: Object.entries(SANDBOX_MOUNTS).map(([target, sizeBytes]) => tmpfsMount(target, sizeBytes)),
         user: `${APP_UID}:${APP_UID}`,
         securityOpts: ["no-new-privileges:true"],
         capabilities: { drops: ["ALL"] },
@@ -104,6 +128,12 @@ function instanceArgs(
         logOpts: LOG_OPTS,
         memory: m.memoryBytes === undefined ? undefined : Math.floor(m.memoryBytes / (1024 * 1024)),
         cpus: m.cpus === undefined ? undefined : String(m.cpus),
-        labels: labels("EngineApp", m.name, { "cloudengine.env": env, "cloudengine.app-id": m.appId }),
+        labels: instanceLabels(m, env),
     };
+}
+
+const APP_ID_LABEL = "cloudengine.app-id";
+
+function instanceLabels(m: AppModel, env: AppEnvironment): { label: string; value: string }[] {
+    return labels("EngineApp", m.name, { "cloudengine.env": env, [APP_ID_LABEL]: m.appId });
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CacheModel } from "../../config/models";
 import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
 import { CacheResult } from "../platform";
+import { containerHealthcheck } from "./healthcheck";
 import { cacheDnsName, labels } from "./naming";
 import { stackNetwork } from "./network";
 
@@ -20,17 +21,18 @@ export function dockerCache(parent: pulumi.ComponentResource, m: CacheModel, pas
         ],
         // redis-cli reads the password from REDISCLI_AUTH, so it never appears in a command line.
         envs: [pulumi.secret(pulumi.interpolate`REDISCLI_AUTH=${password}`)],
-        healthcheck: {
+        healthcheck: containerHealthcheck({
             tests: ["CMD-SHELL", REDIS_PING_SCRIPT],
-            interval: "5s",
-            startInterval: "1s",
-            startPeriod: `${REDIS_START_SECONDS}s`,
-            timeout: "3s",
+            intervalSeconds: 5,
+            startIntervalSeconds: 1,
+            startPeriodSeconds: REDIS_START_SECONDS,
+            timeoutSeconds: 3,
             retries: 3,
-        },
+        }),
         wait: true,
         waitTimeout: REDIS_START_SECONDS,
-        mounts: [{ type: "volume", source: volume.name, target: REDIS_DATA_DIR }],
+        // Every option the provider reads back after `pulumi refresh`, so a refreshed stack previews no change.
+        mounts: [{ type: "volume", source: volume.name, target: REDIS_DATA_DIR, readOnly: false }],
         networksAdvanced: [{ name: network.name, aliases: [host] }],
         restart: "unless-stopped",
         destroyGraceSeconds: REDIS_STOP_SECONDS,

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { tmpfsMount } from "./tmpfsMount";
 import { PROXY_ARGS, PROXY_CONF_PATH, PROXY_DRAIN_SECONDS, PROXY_SYSCTLS, PROXY_TMP_BYTES } from "../proxyProcess";
 
 // An nginx container of the package (gateway and routers), run as proxyProcess.ts says. The root
@@ -21,7 +22,7 @@ export function proxyContainerArgs(args: {
         networksAdvanced: args.networks,
         ports: args.ports,
         restart: "unless-stopped",
-        mounts: [{ type: "tmpfs", target: "/tmp", tmpfsOptions: { sizeBytes: PROXY_TMP_BYTES } }],
+        mounts: [tmpfsMount("/tmp", PROXY_TMP_BYTES)],
         sysctls: PROXY_SYSCTLS,
         stopSignal: "SIGQUIT",
         destroyGraceSeconds: PROXY_DRAIN_SECONDS,

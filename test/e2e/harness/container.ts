@@ -7,9 +7,9 @@
 //     container.Config               image, hostname, domainname, tty, stdinOpen, stopSignal, stopTimeout, envs,
 //                                    command (an empty element is an error), entrypoints, user, ports → ExposedPorts,
 //                                    workingDir, labels, healthcheck (Go durations → ns, `_` on parse errors:
-//                                    the schema validated them), startInterval only on API ≥ 1.44 (the Docker
-//                                    client/daemon drop it below, so here — API 1.41 — probes run at `interval`
-//                                    during the start period)
+//                                    the schema validated them); a non-zero startInterval on an engine older
+//                                    than API 1.44 is refused by the Docker client before anything is created
+//                                    (the provider's error, as on Debian's Docker 20.10)
 //     container.HostConfig           privileged, publishAllPorts, restart (default "no") + maxRetryCount, runtime,
 //                                    mounts (bind/volume/tmpfs options; volumeOptions on API < 1.45 is refused by the
 //                                    provider even without subpath), rm → AutoRemove, readOnly, logDriver/logOpts,
@@ -57,7 +57,11 @@ export interface ContainerContext {
 
 /** A create that failed after the container existed; `containerId` is what the provider leaves behind (or undefined if it removed it). */
 export class ContainerCreateError extends Error {
-    constructor(message: string, readonly containerId: string | undefined) {
+    /**
+     * The message is the provider's, word for word (what `pulumi up` would print); `diagnosis` is the
+     * harness's own look at the container (state, health log, log tail), for test output only.
+     */
+    constructor(message: string, readonly containerId: string | undefined, readonly diagnosis = "") {
         super(message);
         this.name = "ContainerCreateError";
     }
@@ -138,7 +142,8 @@ export async function createContainer(ctx: ContainerContext, resourceName: strin
         }
     } catch (err) {
         const diagnosis = await describe(docker, id);
-        throw new ContainerCreateError(`${what}: ${message(err)}\n(the provider leaves container ${id.slice(0, 12)} as it is: it is in the state as failed to create)\n${diagnosis}`, id);
+        ctx.log(`container ${resourceName}: create failed (the provider leaves ${id.slice(0, 12)} as it is, in the state with initialization errors)\n${diagnosis}`);
+        throw new ContainerCreateError(`${what}: ${message(err)}`, id, diagnosis);
     }
 
     // resourceDockerContainerRead: must_run
@@ -152,7 +157,8 @@ export async function createContainer(ctx: ContainerContext, resourceName: strin
         if (finished > startedAt) {
             const diagnosis = await describe(docker, id);
             await deleteContainer(docker, id, inputs);
-            throw new ContainerCreateError(`${what}: container exited immediately (the provider deleted it)\n${diagnosis}`, undefined);
+            ctx.log(`container ${resourceName}: exited immediately; the provider deleted it\n${diagnosis}`);
+            throw new ContainerCreateError(`${what}: container exited immediately`, undefined, diagnosis);
         }
     }
     info = await container.inspect();
@@ -206,7 +212,12 @@ function createBody(ctx: ContainerContext, inputs: Record<string, any>, what: st
             StartPeriod: goDuration(h.startPeriod ?? "0s"),
             Retries: h.retries ?? 0,
         };
-        if (apiAtLeast(ctx.apiVersion, "1.44")) config.Healthcheck.StartInterval = goDuration(h.startInterval ?? "0s");
+        // The Docker client the provider uses refuses a start interval on older engines, before creating anything.
+        const startInterval = goDuration(h.startInterval ?? "0s");
+        if (startInterval !== 0 && !apiAtLeast(ctx.apiVersion, "1.44")) {
+            throw new Error(`${what}: Unable to create container: "specify health-check start interval" requires API version 1.44, but the Docker daemon API version is ${ctx.apiVersion}`);
+        }
+        if (apiAtLeast(ctx.apiVersion, "1.44")) config.Healthcheck.StartInterval = startInterval;
     }
 
     const mounts = ((inputs.mounts ?? []) as any[]).map((m) => {
@@ -301,7 +312,7 @@ async function waitHealthy(container: Docker.Container, timeoutSeconds: number):
             await sleep(Math.max(0, deadline - Date.now()));
             const last = await container.inspect();
             if (last.State?.Health?.Status === "healthy") return;
-            throw new Error(`container failed to be in healthy state (waitTimeout ${timeoutSeconds}s; health status "${last.State?.Health?.Status}")`);
+            throw new Error("container failed to be in healthy state");
         }
         await sleep(WAIT_POLL_MS);
     }

@@ -17,9 +17,11 @@
 //   * create-before-delete: the old resource is deleted after the whole program registered (with the
 //     unregistered ones, dependents first). If anything failed, no deletion happens (the old version keeps
 //     serving), `up` rejects, and the deletions become pending: the next `up` does them first (Pulumi's
-//     pending deletes). A container whose create failed after it existed (e.g. not healthy in time) stays
-//     as the provider leaves it and is deleted the same way at the start of the next up (or by destroy());
-//     the resource itself is created again by the next up (like Terraform's tainted resources);
+//     pending deletes). A container whose create failed after it existed (e.g. not healthy in time) is
+//     kept in the state as the resource, with initialization errors, and the old one it replaces becomes a
+//     pending delete; the next up updates it — with unchanged inputs a no-op that succeeds, no new health
+//     wait — as the real engine and provider do;
+//   * retainOnDelete: the engine's delete only drops the resource from the state;
 //   * dynamic resources (pulumi-nodejs:dynamic/…: GeneratedSecret, GeneratedCertificate) run their own
 //     serialized provider as Pulumi's dynamic provider host does (dynamic.ts): GeneratedSecret's random
 //     value of `bytes` bytes is made once by its create and kept while its inputs stay the same;
@@ -34,6 +36,7 @@ import { dynamicCheck, dynamicCreate, DYNAMIC_PREFIX, providerOf } from "./dynam
 import { CONTAINER, CONTAINER_NOT_FORCE_NEW, CONTAINER_UPDATE_IN_PLACE, checkFields, IMAGE, NETWORK, SET_FIELDS, VOLUME } from "./fields";
 import { buildImage } from "./image";
 import { createNetwork, createVolume, deleteNetwork, deleteVolume } from "./networkVolume";
+import { refreshedContainer, storedContainer } from "./readBack";
 import { ensureEngine, gatewayPorts } from "./util";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -58,6 +61,12 @@ interface Entry {
     inputs: Record<string, any>;
     /** Inputs with secrets revealed: what is sent to the engine. */
     plain: Record<string, any>;
+    /** Containers: what the provider stores (readBack.ts); the next up diffs the inputs against it. */
+    stored?: Record<string, any>;
+    /** The program's retainOnDelete: the engine's delete only drops the resource from the state. */
+    retainOnDelete?: boolean;
+    /** A create that failed after the container existed (Pulumi's initialization errors). */
+    initErrors?: boolean;
     /** Provider-computed outputs merged over the inputs in the state. */
     computed: Record<string, any>;
     /** Pulumi ID: container ID, network ID, volume name, image name, a UUID for secrets. */
@@ -132,6 +141,8 @@ interface Run {
     inflight: Set<Promise<unknown>>;
     registered: Registered[];
     queue: Map<string, Registered[]>;
+    /** Set when up() returns: background waits of the run end. */
+    finished?: boolean;
 }
 
 let active: DockerHarness | undefined;
@@ -211,7 +222,10 @@ export class DockerHarness {
             } catch (err) {
                 programError = err;
             }
-            await settings.waitForRPCs();
+            // The real language host ends the program at the first failed registration; registrations
+            // still waiting on it (a Domain's, which waits for every child of the app it refers to) would
+            // otherwise keep waitForRPCs pending forever.
+            await Promise.race([settings.waitForRPCs(), failedAndSettled(run)]);
             while (run.inflight.size) await Promise.allSettled([...run.inflight]);
             await flushRejections();
             let outputs: unknown;
@@ -236,6 +250,7 @@ export class DockerHarness {
             this.log(`up done in ${seconds.toFixed(1)}s: ${changes.map((s) => `${s.op} ${s.name}`).join(", ") || "no changes"}`);
             return { steps: run.steps, changes, registered: run.registered, outputs, seconds };
         } finally {
+            run.finished = true;
             off();
             await flushRejections();
             process.off("unhandledRejection", onRejection);
@@ -252,6 +267,31 @@ export class DockerHarness {
         this.state.clear();
         this.pending = [];
         await removeLabelled(this.docker, (labels) => labels[E2E_LABEL] === this.stack && labels[OWNER_LABEL] === String(process.pid), this.log);
+    }
+
+    /**
+     * `pulumi refresh`: every container's stored form is read again from the engine (readBack.ts); one
+     * that no longer exists leaves the state, as the provider's Read reports it gone. Returns the
+     * resources whose stored form changed.
+     */
+    async refresh(): Promise<string[]> {
+        const changed: string[] = [];
+        for (const [key, e] of this.state) {
+            if (e.kind !== "container") continue;
+            let info: Docker.ContainerInspectInfo;
+            try {
+                info = await this.docker.getContainer(e.id).inspect();
+            } catch (err) {
+                if ((err as any)?.statusCode !== 404) throw err;
+                this.state.delete(key);
+                changed.push(e.name);
+                continue;
+            }
+            const stored = refreshedContainer(e.plain, info);
+            if (!same(e.type, e.stored ?? e.plain, stored)) changed.push(e.name);
+            this.state.set(key, { ...e, stored });
+        }
+        return changed;
     }
 
     /**
@@ -361,7 +401,7 @@ export class DockerHarness {
         run.seen.add(key);
         const urn = reg?.urn ?? `urn:pulumi:${this.stack}::${PROJECT}::${args.type}::${args.name}`;
         const plain = reveal(args.inputs);
-        const base = { key, type: args.type, name: args.name, urn, parent, inputs: args.inputs, plain, dependencies: reg?.dependencies ?? [] };
+        const base = { key, type: args.type, name: args.name, urn, parent, inputs: args.inputs, plain, dependencies: reg?.dependencies ?? [], retainOnDelete: reg?.retainOnDelete === true };
         const old = this.state.get(key);
         const state = (e: Entry) => ({ id: e.id, state: { ...e.inputs, ...e.computed } });
 
@@ -391,16 +431,25 @@ export class DockerHarness {
             run.steps.push({ op: "create", type: args.type, name: args.name, urn, id: entry.id });
             return state(entry);
         }
-        const changed = changedFields(args.type, old.plain, plain);
+        const changed = changedFields(args.type, old.stored ?? old.plain, plain);
+        if (!changed.length && old.initErrors) {
+            // The engine updates a resource with initialization errors; with unchanged inputs the
+            // provider's update changes nothing on the engine (no new health wait) and succeeds.
+            const entry: Entry = { ...old, ...base, computed: old.computed, stored: old.stored, initErrors: false };
+            this.state.set(key, entry);
+            run.steps.push({ op: "update", type: args.type, name: args.name, urn, id: old.id, fields: [] });
+            this.log(`${kindOf(args.type)} ${args.name}: updated (it had initialization errors)`);
+            return state(entry);
+        }
         if (!changed.length) {
-            this.state.set(key, { ...old, ...base, computed: old.computed });
+            this.state.set(key, { ...old, ...base, computed: old.computed, stored: old.stored });
             run.steps.push({ op: "same", type: args.type, name: args.name, urn, id: old.id });
             return state(old);
         }
         const replaces = args.type === CONTAINER ? changed.filter((f) => !CONTAINER_NOT_FORCE_NEW.includes(f)) : changed;
         if (!replaces.length) {
             if (changed.some((f) => CONTAINER_UPDATE_IN_PLACE.includes(f))) await updateContainer(this.docker, old.id, plain);
-            const entry: Entry = { ...old, ...base, computed: old.computed };
+            const entry: Entry = { ...old, ...base, computed: old.computed, stored: args.type === CONTAINER ? storedContainer(plain) : undefined };
             this.state.set(key, entry);
             run.steps.push({ op: "update", type: args.type, name: args.name, urn, id: old.id, fields: changed });
             this.log(`${kindOf(args.type)} ${args.name}: updated in place (${changed.join(", ")})`);
@@ -412,7 +461,15 @@ export class DockerHarness {
             await this.deleteWithDependents(run, old);
             this.state.delete(key);
         }
-        const entry = await this.createPhysical(run, base);
+        let entry: Entry;
+        try {
+            entry = await this.createPhysical(run, base);
+        } catch (err) {
+            // A replacement that exists but failed (initialization errors) marks the old resource for
+            // deletion, which the next up performs first (Pulumi's pending deletes).
+            if (!deleteFirst && this.state.get(key)?.initErrors) this.pending.push(old);
+            throw err;
+        }
         if (!deleteFirst) run.endDeletes.push(old);
         run.steps.push({ op: "replace", type: args.type, name: args.name, urn, id: entry.id, oldId: old.id, deleteBeforeReplace: deleteFirst, fields: replaces });
         return state(entry);
@@ -476,11 +533,12 @@ export class DockerHarness {
             const ctx: ContainerContext = { docker: this.docker, apiVersion: await this.ensureApiVersion(), labels: this.labels, log: this.log };
             try {
                 const c = await createContainer(ctx, base.name, dockerName, base.plain);
-                entry = { ...base, kind: "container", id: c.id, dockerName, computed: c.outputs };
+                entry = { ...base, kind: "container", id: c.id, dockerName, computed: c.outputs, stored: storedContainer(base.plain) };
             } catch (err) {
                 if (err instanceof ContainerCreateError && err.containerId) {
-                    // What the provider leaves behind: deleted at the start of the next up, or by destroy().
-                    this.pending.push({ ...base, key: `${base.key}|failed|${err.containerId}`, kind: "container", id: err.containerId, dockerName, computed: {} });
+                    // The provider returns the container's ID with the error: the engine keeps it in the
+                    // state as the resource, with initialization errors (updated by the next up).
+                    this.state.set(base.key, { ...base, kind: "container", id: err.containerId, dockerName, computed: {}, stored: storedContainer(base.plain), initErrors: true });
                 }
                 throw err;
             }
@@ -545,6 +603,10 @@ export class DockerHarness {
     }
 
     private async deletePhysical(e: Entry): Promise<void> {
+        if (e.retainOnDelete) {
+            this.log(`${e.kind} ${e.name}: deleted from the state, retained on the engine (${e.dockerName ?? e.id})`);
+            return;
+        }
         this.log(`${e.kind} ${e.name}: deleting ${e.dockerName ?? e.id}`);
         switch (e.kind) {
             case "container":
@@ -643,6 +705,11 @@ function combine(first: unknown, errors: unknown[]): Error {
     return err;
 }
 
+/** Resolves once a registration of the run has failed and no other one is still being realized. */
+async function failedAndSettled(run: Run): Promise<void> {
+    while (!run.finished && !(run.errors.length && run.inflight.size === 0)) await new Promise((resolve) => setTimeout(resolve, 100));
+}
+
 /** Lets Node deliver pending unhandled-rejection events (they are emitted after the microtask queue drains). */
 async function flushRejections(): Promise<void> {
     for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -664,13 +731,27 @@ async function removeLabelled(docker: Docker, select: (labels: Record<string, st
     const containers = (await docker.listContainers({ all: true, filters })).filter((c) => select(c.Labels ?? {}));
     await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing)));
     const networks = (await docker.listNetworks({ filters })).filter((n) => select(n.Labels ?? {}));
-    for (const n of networks) await docker.getNetwork(n.Id).remove().catch(ignoreMissing);
+    // A force-removed container's endpoint can outlive its removal for a moment: retry those networks briefly.
+    for (const n of networks) await removeNetworkWhenFree(docker, n.Id);
     const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).filter((v) => select(v.Labels ?? {}));
     await Promise.all(volumes.map((v) => docker.getVolume(v.Name).remove({ force: true }).catch(ignoreMissing)));
     const images = (await docker.listImages({ all: true, filters })).filter((i) => select(i.Labels ?? {}));
     for (const i of images) await docker.getImage(i.Id).remove({ force: true }).catch(ignoreMissing);
     const total = containers.length + networks.length + volumes.length + images.length;
     if (total) log(`removed ${containers.length} container(s), ${networks.length} network(s), ${volumes.length} volume(s), ${images.length} image(s)`);
+}
+
+async function removeNetworkWhenFree(docker: Docker, id: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+        try {
+            await docker.getNetwork(id).remove();
+            return;
+        } catch (err) {
+            if ((err as any)?.statusCode === 404) return;
+            if (attempt >= 50 || !/active endpoints/.test(message(err))) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+    }
 }
 
 function ignoreMissing(err: unknown): void {

@@ -80,10 +80,16 @@ export async function eventually<T>(check: () => Promise<T> | T, options: { time
 
 /** The images the package uses by default; scripts/base-images.sh builds them locally. */
 export const BASE_IMAGES = ["debian:bookworm-slim", "golang:1.26-bookworm", "golang:1.22-bookworm", "nginx:1.28-bookworm", "redis:6.2-bookworm"];
+/**
+ * Base images built from source whose checked version scripts/base-images.sh records in this label; one
+ * without it is an earlier stand-in (Debian's nginx 1.22 / Redis 7.0 under these tags) and is rebuilt.
+ */
+export const VERSIONED_BASE_IMAGES = ["nginx:1.28-bookworm", "redis:6.2-bookworm"];
+export const BASE_IMAGE_VERSION_LABEL = "cloudengine.test-image.version";
 
 /**
- * Makes sure a Docker engine answers (runs scripts/docker-up.sh if not) and the base images exist (runs
- * scripts/base-images.sh if one is missing: minutes the first time). Never pulls.
+ * Makes sure a Docker engine answers (runs scripts/docker-up.sh if not) and the base images exist and hold
+ * the versions their tags name (runs scripts/base-images.sh if not: minutes the first time). Never pulls.
  */
 export async function ensureEngine(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<Docker> {
     const docker = new Docker();
@@ -98,7 +104,8 @@ export async function ensureEngine(log: (line: string) => void = (l) => process.
     const missing: string[] = [];
     for (const image of BASE_IMAGES) {
         try {
-            await docker.getImage(image).inspect();
+            const info = await docker.getImage(image).inspect();
+            if (VERSIONED_BASE_IMAGES.includes(image) && !info.Config?.Labels?.[BASE_IMAGE_VERSION_LABEL]) missing.push(`${image} (unchecked version)`);
         } catch {
             missing.push(image);
         }
