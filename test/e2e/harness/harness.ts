@@ -36,7 +36,7 @@ import { dynamicCheck, dynamicCreate, DYNAMIC_PREFIX, providerOf } from "./dynam
 import { CONTAINER, CONTAINER_NOT_FORCE_NEW, CONTAINER_UPDATE_IN_PLACE, checkFields, IMAGE, NETWORK, SET_FIELDS, VOLUME } from "./fields";
 import { buildImage } from "./image";
 import { createNetwork, createVolume, deleteNetwork, deleteVolume } from "./networkVolume";
-import { refreshedContainer, storedContainer } from "./readBack";
+import { containerInputsWithDefaults, refreshedContainer, storedContainer } from "./readBack";
 import { ensureEngine, gatewayPorts } from "./util";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -431,7 +431,7 @@ export class DockerHarness {
             run.steps.push({ op: "create", type: args.type, name: args.name, urn, id: entry.id });
             return state(entry);
         }
-        const changed = changedFields(args.type, old.stored ?? old.plain, plain);
+        const changed = changedFields(args.type, old.stored ?? old.plain, args.type === CONTAINER ? containerInputsWithDefaults(plain) : plain);
         if (!changed.length && old.initErrors) {
             // The engine updates a resource with initialization errors; with unchanged inputs the
             // provider's update changes nothing on the engine (no new health wait) and succeeds.

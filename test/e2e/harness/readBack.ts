@@ -12,9 +12,18 @@ const HEALTHCHECK_DURATIONS = ["interval", "timeout", "startPeriod", "startInter
 
 /** The stored form right after the provider's create or update (its Read of the inputs it sent). */
 export function storedContainer(plain: Record<string, any>): Record<string, any> {
+    const withDefaults = containerInputsWithDefaults(plain);
+    if (!withDefaults.healthcheck) return withDefaults;
+    const h = { ...withDefaults.healthcheck };
+    for (const field of HEALTHCHECK_DURATIONS) h[field] = formatGoDuration(goDuration(h[field]));
+    return { ...withDefaults, healthcheck: h };
+}
+
+/** The inputs with the schema's defaults filled in (healthcheck durations "0s", retries 0), as the provider's diff sees them. */
+export function containerInputsWithDefaults(plain: Record<string, any>): Record<string, any> {
     if (!plain.healthcheck) return plain;
-    const h = { ...plain.healthcheck };
-    for (const field of HEALTHCHECK_DURATIONS) h[field] = formatGoDuration(goDuration(h[field] ?? "0s"));
+    const h = { retries: 0, ...plain.healthcheck };
+    for (const field of HEALTHCHECK_DURATIONS) h[field] ??= "0s";
     return { ...plain, healthcheck: h };
 }
 
