@@ -71,7 +71,8 @@ LOG=${BASE_IMAGES_LOG:-$CACHE/logs/base-images.log}
 
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, /var/cache)"
 
-"$HERE/docker-up.sh"
+# An engine that already answers needs no word (callers such as run-quickstart.sh started it just before).
+docker info >/dev/null 2>&1 || "$HERE/docker-up.sh"
 
 mkdir -p "$CACHE"
 
