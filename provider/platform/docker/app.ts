@@ -38,6 +38,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
     // retires earlier ones (release.ts); elsewhere (ssh:// or TLS hosts) the provider's `wait` does,
     // and a failed, retried `pulumi up` may replace the previous version before the new one is healthy.
     const releaseHost = reachableDockerHost();
+    const releases: Release[] = [];
     for (const { env, instances } of m.environments) {
         const envs = inputs.environment(env, versionTag).apply((vars) => Object.entries({ ...vars, ...GATE_SETTINGS }).map(([k, v]) => `${k}=${v}`));
         const containers: docker.Container[] = [];
@@ -53,7 +54,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
             }));
         }
         if (releaseHost !== undefined) {
-            new Release(`${m.name}-${env}-release`, {
+            releases.push(new Release(`${m.name}-${env}-release`, {
                 host: releaseHost,
                 what: `EngineApp "${m.name}" (${env})`,
                 containers: pulumi.all(containers.map((c) => c.id)),
@@ -61,7 +62,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
                 select: Object.fromEntries(instanceLabels(m, env).filter((l) => l.label !== APP_ID_LABEL).map((l) => [l.label, l.value])),
                 waitSeconds: m.health.startupTimeoutSeconds + m.health.timeoutSeconds,
                 stopGraceSeconds: INSTANCE_STOP_GRACE_SECONDS,
-            }, { parent });
+            }, { parent }));
         }
     }
 
@@ -72,7 +73,10 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
     }));
     const sites = inputs.gateway.apply((gw) => defaultSites(m, gw.domain));
     dockerRouter(`${m.name}-router`, parent, { sites, gateway: inputs.gateway, stackNetwork: network.name, component: "EngineApp" });
-    return { routing, versionTag };
+    // The version that serves: known once every Release succeeded, so a failed up keeps reporting the
+    // previous one (which keeps serving) instead of the version that never became healthy.
+    const servingVersionTag = pulumi.all([versionTag, ...releases.map((r) => r.id)]).apply(([tag]) => tag);
+    return { routing, versionTag: servingVersionTag };
 }
 
 /** The app's own hostnames: <app>.<domain> for production, stg-<app>.<domain> for staging. */

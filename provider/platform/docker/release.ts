@@ -98,8 +98,8 @@ async function listSelected(host: string, select: Record<string, string>): Promi
 }
 
 /** What /cloudengine/init said about the app (its own "cloudengine:" lines only: the app's output may hold secrets). */
-async function initLines(host: string, id: string): Promise<string[]> {
-    const answer = await dockerCall(host, "GET", `/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=200`);
+async function initLines(host: string, id: string, sinceSeconds: number): Promise<string[]> {
+    const answer = await dockerCall(host, "GET", `/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=200&since=${sinceSeconds}`);
     if (answer.status !== 200) return [];
     // Without a TTY the log is multiplexed: 8-byte frame headers (stream, 0, 0, 0, length).
     const lines: string[] = [];
@@ -113,7 +113,8 @@ async function initLines(host: string, id: string): Promise<string[]> {
     return lines.slice(-5);
 }
 
-async function diagnose(host: string, id: string): Promise<string> {
+/** `sinceSeconds`: this attempt's start (Unix seconds), so a retry does not repeat an earlier attempt's lines. */
+async function diagnose(host: string, id: string, sinceSeconds: number): Promise<string> {
     const info = await inspectContainer(host, id);
     if (!info) return `  instance ${id.slice(0, 12)}: the container is gone`;
     const name = String(info.Name ?? "").replace(/^\//, "");
@@ -121,7 +122,7 @@ async function diagnose(host: string, id: string): Promise<string> {
     const probes = (info.State?.Health?.Log ?? []) as { ExitCode: number; Output: string }[];
     const last = probes[probes.length - 1];
     if (last) out.push(`    last health check: ${String(last.Output).trim().replace(/\n/g, " ")}`);
-    for (const line of await initLines(host, id)) out.push(`    ${line}`);
+    for (const line of await initLines(host, id, sinceSeconds)) out.push(`    ${line}`);
     out.push(`    (the app's own output: docker logs ${name})`);
     return out.join("\n");
 }
@@ -129,6 +130,7 @@ async function diagnose(host: string, id: string): Promise<string> {
 /** `previous`: the instances of the last release that succeeded (they keep running if this one fails). */
 async function release(inputs: ReleaseInputs, previous: string[]): Promise<void> {
     const { host, containers } = inputs;
+    const startedAt = Math.floor(Date.now() / 1000) - 1;
     for (const id of containers) {
         const info = await inspectContainer(host, id);
         if (!info) throw new Error(`${inputs.what}: instance container ${id.slice(0, 12)} no longer exists; run \`pulumi refresh\`, then \`pulumi up\``);
@@ -147,7 +149,7 @@ async function release(inputs: ReleaseInputs, previous: string[]): Promise<void>
         await new Promise((resolve) => setTimeout(resolve, 1000));
     }
     if (waiting.length) {
-        const diagnosis = await Promise.all(waiting.map((id) => diagnose(host, id)));
+        const diagnosis = await Promise.all(waiting.map((id) => diagnose(host, id, startedAt)));
         const added = containers.filter((id) => !previous.includes(id));
         await Promise.all(added.map((id) => stopContainer(host, id, inputs.stopGraceSeconds, false)));
         throw new Error(
