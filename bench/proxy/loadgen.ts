@@ -9,7 +9,8 @@
 //     (Little's law), so the median is at most 2·C/X (Markov's inequality); a reported p50 above
 //     BOUND_SLACK × 2·C/X is impossible and fails the run;
 //   - once per run, on a bare nginx (keepalive_requests at its default): wrk's p50 over one connection
-//     must agree with the median of a minimal sequential keep-alive client (within 1/20..3×, see below)
+//     must meet the same bound and agree with the median of a minimal sequential keep-alive client
+//     (within 1/20..20×: a gross or units error; see REFERENCE_ABOVE)
 //     (referenceMedian: a raw socket, one request at a time, its own high-resolution clock), which
 //     also sees nginx close the connection after 1000 requests; best of 3 alternating rounds each.
 //     Measured on a 2-core machine (nginx on 127.0.0.1): wrk 0.011 ms, reference 0.020 ms idle and up to
@@ -26,11 +27,13 @@ export const MAX_ERROR_SHARE = 0.001;
 /** Slack on the p50 ≤ 2·C/X bound (measurement windows, wrk's correction). */
 export const BOUND_SLACK = 1.25;
 /**
- * wrk's single-connection p50 may be at most this many times the reference client's median: the
- * reference adds its own per-request overhead, so a generator that times correctly reads at or below it;
- * one that reads 3× above it counts time the responses did not take (autocannon's error: 8-50×).
+ * wrk's single-connection p50 may be at most this many times the reference client's median. The precise
+ * check of a generator that counts time the responses did not take (autocannon's error: 8-50×) is
+ * judge()'s bound, which every single-connection round must also meet; this comparison only catches a
+ * gross or units error, since on a busy 2-core machine the two clients' medians were seen 6× apart
+ * (wrk 0.114 ms, reference 0.019 ms, best of 3 each, in a CI run) with both within the bound.
  */
-export const REFERENCE_ABOVE = 3;
+export const REFERENCE_ABOVE = 20;
 /**
  * ... and at least the reference median divided by this: a minimal C client on a busy 2-core machine
  * reads up to ~8× below a Node.js one (0.010 vs 0.08 ms on 127.0.0.1); 20× below is a units error.
@@ -213,7 +216,8 @@ export interface GeneratorCheck {
  * Measures a bare nginx at `url` (keepalive_requests at its default of 1000) with the reference client and
  * with wrk over one connection, alternating, `rounds` times, and compares the best of each (a busy machine
  * slows single rounds of either; a generator that times responses wrongly is wrong in every round). Fails
- * unless wrk's p50 is within 1/REFERENCE_BELOW..REFERENCE_ABOVE times the reference median, the reference saw nginx close its
+ * unless every single-connection wrk round passes judge()'s p50 bound, wrk's best p50 is within
+ * 1/REFERENCE_BELOW..REFERENCE_ABOVE times the reference median, the reference saw nginx close its
  * keep-alive connection, and one wrk run at the bench's concurrency passes the p50 bound.
  */
 export async function checkGenerator(url: string, options: { threads: number; connections: number; seconds: number; rounds?: number }): Promise<GeneratorCheck> {
@@ -229,6 +233,10 @@ export async function checkGenerator(url: string, options: { threads: number; co
     const sequential = sequentials.reduce((a, b) => (b.p50 < a.p50 ? b : a));
     if (references.some((r) => r.serverCloses < 1)) throw new Error(`load generator check: nginx did not close the keep-alive connection within ${reference.requests + 100} requests (keepalive_requests is not 1000?)`);
     const loaded = await wrk({ url, threads: options.threads, connections: options.connections, seconds: options.seconds });
+    for (const round of sequentials) {
+        const problem = judge(round, 1);
+        if (problem) throw new Error(`load generator check failed on a bare nginx, over one connection: ${problem}`);
+    }
     const ratio = sequential.p50 / reference.median;
     if (!Number.isFinite(ratio) || ratio > REFERENCE_ABOVE || ratio < 1 / REFERENCE_BELOW) {
         throw new Error(`load generator check failed on a bare nginx: over one connection wrk's p50 is ${sequential.p50.toFixed(3)} ms `
