@@ -2,7 +2,7 @@
 // then the project's Pulumi.yaml `config:`), so `npm run example` without the Pulumi CLI deploys with
 // the same `cloudengine:*` settings and asks the gateway on the port they give: one source of truth.
 import * as fs from "fs";
-import * as yaml from "js-yaml";
+import { parse as parseYaml } from "yaml";
 import * as path from "path";
 
 export interface ExampleConfig {
@@ -22,7 +22,7 @@ const DEFAULTS = { listenAddress: "0.0.0.0", httpPort: 80, httpsPort: 443, domai
 
 function readYaml(file: string): Record<string, unknown> | undefined {
     if (!fs.existsSync(file)) return undefined;
-    const doc = yaml.load(fs.readFileSync(file, "utf8"));
+    const doc = parseYaml(fs.readFileSync(file, "utf8"));
     if (doc === null || doc === undefined) return {};
     if (typeof doc !== "object" || Array.isArray(doc)) throw new Error(`${file}: not a YAML mapping`);
     return doc as Record<string, unknown>;

@@ -1,8 +1,8 @@
-import * as yaml from "js-yaml";
 import { z } from "zod";
 import { ConfigError } from "../errors";
 import { STARTUP_TIMEOUT, SYSTEM_DEPENDENCIES } from "../spec";
 import { validate } from "../validate";
+import { parseYamlMapping } from "./yamlMapping";
 
 // leanengine.yaml: "You can customize the commands for building and running your project".
 
@@ -41,16 +41,7 @@ export interface LeanengineConfig {
  * `resource` names the app in errors; fields are reported as "leanengine.yaml: <field>".
  */
 export function parseLeanengineYaml(text: string, resource: string, defaults: { install: string; build: string }): LeanengineConfig {
-    let doc: unknown;
-    try {
-        doc = yaml.load(text, { schema: yaml.CORE_SCHEMA });
-    } catch (e) {
-        throw new ConfigError(resource, "leanengine.yaml", firstLine(e), "a YAML mapping (see the Cloud Engine Go runtime docs)");
-    }
-    if (doc === null || doc === undefined) doc = {};
-    if (typeof doc !== "object" || Array.isArray(doc)) {
-        throw new ConfigError(resource, "leanengine.yaml", doc, "a YAML mapping of build, run, install, systemDependencies, startupTimeout, functionsMode");
-    }
+    const doc = parseYamlMapping(text, resource, "leanengine.yaml", "a YAML mapping of build, run, install, systemDependencies, startupTimeout, functionsMode");
     const parsed = validate(leanengineYaml, doc, resource, "leanengine.yaml: ");
     for (const [i, name] of parsed.systemDependencies.entries()) {
         const known = SYSTEM_DEPENDENCIES[name];
@@ -71,8 +62,4 @@ export function parseLeanengineYaml(text: string, resource: string, defaults: { 
 
 function toList<T>(value: T | T[]): T[] {
     return Array.isArray(value) ? value : [value];
-}
-
-export function firstLine(e: unknown): string {
-    return String(e instanceof Error ? e.message : e).split("\n")[0];
 }

@@ -6,6 +6,7 @@ import { checkAppFileLimits } from "./appFiles";
 import { AppYamlConfig, parseAppYaml } from "./appYaml";
 import { goBuilderImage, parseGoMod } from "./goMod";
 import { LeanengineConfig, parseLeanengineYaml, Step } from "./leanengineYaml";
+import { readSourceText } from "./sourceFile";
 
 /** What the build needs to know about a Go source directory. */
 export interface GoSource {
@@ -29,21 +30,21 @@ export function readGoSource(dir: string, resource: string): GoSource {
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
         throw new ConfigError(resource, "source", dir, `an existing directory (resolved to ${root})`);
     }
-    const goModPath = path.join(root, "go.mod");
-    if (!fs.existsSync(goModPath)) {
+    const goModText = readSourceText(root, "go.mod", resource);
+    if (goModText === undefined) {
         throw new ConfigError(resource, "source", dir, "a Go project: Cloud Engine identifies Go projects by a go.mod at the root of the source directory, and there is none");
     }
-    const goMod = parseGoMod(fs.readFileSync(goModPath, "utf8"), resource);
+    const goMod = parseGoMod(goModText, resource);
 
-    const leanPath = path.join(root, "leanengine.yaml");
-    const lean: LeanengineConfig = fs.existsSync(leanPath)
-        ? parseLeanengineYaml(fs.readFileSync(leanPath, "utf8"), resource, { install: DEFAULT_GO_INSTALL, build: DEFAULT_GO_BUILD })
+    const leanText = readSourceText(root, "leanengine.yaml", resource);
+    const lean: LeanengineConfig = leanText !== undefined
+        ? parseLeanengineYaml(leanText, resource, { install: DEFAULT_GO_INSTALL, build: DEFAULT_GO_BUILD })
         : { systemDependencies: [] };
 
-    const appYamlPath = path.join(root, "app.yaml");
+    const appYamlText = readSourceText(root, "app.yaml", resource);
     let appYaml: AppYamlConfig | undefined;
-    if (fs.existsSync(appYamlPath)) {
-        appYaml = parseAppYaml(fs.readFileSync(appYamlPath, "utf8"), resource);
+    if (appYamlText !== undefined) {
+        appYaml = parseAppYaml(appYamlText, resource);
         checkAppFileLimits(root, resource);
     }
 
