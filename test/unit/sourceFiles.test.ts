@@ -79,6 +79,10 @@ describe("source files", () => {
         fs.symlinkSync("real.yaml", path.join(inside, "leanengine.yaml"));
         assert.equal(readGoSource(inside, R).run, "./inside", "a link within the directory is fine");
 
+        const requiring = sourceDir({ "leanengine.yaml": "install:\n  - require: [vendor.txt]\n  - go mod download\n" });
+        fs.symlinkSync(outside, path.join(requiring, "vendor.txt"));
+        failsWith(requiring, "invalid leanengine.yaml: install.require", 'got "vendor.txt"', `it links to ${fs.realpathSync(outside)}`);
+
         const withDir = sourceDir({});
         fs.mkdirSync(path.join(withDir, "app.yaml"));
         failsWith(withDir, "invalid app.yaml", "got \"a directory\"", "a regular file");

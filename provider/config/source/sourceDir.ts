@@ -58,6 +58,10 @@ export function readGoSource(dir: string, resource: string): GoSource {
                 if (!fs.existsSync(path.join(root, file))) {
                     throw new ConfigError(resource, "leanengine.yaml: install.require", file, "a file that exists in the source directory");
                 }
+                // Also after links: nothing from the deploying machine outside the directory may reach the image.
+                if (!isInside(fs.realpathSync(root), fs.realpathSync(path.join(root, file)))) {
+                    throw new ConfigError(resource, "leanengine.yaml: install.require", file, `a path inside the source directory (it links to ${fs.realpathSync(path.join(root, file))})`);
+                }
             }
         }
     }
@@ -74,4 +78,8 @@ export function readGoSource(dir: string, resource: string): GoSource {
         functionsMode: lean.functionsMode,
         appYaml,
     };
+}
+
+function isInside(root: string, target: string): boolean {
+    return target === root || target.startsWith(root + path.sep);
 }
