@@ -138,11 +138,8 @@ if etcd_ok && kas_ok; then
   report
   exit 0
 fi
-n=0
-etcd_ok || n=$((n + 1))
-kas_ok || n=$((n + 1))
-steps_total "$n"
-log "building the Kubernetes API server for the manifest dry run, once: $n step(s), about 6-10 min cold on 2 cores; cached in $CACHE_ROOT; full log: $LOG"
+steps_for_missing etcd_ok kas_ok
+log "building the Kubernetes API server for the manifest dry run, once: $_PROGRESS_TOTAL step(s), about 6-10 min cold on 2 cores; cached in $CACHE_ROOT; full log: $LOG"
 
 WORK="$(mktemp -d /tmp/cloudengine-kube-apiserver.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT

@@ -95,11 +95,8 @@ if kc_ok && schemas_ok; then
   report
   exit 0
 fi
-n=0
-kc_ok || n=$((n + 1))
-schemas_ok || n=$((n + 1))
-steps_total "$n"
-log "building the Kubernetes manifest validator, once: $n step(s), about 1-2 min cold; cached in $CACHE_ROOT; full log: $LOG"
+steps_for_missing kc_ok schemas_ok
+log "building the Kubernetes manifest validator, once: $_PROGRESS_TOTAL step(s), about 1-2 min cold; cached in $CACHE_ROOT; full log: $LOG"
 
 WORK="$(mktemp -d /tmp/cloudengine-kube-validator.XXXXXX)"
 trap 'rm -rf "$WORK"' EXIT

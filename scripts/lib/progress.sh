@@ -25,6 +25,13 @@ progress_fmt() { # seconds -> 45s / 2m05s
 
 steps_total() { _PROGRESS_TOTAL=$1; _PROGRESS_STEP=0; }
 
+# steps_for_missing CHECK...: one step for each check (a function) that fails; the count is in $_PROGRESS_TOTAL.
+steps_for_missing() {
+  local n=0 check
+  for check in "$@"; do "$check" || n=$((n + 1)); done
+  steps_total "$n"
+}
+
 step() { # what, estimate
   _PROGRESS_STEP=$((_PROGRESS_STEP + 1))
   log "step $_PROGRESS_STEP/$_PROGRESS_TOTAL: $1${2:+ ($2)}"

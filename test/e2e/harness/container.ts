@@ -44,6 +44,7 @@
 //                                    ContainerWait(not-running); "No such container" is fine
 import Docker from "dockerode";
 import * as fs from "fs";
+import { apiAtLeast } from "../../../provider/platform/docker/engineApi";
 import { tar } from "./tar";
 
 export interface ContainerContext {
@@ -460,11 +461,6 @@ export function parseCpus(value: string, what = "cpus"): number {
     return Number(nano / den);
 }
 
-function apiAtLeast(version: string, wanted: string): boolean {
-    const [a, b] = version.split(".").map(Number);
-    const [c, d] = wanted.split(".").map(Number);
-    return a > c || (a === c && b >= d);
-}
 
 export function message(err: unknown): string {
     if (err instanceof Error) {
