@@ -5,6 +5,7 @@ import { Domain } from "./components/domain";
 import { EngineApp } from "./components/engineApp";
 import { EnvGroup } from "./components/envGroup";
 import { Gateway } from "./components/gateway";
+import { knownCacheName, rememberCacheName } from "./components/cacheNames";
 import { TYPE_PREFIX } from "./components/kinds";
 import { LeanCacheInstance } from "./components/leanCacheInstance";
 import "./components/resourceModule";
@@ -36,9 +37,29 @@ export async function construct(name: string, type: string, inputs: pulumi.Input
     const args = await adapt(COMPONENT_ARGS[kind], inputs, false, dependencies);
     // The server always passes dependsOn as an array of resources.
     const dependsOn = [...((options.dependsOn as pulumi.Resource[] | undefined) ?? []), ...dependencies];
+    if (kind === "EngineApp") await learnCacheNames((args as { caches?: unknown } | undefined)?.caches);
     const component = create(name, args, dependencies.length ? { ...options, dependsOn } : options);
     const state = Object.fromEntries(Object.keys(COMPONENT_OUTPUTS[kind]).map((key) => [key, (component as any)[key]]));
     return { urn: component.urn, state };
+}
+
+/** How long a reference's state may take to arrive before the check falls back to deploy time. */
+const REFERENCE_STATE_WAIT_MS = 10_000;
+
+/**
+ * Referenced LeanCacheInstances arrive rehydrated, their names in state: learn them first, so an
+ * EngineApp refuses two caches with one name before it registers anything (as in a TypeScript program).
+ */
+async function learnCacheNames(caches: unknown): Promise<void> {
+    if (!Array.isArray(caches)) return;
+    await Promise.all(caches.filter((c) => pulumi.Resource.isInstance(c) && knownCacheName(c) === undefined).map(async (cache) => {
+        const output = (cache as { name?: unknown }).name;
+        if (!pulumi.Output.isInstance(output)) return;
+        const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), REFERENCE_STATE_WAIT_MS).unref());
+        const read = (async () => ((await (output as any).isKnown) ? ((await (output as any).promise()) as unknown) : undefined))();
+        const name = await Promise.race([read, timeout]);
+        if (typeof name === "string") rememberCacheName(cache as pulumi.Resource, name);
+    }));
 }
 
 export const componentProvider: provider.Provider = {

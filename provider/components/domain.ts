@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { domainArgs, DomainArgs } from "../config/args/domain";
+import type { DomainArgs } from "../args";
+import { domainArgs } from "../config/args/domain";
 import { resourceLabel } from "../config/errors";
 import { buildDomainModel, DomainModel } from "../config/models";
 import { validate } from "../config/validate";

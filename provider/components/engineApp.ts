@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { engineAppArgs, EngineAppArgs } from "../config/args/engineApp";
+import type { EngineAppArgs } from "../args";
+import { engineAppArgs } from "../config/args/engineApp";
 import { buildAppModel } from "../config/appModel";
-import { ConfigError, resourceLabel } from "../config/errors";
+import { ConfigError, GivenText, resourceLabel } from "../config/errors";
+import { duplicateCacheName } from "./cacheNames";
 import { initSource } from "../config/initSource";
 import { checkUserVariables } from "../config/reservedNames";
 import { AppEnvironment, SANDBOX_HOME } from "../config/spec";
@@ -18,6 +20,10 @@ import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds"
 import type { LeanCacheInstance } from "./leanCacheInstance";
 
 export type { EngineAppArgs };
+
+function duplicateCacheError(label: string, name: string): ConfigError {
+    return new ConfigError(label, "caches", new GivenText(`two caches named ${name}`), `caches with distinct names (both would set REDIS_URL_${name}); attach each LeanCacheInstance once and give the others another name`);
+}
 
 /** Bytes of randomness in generated app and master keys. */
 const KEY_BYTES = 16;
@@ -50,6 +56,8 @@ export class EngineApp extends pulumi.ComponentResource {
         const config = opts.urn ? undefined : validate(engineAppArgs, args, label);
         const model = config && buildAppModel(name, config, label);
         if (config) checkUserVariables(Object.keys(config.variables), label, "variables");
+        const duplicate = config && duplicateCacheName(config.caches);
+        if (duplicate) throw duplicateCacheError(label, duplicate);
         const platform = opts.urn ? undefined : selectPlatform(label);
         // Before super(): the default gateway's stack config is validated before the app registers.
         const gateway = config && ((config.gateway as Gateway | undefined) ?? defaultGateway());
@@ -70,7 +78,8 @@ export class EngineApp extends pulumi.ComponentResource {
             pulumi.all([appKey, masterKey, versionTag, cacheEntries, groupValues, ownVariables]).apply(([key, master, tag, cacheList, groupList, own]): Record<string, string> => {
                 const names = cacheList.map((c) => c.name);
                 const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-                if (duplicate) throw new ConfigError(label, "caches", names, `caches with distinct names (two are named ${duplicate}, both would be REDIS_URL_${duplicate})`);
+                // Names only known from the engine (references whose name was not learnt ahead).
+                if (duplicate) throw duplicateCacheError(label, duplicate);
                 const entries = renderEnvironment({
                     platform: { appId: model.appId, appKey: key, masterKey: master, env, port: model.port, apiServer: model.apiServer, group: model.group, region: model.region, versionTag: tag, timezone: model.timezone },
                     caches: cacheList,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { envGroupArgs, EnvGroupArgs } from "../config/args/envGroup";
+import type { EnvGroupArgs } from "../args";
+import { envGroupArgs } from "../config/args/envGroup";
 import { ConfigError, resourceLabel } from "../config/errors";
 import { checkUserVariables } from "../config/reservedNames";
 import { validate } from "../config/validate";

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { gatewayArgs, GatewayArgs } from "../config/args/gateway";
+import type { GatewayArgs } from "../args";
+import { gatewayArgs } from "../config/args/gateway";
 import { resourceLabel } from "../config/errors";
 import { buildGatewayModel } from "../config/models";
 import { validate } from "../config/validate";

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { CACHE_NAME, leanCacheInstanceArgs, LeanCacheInstanceArgs } from "../config/args/leanCacheInstance";
-import { ConfigError, resourceLabel } from "../config/errors";
+import type { LeanCacheInstanceArgs } from "../args";
+import { CACHE_NAME, leanCacheInstanceArgs } from "../config/args/leanCacheInstance";
+import { ConfigError, resourceLabel, SECRET_GIVEN } from "../config/errors";
 import { buildCacheModel } from "../config/models";
 import { REDIS_PORT, REDIS_URL_PREFIX } from "../config/spec";
 import { validate } from "../config/validate";
 import { selectPlatform } from "../platform/select";
+import { rememberCacheName } from "./cacheNames";
 import { GeneratedSecret } from "./generatedSecret";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 
@@ -36,7 +38,7 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
             throw new ConfigError(label, "name", undefined, `a name for REDIS_URL_<NAME> (letters, digits and _); the resource name ${JSON.stringify(name)} cannot be used, so set name`);
         }
         if (config && typeof config.password === "string" && !/^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@[\]^_{|}~]{8,128}$/.test(config.password)) {
-            throw new ConfigError(label, "password", "(hidden)", "8 to 128 printable characters without spaces, quotes or backslashes");
+            throw new ConfigError(label, "password", SECRET_GIVEN, "8 to 128 printable characters without spaces, quotes or backslashes");
         }
         const platform = opts.urn ? undefined : selectPlatform(label);
         super(`${TYPE_PREFIX}LeanCacheInstance`, name, componentProps("LeanCacheInstance", opts, leanCacheInstanceArgs, config), opts);
@@ -44,6 +46,7 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
         keepOutputsOnly(this, "LeanCacheInstance");
         if (!config || !platform) return;
         const model = buildCacheModel(name, config);
+        rememberCacheName(this, model.envName);
         const password = pulumi.secret(config.password ?? new GeneratedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);
         const { host } = platform.cache(this, model, password);
         const outputs = {

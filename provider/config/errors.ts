@@ -16,8 +16,17 @@ export class ConfigError extends pulumi.RunError {
     }
 }
 
+/** A description of what was given, printed as it is (for values that must not be echoed, or are not values). */
+export class GivenText {
+    constructor(readonly text: string) {}
+}
+
+/** What errors say instead of a secret's value. */
+export const SECRET_GIVEN = new GivenText("a secret value (not shown)");
+
 /** Renders a given value briefly; long strings and big objects are cut so errors stay readable. */
 export function describeValue(value: unknown): string {
+    if (value instanceof GivenText) return value.text;
     if (value === undefined) return "nothing (the field is missing)";
     if (pulumi.Output.isInstance(value)) return "an Output (this field must be a plain value)";
     let text: string;

@@ -56,7 +56,7 @@ describe("source files", () => {
     });
 
     it("a duplicated key names the line and the key", () => {
-        failsWith(sourceDir({ "leanengine.yaml": "run: ./main\nbuild: go build\nrun: ./other\n" }), "invalid leanengine.yaml", 'got "line 3 (run: ./other): Map keys must be unique"');
+        failsWith(sourceDir({ "leanengine.yaml": "run: ./main\nbuild: go build\nrun: ./other\n" }), "invalid leanengine.yaml line 3", 'got "run: ./other": the key "run" appears more than once');
     });
 
     it("a syntax error names the line", () => {

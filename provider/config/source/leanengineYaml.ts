@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { named } from "../allowedText";
 import { ConfigError } from "../errors";
 import { STARTUP_TIMEOUT, SYSTEM_DEPENDENCIES } from "../spec";
 import { validate } from "../validate";
@@ -7,8 +8,8 @@ import { parseYamlMapping } from "./yamlMapping";
 // leanengine.yaml: "You can customize the commands for building and running your project".
 
 const useDefault = z.object({ use: z.literal("default") }).strict();
-const requireFiles = z.object({ require: z.array(z.string().min(1)).min(1) }).strict();
-const command = z.string().min(1);
+const requireFiles = z.object({ require: z.array(named(z.string().min(1), "a file path inside the source directory")).min(1) }).strict();
+const command = named(z.string().min(1), "a shell command");
 
 const leanengineYaml = z
     .object({
@@ -18,7 +19,7 @@ const leanengineYaml = z
         build: z.union([command, z.array(z.union([command, useDefault])).min(1)]).optional(),
         /** "run: ..." — one command, shell syntax. */
         run: command.optional(),
-        systemDependencies: z.array(z.string()).default([]),
+        systemDependencies: z.array(named(z.string(), `a dependency name (${Object.keys(SYSTEM_DEPENDENCIES).join(", ")})`)).default([]),
         startupTimeout: z.int().min(STARTUP_TIMEOUT.min).max(STARTUP_TIMEOUT.max).optional(),
         functionsMode: z.enum(["strict", "default"]).optional(),
     })
