@@ -79,12 +79,14 @@ function objectProperties(schema: z.ZodType, owner: string, types: Record<string
 
 function property(schema: z.ZodType, typeName: string, types: Record<string, Json>): Json {
     const prop = typeOf(schema, typeName, types);
-    const description = describe(schema);
+    let description = describe(schema);
     const meta = metaOf(schema);
-    const def = schema._zod.def as unknown as { type: string; defaultValue?: unknown };
-    if (def.type === "default") {
-        const value = typeof def.defaultValue === "function" ? (def.defaultValue as () => unknown)() : def.defaultValue;
+    const value = defaultOf(schema);
+    if (value !== undefined) {
+        // Pulumi schemas take defaults of primitive types only ("default": [] is refused by the
+        // metaschema); a list's or map's default is stated at the end of the description instead.
         if (["string", "number", "boolean"].includes(typeof value)) prop.default = value;
+        else description = `${description ?? ""}${description ? " " : ""}${NON_PRIMITIVE_DEFAULT(value)}`;
     }
     if (description) prop.description = description;
     if (meta?.secret) prop.secret = true;
@@ -128,6 +130,16 @@ function outputProperty(spec: OutputSpec): Json {
         : spec.type === "object" ? { $ref: "pulumi.json#/Any" }
         : { type: spec.type };
     return { ...base, description: spec.description, ...(spec.secret ? { secret: true } : {}) };
+}
+
+/** How a default that is not a string, number or boolean ends a property's description: "Default: []." */
+export const NON_PRIMITIVE_DEFAULT = (value: unknown) => `Default: ${JSON.stringify(value)}.`;
+
+/** The field's zod default (.default(...)), or undefined when it has none. */
+export function defaultOf(schema: z.ZodType): unknown {
+    const def = schema._zod.def as unknown as { type: string; defaultValue?: unknown };
+    if (def.type !== "default") return undefined;
+    return typeof def.defaultValue === "function" ? (def.defaultValue as () => unknown)() : def.defaultValue;
 }
 
 /** Empty lists are left out, as Pulumi's own schema serialization does (pulumi package get-schema). */

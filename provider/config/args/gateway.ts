@@ -19,7 +19,7 @@ export const gatewayArgs = z
         httpPort: port.default(80).describe("Host port for HTTP. Default 80."),
         httpsPort: port.default(443).describe("Host port for HTTPS. Default 443."),
         inboundIps: z.array(ipv4).optional().describe("Addresses clients reach this host at (what DNS should point to). Default: listenAddress when it is a specific address, otherwise none."),
-        outboundIps: z.array(ipv4).default([]).describe("Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none."),
+        outboundIps: z.array(ipv4).default([]).describe("Addresses apps' outgoing traffic leaves from, for third-party allow-lists."),
         image: z.string().min(1).default(DEFAULT_PROXY_IMAGE).describe("Proxy image (nginx). Default the official nginx:1.28-bookworm."),
     })
     .strict()

@@ -90,7 +90,7 @@ type engineAppArgs struct {
 	AppId *string `pulumi:"appId"`
 	// LEANCLOUD_APP_KEY. Default: generated once and kept in state.
 	AppKey *string `pulumi:"appKey"`
-	// LeanCache instances to attach; each adds REDIS_URL_<NAME>.
+	// LeanCache instances to attach; each adds REDIS_URL_<NAME>. Default: [].
 	Caches []*LeanCacheInstance `pulumi:"caches"`
 	// CDN-style caching on the app's default hostnames (see Domain.cdn).
 	Cdn *bool `pulumi:"cdn"`
@@ -100,7 +100,7 @@ type engineAppArgs struct {
 	Cpus *float64 `pulumi:"cpus"`
 	// An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
 	EngineImage *string `pulumi:"engineImage"`
-	// EnvGroups whose variables every instance receives; later groups override earlier ones.
+	// EnvGroups whose variables every instance receives; later groups override earlier ones. Default: [].
 	EnvGroups []*EnvGroup `pulumi:"envGroups"`
 	// The entry point serving this app. Default: the stack's default gateway.
 	Gateway *Gateway `pulumi:"gateway"`
@@ -130,7 +130,7 @@ type engineAppArgs struct {
 	StartupTimeout *int `pulumi:"startupTimeout"`
 	// TZ of every instance. Default Asia/Shanghai (the spec's Beijing Time).
 	Timezone *string `pulumi:"timezone"`
-	// The app's own variables; they override EnvGroup values.
+	// The app's own variables; they override EnvGroup values. Default: {}.
 	Variables map[string]string `pulumi:"variables"`
 	// LEANCLOUD_VERSION_TAG. Default: derived from the image ID.
 	VersionTag *string `pulumi:"versionTag"`
@@ -144,7 +144,7 @@ type EngineAppArgs struct {
 	AppId pulumi.StringPtrInput
 	// LEANCLOUD_APP_KEY. Default: generated once and kept in state.
 	AppKey pulumi.StringPtrInput
-	// LeanCache instances to attach; each adds REDIS_URL_<NAME>.
+	// LeanCache instances to attach; each adds REDIS_URL_<NAME>. Default: [].
 	Caches LeanCacheInstanceArrayInput
 	// CDN-style caching on the app's default hostnames (see Domain.cdn).
 	Cdn pulumi.BoolPtrInput
@@ -154,7 +154,7 @@ type EngineAppArgs struct {
 	Cpus pulumi.Float64PtrInput
 	// An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
 	EngineImage pulumi.StringPtrInput
-	// EnvGroups whose variables every instance receives; later groups override earlier ones.
+	// EnvGroups whose variables every instance receives; later groups override earlier ones. Default: [].
 	EnvGroups EnvGroupArrayInput
 	// The entry point serving this app. Default: the stack's default gateway.
 	Gateway GatewayInput
@@ -184,7 +184,7 @@ type EngineAppArgs struct {
 	StartupTimeout pulumi.IntPtrInput
 	// TZ of every instance. Default Asia/Shanghai (the spec's Beijing Time).
 	Timezone pulumi.StringPtrInput
-	// The app's own variables; they override EnvGroup values.
+	// The app's own variables; they override EnvGroup values. Default: {}.
 	Variables pulumi.StringMapInput
 	// LEANCLOUD_VERSION_TAG. Default: derived from the image ID.
 	VersionTag pulumi.StringPtrInput

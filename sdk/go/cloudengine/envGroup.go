@@ -44,17 +44,17 @@ func NewEnvGroup(ctx *pulumi.Context,
 }
 
 type envGroupArgs struct {
-	// Secret variables every linked app receives; stored and shown only as Pulumi secrets.
+	// Secret variables every linked app receives; stored and shown only as Pulumi secrets. Default: {}.
 	Secrets map[string]string `pulumi:"secrets"`
-	// Plain variables every linked app receives.
+	// Plain variables every linked app receives. Default: {}.
 	Variables map[string]string `pulumi:"variables"`
 }
 
 // The set of arguments for constructing a EnvGroup resource.
 type EnvGroupArgs struct {
-	// Secret variables every linked app receives; stored and shown only as Pulumi secrets.
+	// Secret variables every linked app receives; stored and shown only as Pulumi secrets. Default: {}.
 	Secrets pulumi.StringMapInput
-	// Plain variables every linked app receives.
+	// Plain variables every linked app receives. Default: {}.
 	Variables pulumi.StringMapInput
 }
 

@@ -71,7 +71,7 @@ type gatewayArgs struct {
 	InboundIps []string `pulumi:"inboundIps"`
 	// Host address the entry point publishes its ports on. Default 0.0.0.0 (all).
 	ListenAddress *string `pulumi:"listenAddress"`
-	// Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none.
+	// Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
 	OutboundIps []string `pulumi:"outboundIps"`
 }
 
@@ -89,7 +89,7 @@ type GatewayArgs struct {
 	InboundIps pulumi.StringArrayInput
 	// Host address the entry point publishes its ports on. Default 0.0.0.0 (all).
 	ListenAddress pulumi.StringPtrInput
-	// Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none.
+	// Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
 	OutboundIps pulumi.StringArrayInput
 }
 

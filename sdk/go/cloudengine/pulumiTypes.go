@@ -186,7 +186,7 @@ type GatewaySettings struct {
 	InboundIps []string `pulumi:"inboundIps"`
 	// Host address the entry point publishes its ports on. Default 0.0.0.0 (all).
 	ListenAddress *string `pulumi:"listenAddress"`
-	// Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none.
+	// Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
 	OutboundIps []string `pulumi:"outboundIps"`
 }
 

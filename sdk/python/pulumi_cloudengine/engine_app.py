@@ -53,12 +53,12 @@ class EngineAppArgs:
         :param pulumi.Input[_builtins.str] api_server: LEANCLOUD_API_SERVER. Default: the region's LeanCloud API address.
         :param pulumi.Input[_builtins.str] app_id: LEANCLOUD_APP_ID. Default: the resource name.
         :param pulumi.Input[_builtins.str] app_key: LEANCLOUD_APP_KEY. Default: generated once and kept in state.
-        :param pulumi.Input[Sequence[pulumi.Input['LeanCacheInstance']]] caches: LeanCache instances to attach; each adds REDIS_URL_<NAME>.
+        :param pulumi.Input[Sequence[pulumi.Input['LeanCacheInstance']]] caches: LeanCache instances to attach; each adds REDIS_URL_<NAME>. Default: [].
         :param pulumi.Input[_builtins.bool] cdn: CDN-style caching on the app's default hostnames (see Domain.cdn).
         :param pulumi.Input[_builtins.bool] cloud_functions: Cloud functions mode: health checks use /__engine/1/ping (the SDK must answer it) instead of /.
         :param pulumi.Input[_builtins.float] cpus: CPU limit per instance, e.g. 0.5. Default: none.
         :param pulumi.Input[_builtins.str] engine_image: An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
-        :param pulumi.Input[Sequence[pulumi.Input['EnvGroup']]] env_groups: EnvGroups whose variables every instance receives; later groups override earlier ones.
+        :param pulumi.Input[Sequence[pulumi.Input['EnvGroup']]] env_groups: EnvGroups whose variables every instance receives; later groups override earlier ones. Default: [].
         :param pulumi.Input['Gateway'] gateway: The entry point serving this app. Default: the stack's default gateway.
         :param pulumi.Input[_builtins.str] group: LEANCLOUD_APP_GROUP. Default web.
         :param pulumi.Input[_builtins.str] image: A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
@@ -73,7 +73,7 @@ class EngineAppArgs:
         :param pulumi.Input[_builtins.int] staging_instances: Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment.
         :param pulumi.Input[_builtins.int] startup_timeout: Seconds an instance has to become healthy; overrides leanengine.yaml. Default 30.
         :param pulumi.Input[_builtins.str] timezone: TZ of every instance. Default Asia/Shanghai (the spec's Beijing Time).
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: The app's own variables; they override EnvGroup values.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: The app's own variables; they override EnvGroup values. Default: {}.
         :param pulumi.Input[_builtins.str] version_tag: LEANCLOUD_VERSION_TAG. Default: derived from the image ID.
         """
         if api_server is not None:
@@ -185,7 +185,7 @@ class EngineAppArgs:
     @pulumi.getter
     def caches(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['LeanCacheInstance']]]]:
         """
-        LeanCache instances to attach; each adds REDIS_URL_<NAME>.
+        LeanCache instances to attach; each adds REDIS_URL_<NAME>. Default: [].
         """
         return pulumi.get(self, "caches")
 
@@ -245,7 +245,7 @@ class EngineAppArgs:
     @pulumi.getter(name="envGroups")
     def env_groups(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['EnvGroup']]]]:
         """
-        EnvGroups whose variables every instance receives; later groups override earlier ones.
+        EnvGroups whose variables every instance receives; later groups override earlier ones. Default: [].
         """
         return pulumi.get(self, "env_groups")
 
@@ -425,7 +425,7 @@ class EngineAppArgs:
     @pulumi.getter
     def variables(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        The app's own variables; they override EnvGroup values.
+        The app's own variables; they override EnvGroup values. Default: {}.
         """
         return pulumi.get(self, "variables")
 
@@ -486,12 +486,12 @@ class EngineApp(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] api_server: LEANCLOUD_API_SERVER. Default: the region's LeanCloud API address.
         :param pulumi.Input[_builtins.str] app_id: LEANCLOUD_APP_ID. Default: the resource name.
         :param pulumi.Input[_builtins.str] app_key: LEANCLOUD_APP_KEY. Default: generated once and kept in state.
-        :param pulumi.Input[Sequence[pulumi.Input['LeanCacheInstance']]] caches: LeanCache instances to attach; each adds REDIS_URL_<NAME>.
+        :param pulumi.Input[Sequence[pulumi.Input['LeanCacheInstance']]] caches: LeanCache instances to attach; each adds REDIS_URL_<NAME>. Default: [].
         :param pulumi.Input[_builtins.bool] cdn: CDN-style caching on the app's default hostnames (see Domain.cdn).
         :param pulumi.Input[_builtins.bool] cloud_functions: Cloud functions mode: health checks use /__engine/1/ping (the SDK must answer it) instead of /.
         :param pulumi.Input[_builtins.float] cpus: CPU limit per instance, e.g. 0.5. Default: none.
         :param pulumi.Input[_builtins.str] engine_image: An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
-        :param pulumi.Input[Sequence[pulumi.Input['EnvGroup']]] env_groups: EnvGroups whose variables every instance receives; later groups override earlier ones.
+        :param pulumi.Input[Sequence[pulumi.Input['EnvGroup']]] env_groups: EnvGroups whose variables every instance receives; later groups override earlier ones. Default: [].
         :param pulumi.Input['Gateway'] gateway: The entry point serving this app. Default: the stack's default gateway.
         :param pulumi.Input[_builtins.str] group: LEANCLOUD_APP_GROUP. Default web.
         :param pulumi.Input[_builtins.str] image: A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
@@ -506,7 +506,7 @@ class EngineApp(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.int] staging_instances: Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment.
         :param pulumi.Input[_builtins.int] startup_timeout: Seconds an instance has to become healthy; overrides leanengine.yaml. Default 30.
         :param pulumi.Input[_builtins.str] timezone: TZ of every instance. Default Asia/Shanghai (the spec's Beijing Time).
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: The app's own variables; they override EnvGroup values.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: The app's own variables; they override EnvGroup values. Default: {}.
         :param pulumi.Input[_builtins.str] version_tag: LEANCLOUD_VERSION_TAG. Default: derived from the image ID.
         """
         ...

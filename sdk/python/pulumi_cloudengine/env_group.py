@@ -24,8 +24,8 @@ class EnvGroupArgs:
         """
         The set of arguments for constructing a EnvGroup resource.
 
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret variables every linked app receives; stored and shown only as Pulumi secrets.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: Plain variables every linked app receives.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret variables every linked app receives; stored and shown only as Pulumi secrets. Default: {}.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: Plain variables every linked app receives. Default: {}.
         """
         if secrets is not None:
             pulumi.set(__self__, "secrets", secrets)
@@ -36,7 +36,7 @@ class EnvGroupArgs:
     @pulumi.getter
     def secrets(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Secret variables every linked app receives; stored and shown only as Pulumi secrets.
+        Secret variables every linked app receives; stored and shown only as Pulumi secrets. Default: {}.
         """
         return pulumi.get(self, "secrets")
 
@@ -48,7 +48,7 @@ class EnvGroupArgs:
     @pulumi.getter
     def variables(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Plain variables every linked app receives.
+        Plain variables every linked app receives. Default: {}.
         """
         return pulumi.get(self, "variables")
 
@@ -71,8 +71,8 @@ class EnvGroup(pulumi.ComponentResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret variables every linked app receives; stored and shown only as Pulumi secrets.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: Plain variables every linked app receives.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secrets: Secret variables every linked app receives; stored and shown only as Pulumi secrets. Default: {}.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: Plain variables every linked app receives. Default: {}.
         """
         ...
     @overload

@@ -35,7 +35,7 @@ class GatewayArgs:
         :param pulumi.Input[_builtins.str] image: Proxy image (nginx). Default the official nginx:1.28-bookworm.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] inbound_ips: Addresses clients reach this host at (what DNS should point to). Default: listenAddress when it is a specific address, otherwise none.
         :param pulumi.Input[_builtins.str] listen_address: Host address the entry point publishes its ports on. Default 0.0.0.0 (all).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] outbound_ips: Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] outbound_ips: Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
         """
         if domain is None:
             domain = 'localhost'
@@ -138,7 +138,7 @@ class GatewayArgs:
     @pulumi.getter(name="outboundIps")
     def outbound_ips(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none.
+        Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
         """
         return pulumi.get(self, "outbound_ips")
 
@@ -172,7 +172,7 @@ class Gateway(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] image: Proxy image (nginx). Default the official nginx:1.28-bookworm.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] inbound_ips: Addresses clients reach this host at (what DNS should point to). Default: listenAddress when it is a specific address, otherwise none.
         :param pulumi.Input[_builtins.str] listen_address: Host address the entry point publishes its ports on. Default 0.0.0.0 (all).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] outbound_ips: Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] outbound_ips: Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
         """
         ...
     @overload

@@ -41,7 +41,7 @@ class GatewaySettings(dict):
         :param _builtins.str image: Proxy image (nginx). Default the official nginx:1.28-bookworm.
         :param Sequence[_builtins.str] inbound_ips: Addresses clients reach this host at (what DNS should point to). Default: listenAddress when it is a specific address, otherwise none.
         :param _builtins.str listen_address: Host address the entry point publishes its ports on. Default 0.0.0.0 (all).
-        :param Sequence[_builtins.str] outbound_ips: Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none.
+        :param Sequence[_builtins.str] outbound_ips: Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
         """
         if domain is None:
             domain = 'localhost'
@@ -120,7 +120,7 @@ class GatewaySettings(dict):
     @pulumi.getter(name="outboundIps")
     def outbound_ips(self) -> Optional[Sequence[_builtins.str]]:
         """
-        Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default none.
+        Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
         """
         return pulumi.get(self, "outbound_ips")
 
