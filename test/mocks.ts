@@ -2,6 +2,7 @@
 // registration (type, name, parent URN, options, inputs), returning state the way the real
 // providers would for the outputs the package reads (image IDs, network names, generated secrets).
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
 import * as path from "path";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -170,3 +171,9 @@ export const VOLUME = "docker:index/volume:Volume";
 export const DYNAMIC = "pulumi-nodejs:dynamic/cloudengine:GeneratedSecret";
 export const DYNAMIC_CERTIFICATE = "pulumi-nodejs:dynamic/cloudengine:GeneratedCertificate";
 export const DYNAMIC_RELEASE = "pulumi-nodejs:dynamic/cloudengine:Release";
+
+/** A real certificate for example.com and *.example.com with its key (test/fixtures/tls). */
+export function tlsFixture(): { certificate: string; privateKey: string } {
+    const read = (file: string) => fs.readFileSync(fixture("tls", file), "utf8");
+    return { certificate: read("example.com.crt"), privateKey: read("example.com.key") };
+}

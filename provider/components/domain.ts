@@ -3,6 +3,7 @@ import type { DomainArgs } from "../args";
 import { domainArgs } from "../config/args/domain";
 import { resourceLabel } from "../config/errors";
 import { buildDomainModel, DomainModel } from "../config/models";
+import { checkTlsMaterial } from "../config/tlsMaterial";
 import { validate } from "../config/validate";
 import { TlsFiles } from "../platform/platform";
 import { selectPlatform } from "../platform/select";
@@ -26,7 +27,11 @@ export class Domain extends pulumi.ComponentResource {
         const label = resourceLabel("Domain", name);
         const config = opts.urn ? undefined : validate(domainArgs, args, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
+        // Plain material is checked before anything registers; Outputs when their values arrive.
+        const tls = config?.tls;
+        const checked = tls && typeof tls.certificate === "string" && typeof tls.privateKey === "string" ? checkTlsMaterial(tls.certificate, tls.privateKey, config.hostname, label) : undefined;
         super(`${TYPE_PREFIX}Domain`, name, componentProps("Domain", opts, domainArgs, config), opts);
+        for (const warning of checked?.warnings ?? []) pulumi.log.warn(warning, this);
         markKind(this, "Domain");
         keepOutputsOnly(this, "Domain");
         if (!config || !platform) return;
@@ -51,7 +56,16 @@ export class Domain extends pulumi.ComponentResource {
 /** The user's certificate, or a self-signed one generated once for the hostname. */
 function certificateFor(model: DomainModel, parent: Domain): TlsFiles {
     const tls = model.tls!;
-    if (tls.certificate !== undefined && tls.privateKey !== undefined) return { certificate: tls.certificate, privateKey: tls.privateKey };
+    if (tls.certificate !== undefined && tls.privateKey !== undefined) {
+        if (typeof tls.certificate === "string" && typeof tls.privateKey === "string") return { certificate: tls.certificate, privateKey: tls.privateKey };
+        const label = resourceLabel("Domain", model.name);
+        // A certificate is public: the check's result must not turn it into a secret because the key is one.
+        const certificate = pulumi.unsecret(pulumi.all([tls.certificate, tls.privateKey]).apply(([certificate, key]) => {
+            for (const warning of checkTlsMaterial(certificate, key, model.hostname, label).warnings) pulumi.log.warn(warning, parent);
+            return certificate;
+        }));
+        return { certificate, privateKey: tls.privateKey };
+    }
     const generated = new GeneratedCertificate(`${model.name}-certificate`, model.hostname, { parent });
     return { certificate: generated.certificate, privateKey: generated.privateKey };
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Domain, EngineApp, EnvGroup, Gateway } from "../../provider";
-import { CONTAINER, DYNAMIC_CERTIFICATE, fixture, isSecret, NETWORK, only, reveal, run, valueOf } from "../mocks";
+import { CONTAINER, DYNAMIC_CERTIFICATE, fixture, isSecret, NETWORK, only, reveal, run, tlsFixture, valueOf } from "../mocks";
 
 describe("Gateway on Docker", () => {
     it("one static nginx publishing HTTP and HTTPS on the chosen address, on its own network", async () => {
@@ -68,15 +68,15 @@ describe("Domain on Docker", () => {
         let domain!: Domain;
         const resources = await run(() => {
             const app = new EngineApp("web", { source: fixture("goapp"), stagingInstances: 1 });
-            domain = new Domain("stg", { hostname: "stg-www.example.com", app, forceHttps: true, tls: { certificate: "CERT", privateKey: "KEY" } });
+            domain = new Domain("stg", { hostname: "stg-www.example.com", app, forceHttps: true, tls: tlsFixture() });
         });
         const router = only(resources, CONTAINER, "stg");
         assert.ok(isSecret(router.inputs.uploads), "the uploads carry the private key");
         const [conf, cert, key] = reveal(router.inputs.uploads);
         assert.match(conf.content, /stage\.web\.app\.cloudengine\.internal/);
         assert.match(conf.content, /return 301 https:\/\/\$host\$request_uri/);
-        assert.deepEqual([cert.file, cert.content], ["/etc/cloudengine/tls/stg.crt", "CERT"]);
-        assert.deepEqual([key.file, key.content], ["/etc/cloudengine/tls/stg.key", "KEY"]);
+        assert.deepEqual([cert.file, cert.content], ["/etc/cloudengine/tls/stg.crt", tlsFixture().certificate]);
+        assert.deepEqual([key.file, key.content], ["/etc/cloudengine/tls/stg.key", tlsFixture().privateKey]);
         assert.equal(await valueOf(domain.url), "https://stg-www.example.com");
         assert.equal(await valueOf(domain.environment), "stage");
     });

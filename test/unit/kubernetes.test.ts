@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
 import { SANDBOX_TOTAL_BYTES } from "../../provider/config/spec";
-import { DYNAMIC, fixture, IMAGE, isSecret, only, ofType, Registered, reveal, run, valueOf } from "../mocks";
+import { DYNAMIC, fixture, IMAGE, isSecret, only, ofType, Registered, reveal, run, tlsFixture, valueOf } from "../mocks";
 import { K8S, kubernetesConfig, kubernetesObjects, quantityBytes } from "../kubernetesObjects";
 
 const DNS1035 = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -179,7 +179,7 @@ describe("load balancers on Kubernetes", () => {
         let domain!: Domain;
         const resources = await run(() => {
             const app = new EngineApp("web", { engineImage: DIGEST, stagingInstances: 1 });
-            domain = new Domain("shop", { app, hostname: "stg-shop.example.com", tls: { certificate: "CERT", privateKey: "PRIVATE" }, forceHttps: true });
+            domain = new Domain("shop", { app, hostname: "stg-shop.example.com", tls: tlsFixture(), forceHttps: true });
         }, { config: kubernetesConfig() });
         const conf = byBase(resources, K8S.configMap, "domain-shop-lb-config").inputs.data["nginx.conf"] as string;
         assert.match(conf, /server_name stg-shop\.example\.com;/);
@@ -194,7 +194,7 @@ describe("load balancers on Kubernetes", () => {
         const mounts = appContainer(byName(resources, K8S.deployment, "domain-shop-lb")).volumeMounts.map((m: any) => m.mountPath);
         assert.ok(mounts.includes("/etc/cloudengine/tls"));
         assert.equal(await valueOf(domain.url), "https://stg-shop.example.com");
-        assert.equal(JSON.stringify(kubernetesObjects(resources).filter((o) => o.type !== K8S.secret).map((o) => o.inputs)).includes("PRIVATE"), false);
+        assert.equal(JSON.stringify(kubernetesObjects(resources).filter((o) => o.type !== K8S.secret).map((o) => o.inputs)).includes(tlsFixture().privateKey.split("\n")[1]), false);
     });
 });
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
-import { CONTAINER, fixture, only, Registered, reveal, run } from "../mocks";
+import { CONTAINER, fixture, only, Registered, reveal, run, tlsFixture } from "../mocks";
 import { K8S, kubernetesConfig, kubernetesObjects, quantityBytes } from "../kubernetesObjects";
 
 // The same program on Docker and on Kubernetes must behave the same: the same environment, the same
@@ -15,7 +15,7 @@ function program() {
         source: fixture("goapp"), instances: 2, stagingInstances: 1, caches: [cache], envGroups: [shared],
         variables: { GREETING: "hi" }, memory: "512M", cpus: 0.5, startupTimeout: 40, cloudFunctions: true, cdn: true,
     });
-    new Domain("shop", { app, hostname: "shop.example.com", tls: { certificate: "CERT", privateKey: "KEY" }, forceHttps: true });
+    new Domain("shop", { app, hostname: "shop.example.com", tls: tlsFixture(), forceHttps: true });
 }
 
 async function both(): Promise<{ docker: Registered[]; kubernetes: Registered[] }> {

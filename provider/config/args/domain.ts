@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { HOSTNAME, inputString, ref, secretString } from "./fields";
+import { HOSTNAME, inputString, NOT_AN_IP, NUMERIC_TLD, ref, secretString } from "./fields";
 
 export const domainArgs = z
     .object({
         hostname: z
             .string()
             .regex(HOSTNAME, { message: "a lowercase DNS hostname such as www.example.com (no scheme, port or path)" })
+            .refine((h) => !NUMERIC_TLD.test(h), { message: NOT_AN_IP })
             .describe("The hostname to bind. One starting with stg- is served by the app's staging environment."),
         app: ref<unknown>("EngineApp", "The EngineApp that serves this hostname."),
         forceHttps: z.boolean().default(false).describe("Redirect HTTP to HTTPS, keeping the path. Needs tls."),

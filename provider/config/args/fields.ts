@@ -48,4 +48,7 @@ export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const envName = z.string().regex(ENV_NAME, { message: "a variable name: letters, digits and _ , not starting with a digit" });
 
 /** A DNS hostname (RFC 1123), lowercase, no port and no trailing dot. */
+/** An IP address written where a DNS name belongs: no top-level domain is all digits (RFC 3696, 2). */
+export const NUMERIC_TLD = /(?:^|\.)[0-9]+$/;
+export const NOT_AN_IP = "a DNS name, not an IP address (point the name's DNS records at the gateway's inboundIps instead)";
 export const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;

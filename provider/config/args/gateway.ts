@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HOSTNAME } from "./fields";
+import { HOSTNAME, NOT_AN_IP, NUMERIC_TLD } from "./fields";
 
 /** "nginx:1.28-bookworm": the official image; tests build the same tag locally from NGINX 1.28.3 source (scripts/base-images.sh). */
 export const DEFAULT_PROXY_IMAGE = "nginx:1.28-bookworm";
@@ -13,6 +13,7 @@ export const gatewayArgs = z
         domain: z
             .string()
             .regex(HOSTNAME, { message: "a lowercase DNS name" })
+            .refine((h) => !NUMERIC_TLD.test(h), { message: NOT_AN_IP })
             .default(DEFAULT_GATEWAY_DOMAIN)
             .describe("Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine)."),
         listenAddress: ipv4.default("0.0.0.0").describe("Host address the entry point publishes its ports on. Default 0.0.0.0 (all)."),
