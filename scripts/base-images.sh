@@ -5,6 +5,10 @@
 #   debian:bookworm-slim   debootstrap --variant=minbase from the host's Debian mirror, `docker import`ed
 #   golang:1.26-bookworm   debian:bookworm-slim + the real Go toolchain (newest 1.26.x from the Go module
 #   golang:1.22-bookworm   proxy, module golang.org/toolchain) in /usr/local/go + gcc/g++/libc6-dev, git
+#   golang:bookworm        the same with the newest stable Go on the proxy (the official floating tag the
+#                          package builds with when go.mod has no go line): a `docker tag` of a golang:<minor>
+#                          image when that holds it, else its own build (re-uses the apt layer); rebuilt when
+#                          the proxy has a newer stable Go than the image's GOLANG_VERSION
 #   nginx:1.28-bookworm    NGINX 1.28.3 compiled from source in a multi-stage build on debian:bookworm-slim,
 #                          with the official image's configure flags (stream, ssl_preread, http_v2, ... built in)
 #   redis:6.2-bookworm     Redis 6.2.14 compiled from source the same way (TLS, jemalloc), USER redis, /data
@@ -19,8 +23,9 @@
 # Every image carries the label cloudengine.test-image=true (images built FROM the debian image inherit it).
 #
 # Usage:  scripts/base-images.sh            build what is missing
-#         FORCE=1 scripts/base-images.sh    rebuild all five tags (re-uses the caches below)
-#         GO_MINORS="1.26" scripts/base-images.sh   only these golang tags
+#         FORCE=1 scripts/base-images.sh    rebuild all the tags (re-uses the caches below)
+#         GO_MINORS="1.26" scripts/base-images.sh   only these golang:<minor> tags
+#         GO_STABLE=0 scripts/base-images.sh         without golang:bookworm
 #
 # Caches (survive `docker system prune`): /var/cache/cloudengine-test/ (override CLOUDENGINE_TEST_CACHE)
 #   debian-bookworm-slim-<key>.tar   the cleaned debootstrap root filesystem
@@ -44,6 +49,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${CLOUDENGINE_TEST_CACHE:-/var/cache/cloudengine-test}
 FORCE=${FORCE:-0}
 GO_MINORS=${GO_MINORS:-"1.26 1.22"}
+GO_STABLE=${GO_STABLE:-1}
+STABLE_GOLANG_IMAGE=golang:bookworm
 SUITE=bookworm
 LABEL="cloudengine.test-image=true"
 # Bump when the root filesystem recipe changes, so the cached tarball is not re-used.
@@ -328,11 +335,66 @@ go_env_lines() { # ENV lines for a non-default host module proxy setup
     done
 }
 
+# Newest stable Go (goX.Y.Z: no rc/beta) published as golang.org/toolchain; falls back to the newest cached one.
+STABLE_GO_VERSION=
+resolve_stable_go_version() {
+    [ -n "$STABLE_GO_VERSION" ] && return 0
+    local v
+    ensure_go
+    v=$(timeout 60 bash -c 'cd "$1" && GOTOOLCHAIN=local GOFLAGS="" GO111MODULE=on "$2" list -m -versions golang.org/toolchain' _ "$CACHE" "$GO_BIN" 2>/dev/null |
+        tr ' ' '\n' | sed -n 's/^v0\.0\.1-go\([0-9]*\.[0-9]*\.[0-9]*\)\.linux-amd64$/\1/p' | sort -V | tail -n1) || true
+    if [ -z "$v" ]; then
+        v=$(ls "$CACHE" 2>/dev/null | sed -n 's/^go\([0-9]*\.[0-9]*\.[0-9]*\)\.linux-amd64\.tar$/\1/p' | sort -V | tail -n1)
+        [ -n "$v" ] && log "module proxy not answering; newest cached stable Go is go$v"
+    fi
+    [ -n "$v" ] || die "no stable Go toolchain found on the module proxy or in $CACHE"
+    STABLE_GO_VERSION=$v
+}
+
+# The GOLANG_VERSION an image was built with ("" if none), as the official golang images record it.
+golang_image_version() {
+    docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null | sed -n 's/^GOLANG_VERSION=//p' | head -n1
+}
+
+# golang:bookworm present and holding the newest stable Go: one proxy look-up (when the proxy does not
+# answer, the newest cached toolchain stands in, and an image holding a newer one is kept).
+have_stable_golang() {
+    [ "$GO_STABLE" = 1 ] || return 0
+    have_image "$STABLE_GOLANG_IMAGE" || return 1
+    local held
+    held=$(golang_image_version "$STABLE_GOLANG_IMAGE")
+    [ -n "$held" ] || return 1
+    resolve_stable_go_version
+    [ "$(printf '%s\n%s\n' "$held" "$STABLE_GO_VERSION" | sort -V | tail -n1)" = "$held" ] && return 0
+    log "$STABLE_GOLANG_IMAGE holds go$held; the newest stable Go is go$STABLE_GO_VERSION: rebuilding it"
+    return 1
+}
+
+build_stable_golang() {
+    [ "$GO_STABLE" = 1 ] || return 0
+    if [ -n "${STABLE_PRESENT:-}" ] || have_stable_golang; then log "$STABLE_GOLANG_IMAGE present (go$(golang_image_version "$STABLE_GOLANG_IMAGE"))"; return; fi
+    resolve_stable_go_version
+    local v=$STABLE_GO_VERSION minor=${STABLE_GO_VERSION%.*}
+    if docker image inspect "golang:$minor-bookworm" >/dev/null 2>&1 && [ "$(golang_image_version "golang:$minor-bookworm")" = "$v" ]; then
+        step "$STABLE_GOLANG_IMAGE" "a docker tag of golang:$minor-bookworm, seconds"
+        docker tag "golang:$minor-bookworm" "$STABLE_GOLANG_IMAGE"
+        log "$STABLE_GOLANG_IMAGE tagged from golang:$minor-bookworm (go$v, the newest stable Go)"
+        return
+    fi
+    step "$STABLE_GOLANG_IMAGE" "go$v (newest stable) from the module proxy, about 1 min cold"
+    build_golang_image "$STABLE_GOLANG_IMAGE" "$v"
+}
+
 build_golang() { # minor
-    local minor=$1 tag="golang:$1-bookworm" v tarball ctx
+    local minor=$1 tag="golang:$1-bookworm" v
     if have_image "$tag"; then log "$tag present"; return; fi
     step "$tag" "Go from the module proxy + apt-get, about 2 min cold"
     v=$(resolve_go_version "$minor")
+    build_golang_image "$tag" "$v"
+}
+
+build_golang_image() { # tag full-version
+    local tag=$1 v=$2 tarball ctx
     tarball=$(go_tarball "$v")
     ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
     TMPDIRS+=("$ctx")
@@ -496,6 +558,7 @@ missing=()
 for image in "$DEBIAN_IMAGE" $(for m in $GO_MINORS; do echo "golang:$m-bookworm"; done); do
     have_image "$image" || missing+=("$image")
 done
+if have_stable_golang; then STABLE_PRESENT=1; else missing+=("$STABLE_GOLANG_IMAGE"); fi
 have_genuine_image "$NGINX_IMAGE" "$NGINX_VERSION" nginx -v || missing+=("$NGINX_IMAGE")
 have_genuine_image "$REDIS_IMAGE" "$REDIS_VERSION" redis-server --version || missing+=("$REDIS_IMAGE")
 steps_total "${#missing[@]}"
@@ -504,9 +567,10 @@ if ((${#missing[@]})); then
 fi
 build_debian
 for m in $GO_MINORS; do build_golang "$m"; done
+build_stable_golang
 build_nginx
 build_redis
 
 log "done"
 docker images --filter "label=$LABEL" --format 'table {{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}' |
-    grep -E "^(REPOSITORY|debian:bookworm-slim|golang:($(echo "$GO_MINORS" | sed 's/ /|/g' | sed 's/\./\\./g'))-bookworm|nginx:1.28-bookworm|redis:6.2-bookworm)"
+    grep -E "^(REPOSITORY|debian:bookworm-slim|golang:($(echo "$GO_MINORS" | sed 's/ /|/g' | sed 's/\./\\./g'))-bookworm|golang:bookworm|nginx:1.28-bookworm|redis:6.2-bookworm)"

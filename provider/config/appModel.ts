@@ -1,12 +1,15 @@
-import { HEALTH_FAILURES_BEFORE_RESTART, HEALTH_INTERVAL_SECONDS, HEALTH_PATH_HOMEPAGE, HEALTH_PATH_SDK, HEALTH_TIMEOUT_SECONDS, LATEST_STABLE_GO, STARTUP_PROBE_INTERVAL_SECONDS, STARTUP_TIMEOUT, AppEnvironment } from "./spec";
+import { HEALTH_FAILURES_BEFORE_RESTART, HEALTH_INTERVAL_SECONDS, HEALTH_PATH_HOMEPAGE, HEALTH_PATH_SDK, HEALTH_TIMEOUT_SECONDS, STARTUP_PROBE_INTERVAL_SECONDS, STARTUP_TIMEOUT, AppEnvironment } from "./spec";
 import { DEFAULT_API_SERVERS, EngineAppConfig } from "./args/engineApp";
 import { dnsLabel } from "./names";
 import { GoSource, readGoSource } from "./source/sourceDir";
 
 /** "debian:bookworm-slim": the runtime image every source build runs on (official, pullable). */
 export const DEFAULT_RUNTIME_IMAGE = "debian:bookworm-slim";
-/** The image that compiles /cloudengine/init, independent of the app's Go version. */
-export const INIT_BUILDER_IMAGE = `golang:${LATEST_STABLE_GO}-bookworm`;
+/**
+ * The image that compiles /cloudengine/init, independent of the app's Go version: pinned to a minor (the
+ * init program needs go 1.20), so the same program always renders the same Dockerfile.
+ */
+export const INIT_BUILDER_IMAGE = "golang:1.26-bookworm";
 /** The unprivileged user instances run as (created in the runtime image; numeric for prebuilt images). */
 export const APP_UID = 1000;
 

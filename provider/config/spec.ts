@@ -10,8 +10,13 @@ export const DEFAULT_GO_RUN = "./main";
 export const DEFAULT_GO_INSTALL = "go mod download";
 /** "A Go project has to have a go.mod under its root directory". */
 export const GO_DEPENDENCY_FILES = ["go.mod", "go.sum"] as const;
-/** "If you don't specify a Go version, the latest stable version will be used." */
-export const LATEST_STABLE_GO = "1.26";
+/**
+ * "If you don't specify a Go version, the latest stable version will be used.": the official image's
+ * floating tag for the latest stable Go on Debian bookworm (the runtime image's release), kept current by
+ * its maintainers, so no constant here goes stale (scripts/base-images.sh builds it locally from the newest
+ * stable golang.org/toolchain on the Go module proxy).
+ */
+export const STABLE_GO_BUILDER_IMAGE = "golang:bookworm";
 
 /** "You can change it to any value between 15 and 120 seconds"; "(30 seconds by default)". */
 export const STARTUP_TIMEOUT = { min: 15, max: 120, default: 30 } as const;

@@ -89,14 +89,15 @@ describe("Dockerfile", () => {
         assert.match(setup, /ln -s \/usr\/bin\/chromium \/usr\/bin\/google-chrome/);
     });
 
-    it("the Go version comes from go.mod (toolchain line first), latest stable when absent, on a matching Debian", () => {
-        assert.equal(parseGoMod("module x\ngo 1.14\n", "r").goVersion, "1.14");
-        assert.equal(parseGoMod("module x\ngo 1.21.0\ntoolchain go1.22.5\n", "r").goVersion, "1.22");
-        const absent = parseGoMod("module x\n", "r");
-        assert.deepEqual([absent.goVersion, absent.defaulted], ["1.26", true]);
-        assert.equal(goBuilderImage("1.14"), "golang:1.14-buster");
-        assert.equal(goBuilderImage("1.18"), "golang:1.18-bullseye");
-        assert.equal(goBuilderImage("1.22"), "golang:1.22-bookworm");
+    it("the builder image is the one go.mod's Go version picks (test/unit/goMod.test.ts checks the choice against the go command)", () => {
+        const build = (goMod: string) => {
+            const info = parseGoMod(goMod, "r");
+            return stage(renderDockerfile({ build: source({ goVersion: info.goVersion, builderImage: goBuilderImage(info.goVersion) }), initSource: init }), "install")[0];
+        };
+        assert.equal(build("module x\ngo 1.14\n"), "FROM golang:1.14-buster AS install");
+        assert.equal(build("module x\ngo 1.21.0\ntoolchain go1.22.5\n"), "FROM golang:1.22-bookworm AS install");
+        assert.equal(build("module x\ngo 1.22.3\ntoolchain go1.22.1\n"), "FROM golang:1.22-bookworm AS install");
+        assert.equal(build("module x\n"), "FROM golang:bookworm AS install");
     });
 
     it("same input, byte-identical output (clean previews)", () => {

@@ -11,7 +11,8 @@ import { readSourceText } from "./sourceFile";
 /** What the build needs to know about a Go source directory. */
 export interface GoSource {
     dir: string;
-    goVersion: string;
+    /** The Go version go.mod asks for, chosen as the go command does; absent when it names none (latest stable). */
+    goVersion?: string;
     builderImage: string;
     /** go.mod and go.sum, whichever exist: the only files the install stage sees by default. */
     dependencyFiles: string[];
@@ -34,7 +35,8 @@ export function readGoSource(dir: string, resource: string): GoSource {
     if (goModText === undefined) {
         throw new ConfigError(resource, "source", dir, "a Go project: Cloud Engine identifies Go projects by a go.mod at the root of the source directory, and there is none");
     }
-    const goMod = parseGoMod(goModText, resource);
+    // The UTF-8 decoder drops a leading byte-order mark, which the go command refuses: give it back to the parser.
+    const goMod = parseGoMod(startsWithByteOrderMark(path.join(root, "go.mod")) && !goModText.startsWith("\uFEFF") ? `\uFEFF${goModText}` : goModText, resource);
 
     const leanText = readSourceText(root, "leanengine.yaml", resource);
     const lean: LeanengineConfig = leanText !== undefined
@@ -82,4 +84,14 @@ export function readGoSource(dir: string, resource: string): GoSource {
 
 function isInside(root: string, target: string): boolean {
     return target === root || target.startsWith(root + path.sep);
+}
+
+function startsWithByteOrderMark(file: string): boolean {
+    const head = Buffer.alloc(3);
+    const fd = fs.openSync(file, "r");
+    try {
+        return fs.readSync(fd, head, 0, 3, 0) === 3 && head.equals(Buffer.from([0xef, 0xbb, 0xbf]));
+    } finally {
+        fs.closeSync(fd);
+    }
 }
