@@ -10,6 +10,7 @@ import { selectPlatform } from "../platform/select";
 import type { EngineApp } from "./engineApp";
 import { GeneratedCertificate } from "./generatedCertificate";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
+import { claimSlug } from "./slugClaims";
 
 export type { DomainArgs };
 
@@ -26,6 +27,8 @@ export class Domain extends pulumi.ComponentResource {
     constructor(name: string, args: DomainArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("Domain", name);
         const config = opts.urn ? undefined : validate(domainArgs, args, label);
+        const model = config && buildDomainModel(name, config);
+        if (model) claimSlug("Domain", model.slug, name, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
         // Plain material is checked before anything registers; Outputs when their values arrive.
         const tls = config?.tls;
@@ -34,8 +37,7 @@ export class Domain extends pulumi.ComponentResource {
         for (const warning of checked?.warnings ?? []) pulumi.log.warn(warning, this);
         markKind(this, "Domain");
         keepOutputsOnly(this, "Domain");
-        if (!config || !platform) return;
-        const model = buildDomainModel(name, config);
+        if (!config || !model || !platform) return;
         const app = config.app as EngineApp;
         const served = platform.domain(this, model, app.routing, model.tls && certificateFor(model, this));
         const outputs = {

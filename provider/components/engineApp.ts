@@ -4,6 +4,7 @@ import { engineAppArgs } from "../config/args/engineApp";
 import { buildAppModel } from "../config/appModel";
 import { ConfigError, GivenText, resourceLabel } from "../config/errors";
 import { duplicateCacheName } from "./cacheNames";
+import { claimSlug } from "./slugClaims";
 import { initSource } from "../config/initSource";
 import { checkUserVariables } from "../config/reservedNames";
 import { AppEnvironment, SANDBOX_HOME } from "../config/spec";
@@ -58,6 +59,7 @@ export class EngineApp extends pulumi.ComponentResource {
         if (config) checkUserVariables(Object.keys(config.variables), label, "variables");
         const duplicate = config && duplicateCacheName(config.caches);
         if (duplicate) throw duplicateCacheError(label, duplicate);
+        if (model) claimSlug("EngineApp", model.slug, name, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
         // Before super(): the default gateway's stack config is validated before the app registers.
         const gateway = config && ((config.gateway as Gateway | undefined) ?? defaultGateway());

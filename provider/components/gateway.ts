@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewayArgs } from "../args";
 import { gatewayArgs } from "../config/args/gateway";
-import { resourceLabel } from "../config/errors";
+import { ConfigError, resourceLabel } from "../config/errors";
+import { claimSlug } from "./slugClaims";
 import { buildGatewayModel } from "../config/models";
 import { validate } from "../config/validate";
 import { GatewayRouting } from "../platform/platform";
@@ -29,8 +30,12 @@ export class Gateway extends pulumi.ComponentResource {
 
     constructor(name: string, args: GatewayArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("Gateway", name);
+        if (name === DEFAULT_GATEWAY_NAME && !opts.urn && !creatingDefault) {
+            throw new ConfigError(label, "(resource name)", name, `another name: ${DEFAULT_GATEWAY_NAME} is the stack's default gateway (apps without a gateway get it; configure it with the stack config cloudengine:gateway)`);
+        }
         const config = opts.urn ? undefined : validate(gatewayArgs, args, label);
         const model = config && buildGatewayModel(name, config);
+        if (model) claimSlug("Gateway", model.slug, name, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
         super(`${TYPE_PREFIX}Gateway`, name, componentProps("Gateway", opts, gatewayArgs, config), opts);
         markKind(this, "Gateway");
@@ -55,5 +60,16 @@ export class Gateway extends pulumi.ComponentResource {
  * stack can move it to other ports or addresses without code.
  */
 export function defaultGateway(): Gateway {
-    return perRun("default-gateway", () => new Gateway("cloudengine", new pulumi.Config("cloudengine").getObject<GatewayArgs>("gateway") ?? {}));
+    return perRun("default-gateway", () => {
+        creatingDefault = true;
+        try {
+            return new Gateway(DEFAULT_GATEWAY_NAME, new pulumi.Config("cloudengine").getObject<GatewayArgs>("gateway") ?? {});
+        } finally {
+            creatingDefault = false;
+        }
+    });
 }
+
+/** The default gateway's resource name; a program's own Gateway cannot take it (one URN, two resources). */
+export const DEFAULT_GATEWAY_NAME = "cloudengine";
+let creatingDefault = false;

@@ -8,6 +8,7 @@ import { validate } from "../config/validate";
 import { selectPlatform } from "../platform/select";
 import { rememberCacheName } from "./cacheNames";
 import { GeneratedSecret } from "./generatedSecret";
+import { claimSlug } from "./slugClaims";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 
 export type { LeanCacheInstanceArgs };
@@ -40,12 +41,13 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
         if (config && typeof config.password === "string" && !/^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@[\]^_{|}~]{8,128}$/.test(config.password)) {
             throw new ConfigError(label, "password", SECRET_GIVEN, "8 to 128 printable characters without spaces, quotes or backslashes");
         }
+        const model = config && buildCacheModel(name, config);
+        if (model) claimSlug("LeanCacheInstance", model.slug, name, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
         super(`${TYPE_PREFIX}LeanCacheInstance`, name, componentProps("LeanCacheInstance", opts, leanCacheInstanceArgs, config), opts);
         markKind(this, "LeanCacheInstance");
         keepOutputsOnly(this, "LeanCacheInstance");
-        if (!config || !platform) return;
-        const model = buildCacheModel(name, config);
+        if (!config || !model || !platform) return;
         rememberCacheName(this, model.envName);
         const password = pulumi.secret(config.password ?? new GeneratedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);
         const { host } = platform.cache(this, model, password);
