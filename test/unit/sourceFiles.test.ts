@@ -87,4 +87,21 @@ describe("source files", () => {
         fs.mkdirSync(path.join(withDir, "app.yaml"));
         failsWith(withDir, "invalid app.yaml", "got \"a directory\"", "a regular file");
     });
+    it("the build context (the whole directory) holds no link that leaves it, dangling or not, at any depth", () => {
+        const outsideDir = fs.mkdtempSync(path.join(os.tmpdir(), "ce-outside-"));
+        fs.writeFileSync(path.join(outsideDir, "id_rsa"), "not for the image\n");
+        for (const [link, target] of [["keys", path.join(outsideDir, "id_rsa")], ["up", "../../etc/passwd"], ["gone", "/nonexistent/file"], ["sub/deep/home", outsideDir]] as const) {
+            const dir = sourceDir({ "main.go": "package main\n" });
+            fs.mkdirSync(path.join(dir, path.dirname(link)), { recursive: true });
+            fs.symlinkSync(target, path.join(dir, link));
+            failsWith(dir, "invalid source", `got ${link}, a link to ${target} (outside the source directory)`, "files and links inside the source directory only");
+        }
+        const fine = sourceDir({ "main.go": "package main\n" });
+        fs.mkdirSync(path.join(fine, "assets"));
+        fs.symlinkSync("../main.go", path.join(fine, "assets", "main-link.go"));
+        fs.symlinkSync("assets", path.join(fine, "static"));
+        fs.mkdirSync(path.join(fine, ".git"));
+        fs.symlinkSync("/etc/passwd", path.join(fine, ".git", "ignored"));
+        assert.equal(readGoSource(fine, R).run, "./main", "links inside the directory (and anything under .git, which is not walked) are fine");
+    });
 });

@@ -7,6 +7,7 @@ import { AppYamlConfig, parseAppYaml } from "./appYaml";
 import { goBuilderImage, parseGoMod } from "./goMod";
 import { LeanengineConfig, parseLeanengineYaml, Step } from "./leanengineYaml";
 import { readSourceText } from "./sourceFile";
+import { walkSourceTree } from "./sourceTree";
 
 /** What the build needs to know about a Go source directory. */
 export interface GoSource {
@@ -35,8 +36,7 @@ export function readGoSource(dir: string, resource: string): GoSource {
     if (goModText === undefined) {
         throw new ConfigError(resource, "source", dir, "a Go project: Cloud Engine identifies Go projects by a go.mod at the root of the source directory, and there is none");
     }
-    // The UTF-8 decoder drops a leading byte-order mark, which the go command refuses: give it back to the parser.
-    const goMod = parseGoMod(startsWithByteOrderMark(path.join(root, "go.mod")) && !goModText.startsWith("\uFEFF") ? `\uFEFF${goModText}` : goModText, resource);
+    const goMod = parseGoMod(goModText, resource);
 
     const leanText = readSourceText(root, "leanengine.yaml", resource);
     const lean: LeanengineConfig = leanText !== undefined
@@ -47,7 +47,6 @@ export function readGoSource(dir: string, resource: string): GoSource {
     let appYaml: AppYamlConfig | undefined;
     if (appYamlText !== undefined) {
         appYaml = parseAppYaml(appYamlText, resource);
-        checkAppFileLimits(root, resource);
     }
 
     const install = lean.install ?? [{ run: DEFAULT_GO_INSTALL }];
@@ -67,6 +66,9 @@ export function readGoSource(dir: string, resource: string): GoSource {
             }
         }
     }
+    // The whole directory is the build context: no link may leave it (and App Engine's limits with app.yaml).
+    if (appYaml) checkAppFileLimits(root, resource);
+    else walkSourceTree(root, resource);
     return {
         dir: root,
         goVersion: goMod.goVersion,
@@ -84,14 +86,4 @@ export function readGoSource(dir: string, resource: string): GoSource {
 
 function isInside(root: string, target: string): boolean {
     return target === root || target.startsWith(root + path.sep);
-}
-
-function startsWithByteOrderMark(file: string): boolean {
-    const head = Buffer.alloc(3);
-    const fd = fs.openSync(file, "r");
-    try {
-        return fs.readSync(fd, head, 0, 3, 0) === 3 && head.equals(Buffer.from([0xef, 0xbb, 0xbf]));
-    } finally {
-        fs.closeSync(fd);
-    }
 }

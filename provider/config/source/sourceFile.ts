@@ -33,8 +33,9 @@ export function readSourceText(root: string, name: string, resource: string): st
     const max = SOURCE_FILE_MAX_BYTES[name] ?? 64 * 1024;
     if (stat.size > max) throw new ConfigError(resource, name, `a file of ${stat.size} bytes`, `at most ${max} bytes (${name} is a short configuration file)`);
     const bytes = fs.readFileSync(file);
+    // ignoreBOM keeps a byte-order mark in the text: YAML allows one, the go command refuses one in go.mod.
     try {
-        return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
         throw new ConfigError(resource, name, "bytes that are not UTF-8 text", "a UTF-8 text file");
     }
