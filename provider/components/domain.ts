@@ -10,6 +10,7 @@ import { selectPlatform } from "../platform/select";
 import type { EngineApp } from "./engineApp";
 import { GeneratedCertificate } from "./generatedCertificate";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
+import { claimHostname } from "./hostnameClaims";
 import { claimSlug } from "./slugClaims";
 
 export type { DomainArgs };
@@ -29,6 +30,7 @@ export class Domain extends pulumi.ComponentResource {
         const config = opts.urn ? undefined : validate(domainArgs, args, label);
         const model = config && buildDomainModel(name, config);
         if (model) claimSlug("Domain", model.slug, name, label);
+        if (model) claimHostname(model.hostname, name, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
         // Plain material is checked before anything registers; Outputs when their values arrive.
         const tls = config?.tls;

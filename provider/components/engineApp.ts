@@ -3,6 +3,7 @@ import type { EngineAppArgs } from "../args";
 import { engineAppArgs } from "../config/args/engineApp";
 import { buildAppModel } from "../config/appModel";
 import { ConfigError, GivenText, resourceLabel } from "../config/errors";
+import { checkedString, checkedStrings } from "../config/resolvedInputs";
 import { duplicateCacheName } from "./cacheNames";
 import { claimSlug } from "./slugClaims";
 import { initSource } from "../config/initSource";
@@ -60,6 +61,9 @@ export class EngineApp extends pulumi.ComponentResource {
         const duplicate = config && duplicateCacheName(config.caches);
         if (duplicate) throw duplicateCacheError(label, duplicate);
         if (model) claimSlug("EngineApp", model.slug, name, label);
+        const givenAppKey = config?.appKey === undefined ? undefined : checkedString(config.appKey, { resource: label, field: "appKey", secret: false });
+        const givenMasterKey = config?.masterKey === undefined ? undefined : checkedString(config.masterKey, { resource: label, field: "masterKey", secret: true });
+        const givenVariables = config && checkedStrings(config.variables, { resource: label, field: "variables", secret: false });
         const platform = opts.urn ? undefined : selectPlatform(label);
         // Before super(): the default gateway's stack config is validated before the app registers.
         const gateway = config && ((config.gateway as Gateway | undefined) ?? defaultGateway());
@@ -70,11 +74,11 @@ export class EngineApp extends pulumi.ComponentResource {
 
         const caches = config.caches as LeanCacheInstance[];
         const groups = config.envGroups as EnvGroup[];
-        const appKey = pulumi.output(config.appKey ?? new GeneratedSecret(`${name}-app-key`, KEY_BYTES, { parent: this }).value);
-        const masterKey = pulumi.secret(config.masterKey ?? new GeneratedSecret(`${name}-master-key`, KEY_BYTES, { parent: this }).value);
+        const appKey = pulumi.output(givenAppKey ?? new GeneratedSecret(`${name}-app-key`, KEY_BYTES, { parent: this }).value);
+        const masterKey = pulumi.secret(givenMasterKey ?? new GeneratedSecret(`${name}-master-key`, KEY_BYTES, { parent: this }).value);
         const cacheEntries = pulumi.all(caches.map((c) => pulumi.all([c.name, c.url]).apply(([n, url]) => ({ name: n, url }))));
         const groupValues = pulumi.all(groups.map((g) => pulumi.all([g.variables, g.secrets]).apply(([v, s]) => ({ ...v, ...s }))));
-        const ownVariables = pulumi.output(config.variables) as pulumi.Output<Record<string, string>>;
+        const ownVariables = givenVariables!;
 
         const environment = (env: AppEnvironment, versionTag: pulumi.Output<string>) =>
             pulumi.all([appKey, masterKey, versionTag, cacheEntries, groupValues, ownVariables]).apply(([key, master, tag, cacheList, groupList, own]): Record<string, string> => {

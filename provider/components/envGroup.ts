@@ -3,6 +3,7 @@ import type { EnvGroupArgs } from "../args";
 import { envGroupArgs } from "../config/args/envGroup";
 import { ConfigError, resourceLabel } from "../config/errors";
 import { checkUserVariables } from "../config/reservedNames";
+import { checkedStrings } from "../config/resolvedInputs";
 import { validate } from "../config/validate";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 
@@ -26,13 +27,15 @@ export class EnvGroup extends pulumi.ComponentResource {
             const both = Object.keys(config.variables).filter((k) => k in config.secrets);
             if (both.length) throw new ConfigError(label, `secrets.${both[0]}`, both[0], "a name not also in variables (a name is either plain or secret)");
         }
+        const variables = config && checkedStrings(config.variables, { resource: label, field: "variables", secret: false });
+        const secrets = config && pulumi.secret(checkedStrings(config.secrets, { resource: label, field: "secrets", secret: true }));
         super(`${TYPE_PREFIX}EnvGroup`, name, componentProps("EnvGroup", opts, envGroupArgs, config), opts);
         markKind(this, "EnvGroup");
         keepOutputsOnly(this, "EnvGroup");
-        if (!config) return;
+        if (!config || !variables || !secrets) return;
         const outputs = {
-            variables: pulumi.output(config.variables) as pulumi.Output<Record<string, string>>,
-            secrets: pulumi.secret(config.secrets) as pulumi.Output<Record<string, string>>,
+            variables,
+            secrets,
             names: pulumi.output([...Object.keys(config.variables), ...Object.keys(config.secrets)].sort()),
         };
         Object.assign(this, outputs);

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LeanCacheInstanceArgs } from "../args";
 import { CACHE_NAME, leanCacheInstanceArgs } from "../config/args/leanCacheInstance";
-import { ConfigError, resourceLabel, SECRET_GIVEN } from "../config/errors";
+import { ConfigError, resourceLabel } from "../config/errors";
+import { checkedString } from "../config/resolvedInputs";
 import { buildCacheModel } from "../config/models";
 import { REDIS_PORT, REDIS_URL_PREFIX } from "../config/spec";
 import { validate } from "../config/validate";
@@ -12,6 +13,10 @@ import { claimSlug } from "./slugClaims";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 
 export type { LeanCacheInstanceArgs };
+
+/** What redis.conf's requirepass and a redis:// URL carry without quoting. */
+const PASSWORD = /^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@[\]^_{|}~]{8,128}$/;
+const passwordProblem = (p: string) => (PASSWORD.test(p) ? undefined : "8 to 128 printable characters without spaces, quotes or backslashes");
 
 /** Bytes of randomness in a generated password (hex: twice as many characters). */
 const PASSWORD_BYTES = 24;
@@ -38,9 +43,8 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
         if (config && config.name === undefined && !CACHE_NAME.test(name)) {
             throw new ConfigError(label, "name", undefined, `a name for REDIS_URL_<NAME> (letters, digits and _); the resource name ${JSON.stringify(name)} cannot be used, so set name`);
         }
-        if (config && typeof config.password === "string" && !/^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@[\]^_{|}~]{8,128}$/.test(config.password)) {
-            throw new ConfigError(label, "password", SECRET_GIVEN, "8 to 128 printable characters without spaces, quotes or backslashes");
-        }
+        // Checked now when plain, when it arrives when an Output; never shown.
+        const givenPassword = config?.password === undefined ? undefined : checkedString(config.password, { resource: label, field: "password", secret: true, check: passwordProblem });
         const model = config && buildCacheModel(name, config);
         if (model) claimSlug("LeanCacheInstance", model.slug, name, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
@@ -49,7 +53,7 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
         keepOutputsOnly(this, "LeanCacheInstance");
         if (!config || !model || !platform) return;
         rememberCacheName(this, model.envName);
-        const password = pulumi.secret(config.password ?? new GeneratedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);
+        const password = pulumi.secret(givenPassword ?? new GeneratedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);
         const { host } = platform.cache(this, model, password);
         const outputs = {
             name: pulumi.output(model.envName),

@@ -64,6 +64,8 @@ function shownValue(root: z.ZodType, path: PropertyKey[], value: unknown): unkno
     if (isSecretPath(root, path)) return SECRET_GIVEN;
     if (!containsSecret(root)) return value;
     const schemas = schemasAt(root, path);
+    // A field that holds secrets given in the wrong shape (secrets: "hunter2") may itself be one.
+    if (path.length > 0 && schemas.some((s) => containsSecret(s)) && (value === null || typeof value !== "object")) return SECRET_GIVEN;
     return redactSecrets(schemas.length === 1 ? schemas[0] : path.length === 0 ? root : undefined, value);
 }
 
@@ -81,6 +83,7 @@ function allowedAt(root: z.ZodType, path: PropertyKey[], issue: z.core.$ZodIssue
             return issue.issues.map((i) => i.message).join("; ");
         case "invalid_type":
         case "invalid_union": {
+            if (path.length === 0 && issue.code === "invalid_type") return `an object of arguments (fields: ${knownKeys(root, path).join(", ")})`;
             const schemas = schemasAt(root, path);
             if (schemas.length) return orList(schemas.map((s) => describeAllowed(s)));
             return issue.code === "invalid_type" ? typeWords(issue.expected) : "a value of the documented form";
