@@ -31,11 +31,21 @@ export function describeValue(value: unknown): string {
     if (pulumi.Output.isInstance(value)) return "an Output (this field must be a plain value)";
     let text: string;
     try {
-        text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+        text = JSON.stringify(value) ?? safeString(value);
     } catch {
-        text = String(value);
+        // Cyclic, or a BigInt: describe instead of printing.
+        text = typeof value === "bigint" ? `${value}` : `a value that cannot be written out (${Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : typeof value} that refers to itself)`;
     }
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** String(value), also for objects without a prototype (which have no toString). */
+function safeString(value: unknown): string {
+    try {
+        return String(value);
+    } catch {
+        return Object.prototype.toString.call(value);
+    }
 }
 
 /** `cloudengine:index:EngineApp "web"` — how errors name a resource. */

@@ -78,10 +78,12 @@ export const UNKNOWN_FIELD_PLACEHOLDER = "[not shown]";
  * echoed in an error or log. Values of fields the schema does not know are hidden too (a misspelt
  * `secret` field is still a secret to its author); Outputs are left to describeValue.
  */
-export function redactSecrets(schema: z.ZodType | undefined, value: unknown): unknown {
+export function redactSecrets(schema: z.ZodType | undefined, value: unknown, depth = 0): unknown {
     if (value === undefined || value === null) return value;
     if (schema && isSecretSchema(schema)) return SECRET_PLACEHOLDER;
     if (typeof value !== "object" || pulumi.Output.isInstance(value) || pulumi.Resource.isInstance(value)) return value;
+    // Deeper than any argument goes (and cyclic values): not shown.
+    if (depth > 8) return UNKNOWN_FIELD_PLACEHOLDER;
     const options = schema ? expandUnion(schema).map(unwrap) : [];
     const child = (key: string | number): z.ZodType | undefined => {
         for (const option of options) {
@@ -92,9 +94,11 @@ export function redactSecrets(schema: z.ZodType | undefined, value: unknown): un
         }
         return undefined;
     };
+    // Only where the schema lists what belongs (an object, map or list) is anything else unknown.
+    const structured = options.some((o) => ["object", "record", "array"].includes(defOf(o).type));
     const hide = (key: string | number, v: unknown) => {
         const field = child(key);
-        return field === undefined && options.length ? UNKNOWN_FIELD_PLACEHOLDER : redactSecrets(field, v);
+        return field === undefined && structured ? UNKNOWN_FIELD_PLACEHOLDER : redactSecrets(field, v, depth + 1);
     };
     if (Array.isArray(value)) return value.map((v, i) => hide(i, v));
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, hide(k, v)]));

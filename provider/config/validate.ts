@@ -31,8 +31,8 @@ interface Problem {
 function explain(root: z.ZodType, input: unknown, issue: z.core.$ZodIssue, base: PropertyKey[]): Problem[] {
     const path = [...base, ...issue.path];
     if (issue.code === "invalid_union") {
-        // Options the value at least had the type of; the closest one explains the error best.
-        const near = issue.errors.filter((errs) => !errs.every((e) => e.path.length === 0 && (e.code === "invalid_type" || e.code === "invalid_union" || e.code === "invalid_value")));
+        // Options the value at least had the type and a field of; the closest one explains the error best.
+        const near = issue.errors.filter((errs) => errs.some((e) => e.path.length > 0 && valueAt(input, [...path, ...e.path]) !== undefined));
         if (near.length) {
             const best = near.reduce((a, b) => (score(b) < score(a) ? b : a));
             return best.flatMap((e) => explain(root, input, e, path));
@@ -46,8 +46,9 @@ function explain(root: z.ZodType, input: unknown, issue: z.core.$ZodIssue, base:
             allowed: known.length ? `one of ${known.join(", ")}${suggestion(key, known)}` : "no field here",
         }));
     }
-    const given = issue.code === "invalid_key" ? issue.path[issue.path.length - 1] : valueAt(input, path);
-    return [{ field: fieldName(path), given: shownValue(root, path, given), allowed: allowedAt(root, path, issue) }];
+    // A bad map key: the key itself is what was given (a name, never a secret).
+    const given = issue.code === "invalid_key" ? issue.path[issue.path.length - 1] : shownValue(root, path, valueAt(input, path));
+    return [{ field: fieldName(path), given, allowed: allowedAt(root, path, issue) }];
 }
 
 /** Fewer problems, then problems deeper in the value, mean a closer option. */
@@ -55,8 +56,10 @@ function score(issues: z.core.$ZodIssue[]): number {
     return issues.length * 10 - Math.min(9, Math.max(...issues.map((i) => i.path.length)));
 }
 
+/** variables.NAME; a key that is empty or holds dots or spaces is quoted: variables."a.b". */
 function fieldName(path: PropertyKey[]): string {
-    return path.length ? path.map(String).join(".") : "(arguments)";
+    const quote = (k: string) => JSON.stringify(k).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+    return path.length ? path.map((k) => (typeof k === "string" && !/^[A-Za-z0-9_-]+$/.test(k) ? quote(k) : String(k))).join(".") : "(arguments)";
 }
 
 /** The given value as errors may show it: secrets hidden, wherever they are. */

@@ -85,7 +85,7 @@ describe("source files", () => {
 
         const withDir = sourceDir({});
         fs.mkdirSync(path.join(withDir, "app.yaml"));
-        failsWith(withDir, "invalid app.yaml", "got \"a directory\"", "a regular file");
+        failsWith(withDir, "invalid app.yaml", "got a directory;", "a regular file");
     });
     it("the build context (the whole directory) holds no link that leaves it, dangling or not, at any depth", () => {
         const outsideDir = fs.mkdtempSync(path.join(os.tmpdir(), "ce-outside-"));
