@@ -1,38 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { componentSteps, Driver, pythonDriver, Spec, typescriptDriver, yamlDriver } from "./programs";
-import { assertNoStackTrace, pulumiOk, removeSandbox, Sandbox, sandbox } from "./support";
-
-const LANGUAGES: [string, (sb: Sandbox) => Driver][] = [
-    ["yaml", yamlDriver],
-    ["typescript", typescriptDriver],
-    ["python", pythonDriver],
-];
-
-/**
- * When a component the engine constructs fails, the engine cancels the program, and the Python SDK
- * (pulumi 3.248.0) and its language host print their own tracebacks after the package's error: the
- * program's pending RegisterResource ("resource monitor shut down") or a KeyboardInterrupt in the
- * exec script's thread pool. Those are tolerated when every frame is the Pulumi runtime's (SDK, grpc,
- * the standard library, pulumi-language-python-exec); a frame of the program or of the generated
- * SDK fails the test. Returns the log with those tracebacks marked, for assertNoStackTrace.
- */
-function withPythonRuntimeTracebacksOnly(log: string): string {
-    const runtime = /\/site-packages\/(pulumi|grpc)\/|\/grpcio\/grpc\/_cython\/|\/lib\/python3\.\d+\/(?!site-packages)|\/pulumi-language-python-exec"/;
-    for (const [, file] of log.matchAll(/File "([^"]+)", line \d+/g)) {
-        assert.ok(runtime.test(`/${file}"`) && !/pulumi_cloudengine|__main__\.py/.test(file), `a traceback frame outside the Pulumi runtime: ${file}\n${log}`);
-    }
-    return log.replaceAll("Traceback (most recent call last):", "(a traceback of the Pulumi runtime's own frames)");
-}
-
-async function withDriver(label: string, make: (sb: Sandbox) => Driver, body: (driver: Driver, sb: Sandbox) => Promise<void>): Promise<void> {
-    const sb = sandbox(label);
-    try {
-        await body(make(sb), sb);
-    } finally {
-        removeSandbox(sb);
-    }
-}
+import { componentSteps, LANGUAGES, Spec, withDriver, withPythonRuntimeTracebacksOnly } from "./programs";
+import { assertNoStackTrace, pulumiOk } from "./support";
 
 describe("invalid arguments fail the preview with the package's error", () => {
     for (const [label, make] of LANGUAGES) {
