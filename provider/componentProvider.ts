@@ -5,11 +5,15 @@ import { Domain } from "./components/domain";
 import { EngineApp } from "./components/engineApp";
 import { EnvGroup } from "./components/envGroup";
 import { Gateway } from "./components/gateway";
+import { knownAppEnvironments, rememberAppEnvironments } from "./components/appEnvironments";
 import { knownCacheName, rememberCacheName } from "./components/cacheNames";
 import { TYPE_PREFIX } from "./components/kinds";
 import { LeanCacheInstance } from "./components/leanCacheInstance";
 import "./components/resourceModule";
 import { fieldMeta } from "./config/args/fields";
+import { resourceLabel } from "./config/errors";
+import { checkKnownInputs, knownValue } from "./config/resolvedInputs";
+import { checkTlsMaterial } from "./config/tlsMaterial";
 import { packageVersion, readSchema } from "./packageInfo";
 import { COMPONENT_ARGS } from "./schema/generate";
 import { COMPONENT_OUTPUTS } from "./schema/outputs";
@@ -38,9 +42,29 @@ export async function construct(name: string, type: string, inputs: pulumi.Input
     // The server always passes dependsOn as an array of resources.
     const dependsOn = [...((options.dependsOn as pulumi.Resource[] | undefined) ?? []), ...dependencies];
     if (kind === "EngineApp") await learnCacheNames((args as { caches?: unknown } | undefined)?.caches);
+    if (kind === "Domain") await learnAppEnvironments((args as { app?: unknown } | undefined)?.app);
+    // Config secrets and other resources' outputs are known here in most runs: check them now, so a
+    // bad one fails this construct alone, with one message, before any child registers.
+    await checkKnownInputs(COMPONENT_ARGS[kind], args, resourceLabel(kind, name));
+    if (kind === "Domain") await checkKnownTls(args as { hostname?: unknown; tls?: { certificate?: unknown; privateKey?: unknown } }, resourceLabel(kind, name));
     const component = create(name, args, dependencies.length ? { ...options, dependsOn } : options);
     const state = Object.fromEntries(Object.keys(COMPONENT_OUTPUTS[kind]).map((key) => [key, (component as any)[key]]));
     return { urn: component.urn, state };
+}
+
+/** A rehydrated reference's output value from state, if it arrives in time (else the check runs later). */
+async function stateValue(output: unknown): Promise<unknown> {
+    if (!pulumi.Output.isInstance(output)) return undefined;
+    const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), REFERENCE_STATE_WAIT_MS).unref());
+    const read = (async () => ((await (output as any).isKnown) ? ((await (output as any).promise()) as unknown) : undefined))();
+    return Promise.race([read, timeout]);
+}
+
+/** A Domain's certificate and key, when both are known: checked before the Domain registers. */
+async function checkKnownTls(args: { hostname?: unknown; tls?: { certificate?: unknown; privateKey?: unknown } } | undefined, resource: string): Promise<void> {
+    const [certificate, key] = await Promise.all([knownValue(args?.tls?.certificate), knownValue(args?.tls?.privateKey)]);
+    if (typeof args?.hostname !== "string" || typeof certificate?.value !== "string" || typeof key?.value !== "string") return;
+    checkTlsMaterial(certificate.value, key.value, args.hostname, resource);
 }
 
 /** How long a reference's state may take to arrive before the check falls back to deploy time. */
@@ -53,13 +77,16 @@ const REFERENCE_STATE_WAIT_MS = 10_000;
 async function learnCacheNames(caches: unknown): Promise<void> {
     if (!Array.isArray(caches)) return;
     await Promise.all(caches.filter((c) => pulumi.Resource.isInstance(c) && knownCacheName(c) === undefined).map(async (cache) => {
-        const output = (cache as { name?: unknown }).name;
-        if (!pulumi.Output.isInstance(output)) return;
-        const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), REFERENCE_STATE_WAIT_MS).unref());
-        const read = (async () => ((await (output as any).isKnown) ? ((await (output as any).promise()) as unknown) : undefined))();
-        const name = await Promise.race([read, timeout]);
+        const name = await stateValue((cache as { name?: unknown }).name);
         if (typeof name === "string") rememberCacheName(cache as pulumi.Resource, name);
     }));
+}
+
+/** A referenced EngineApp's environments, from its stagingInstances in state (see learnCacheNames). */
+async function learnAppEnvironments(app: unknown): Promise<void> {
+    if (!pulumi.Resource.isInstance(app) || knownAppEnvironments(app) !== undefined) return;
+    const staging = await stateValue((app as { stagingInstances?: unknown }).stagingInstances);
+    if (typeof staging === "number") rememberAppEnvironments(app, staging > 0 ? ["production", "stage"] : ["production"]);
 }
 
 export const componentProvider: provider.Provider = {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DomainArgs } from "../args";
 import { domainArgs } from "../config/args/domain";
-import { resourceLabel } from "../config/errors";
+import { ConfigError, resourceLabel } from "../config/errors";
 import { buildDomainModel, DomainModel } from "../config/models";
 import { checkTlsMaterial } from "../config/tlsMaterial";
 import { validate } from "../config/validate";
@@ -10,6 +10,7 @@ import { selectPlatform } from "../platform/select";
 import type { EngineApp } from "./engineApp";
 import { GeneratedCertificate } from "./generatedCertificate";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
+import { knownAppEnvironments } from "./appEnvironments";
 import { claimHostname } from "./hostnameClaims";
 import { claimSlug } from "./slugClaims";
 
@@ -31,6 +32,10 @@ export class Domain extends pulumi.ComponentResource {
         const model = config && buildDomainModel(name, config);
         if (model) claimSlug("Domain", model.slug, name, label);
         if (model) claimHostname(model.hostname, name, label);
+        const appEnvironments = model && knownAppEnvironments(config.app);
+        if (model && appEnvironments && !appEnvironments.includes(model.env)) {
+            throw new ConfigError(label, "hostname", model.hostname, `a hostname without the stg- prefix, or an app with staging instances: stg- hostnames are served by the app's staging environment, and the app has none (set its stagingInstances)`);
+        }
         const platform = opts.urn ? undefined : selectPlatform(label);
         // Plain material is checked before anything registers; Outputs when their values arrive.
         const tls = config?.tls;

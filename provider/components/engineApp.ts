@@ -4,6 +4,7 @@ import { engineAppArgs } from "../config/args/engineApp";
 import { buildAppModel } from "../config/appModel";
 import { ConfigError, GivenText, resourceLabel } from "../config/errors";
 import { checkedString, checkedStrings } from "../config/resolvedInputs";
+import { rememberAppEnvironments } from "./appEnvironments";
 import { duplicateCacheName } from "./cacheNames";
 import { claimSlug } from "./slugClaims";
 import { initSource } from "../config/initSource";
@@ -71,6 +72,7 @@ export class EngineApp extends pulumi.ComponentResource {
         markKind(this, "EngineApp");
         keepOutputsOnly(this, "EngineApp");
         if (!config || !model || !platform || !gateway) return;
+        rememberAppEnvironments(this, model.environments.map((e) => e.env));
 
         const caches = config.caches as LeanCacheInstance[];
         const groups = config.envGroups as EnvGroup[];

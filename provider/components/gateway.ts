@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { GatewayArgs } from "../args";
 import { gatewayArgs } from "../config/args/gateway";
 import { ConfigError, resourceLabel } from "../config/errors";
+import { stackConfigObject } from "../config/stackConfig";
 import { claimSlug } from "./slugClaims";
 import { buildGatewayModel } from "../config/models";
 import { validate } from "../config/validate";
@@ -63,7 +64,7 @@ export function defaultGateway(): Gateway {
     return perRun("default-gateway", () => {
         creatingDefault = true;
         try {
-            return new Gateway(DEFAULT_GATEWAY_NAME, new pulumi.Config("cloudengine").getObject<GatewayArgs>("gateway") ?? {});
+            return new Gateway(DEFAULT_GATEWAY_NAME, (stackConfigObject("gateway") as GatewayArgs | undefined) ?? {});
         } finally {
             creatingDefault = false;
         }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LeanCacheInstanceArgs } from "../args";
-import { CACHE_NAME, leanCacheInstanceArgs } from "../config/args/leanCacheInstance";
+import { CACHE_NAME, cachePasswordProblem, leanCacheInstanceArgs } from "../config/args/leanCacheInstance";
 import { ConfigError, resourceLabel } from "../config/errors";
 import { checkedString } from "../config/resolvedInputs";
 import { buildCacheModel } from "../config/models";
@@ -13,10 +13,6 @@ import { claimSlug } from "./slugClaims";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 
 export type { LeanCacheInstanceArgs };
-
-/** What redis.conf's requirepass and a redis:// URL carry without quoting. */
-const PASSWORD = /^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@[\]^_{|}~]{8,128}$/;
-const passwordProblem = (p: string) => (PASSWORD.test(p) ? undefined : "8 to 128 printable characters without spaces, quotes or backslashes");
 
 /** Bytes of randomness in a generated password (hex: twice as many characters). */
 const PASSWORD_BYTES = 24;
@@ -44,7 +40,7 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
             throw new ConfigError(label, "name", undefined, `a name for REDIS_URL_<NAME> (letters, digits and _); the resource name ${JSON.stringify(name)} cannot be used, so set name`);
         }
         // Checked now when plain, when it arrives when an Output; never shown.
-        const givenPassword = config?.password === undefined ? undefined : checkedString(config.password, { resource: label, field: "password", secret: true, check: passwordProblem });
+        const givenPassword = config?.password === undefined ? undefined : checkedString(config.password, { resource: label, field: "password", secret: true, check: cachePasswordProblem });
         const model = config && buildCacheModel(name, config);
         if (model) claimSlug("LeanCacheInstance", model.slug, name, label);
         const platform = opts.urn ? undefined : selectPlatform(label);

@@ -33,8 +33,8 @@ export function describeValue(value: unknown): string {
     try {
         text = JSON.stringify(value) ?? safeString(value);
     } catch {
-        // Cyclic, or a BigInt: describe instead of printing.
-        text = typeof value === "bigint" ? `${value}` : `a value that cannot be written out (${Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : typeof value} that refers to itself)`;
+        // Cyclic, or holding a BigInt: describe instead of printing.
+        text = typeof value === "bigint" ? `${value}` : `${Array.isArray(value) ? "a list" : typeof value === "object" ? "an object" : `a ${typeof value}`} that cannot be written out as JSON (it refers to itself or holds a BigInt)`;
     }
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

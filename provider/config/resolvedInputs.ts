@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { FieldMeta, fieldMeta } from "./args/fields";
 import { ConfigError, SECRET_GIVEN } from "./errors";
+import { defOf, unwrap } from "./schemaWalk";
 
 // Fields that accept an Output (keys, variables, secrets, passwords) can only be checked once the
 // value arrives. Plain values are checked at once, before anything registers; Outputs when they
@@ -35,4 +38,45 @@ function assertString(value: unknown, at: InputField): string {
     const problem = at.check?.(value);
     if (problem !== undefined) throw new ConfigError(at.resource, at.field, at.secret ? SECRET_GIVEN : value, problem);
     return value;
+}
+
+/**
+ * Checks every Input field of arguments whose value is already known, an Output included (awaited):
+ * the component provider runs this before it constructs a component, so a bad config secret fails
+ * with one ConfigError before anything registers. Unknown values (in a preview) are left to the
+ * component's own checks when they arrive.
+ */
+export async function checkKnownInputs(schema: z.ZodType, args: unknown, resource: string, path: string[] = []): Promise<void> {
+    const meta = inputMeta(schema);
+    if (meta) {
+        if (args === undefined || args === null) return;
+        const known = await knownValue(args);
+        if (!known) return;
+        assertString(known.value, { resource, field: path.join("."), secret: meta.secret === true || known.secret, check: meta.check });
+        return;
+    }
+    if (args === null || typeof args !== "object" || pulumi.Output.isInstance(args) || pulumi.Resource.isInstance(args)) return;
+    const def = defOf(unwrap(schema));
+    const entries = Object.entries(args as Record<string, unknown>);
+    for (const [key, value] of entries) {
+        const child = def.type === "object" ? def.shape?.[key] : def.type === "record" ? def.valueType : def.type === "array" ? def.element : undefined;
+        if (child) await checkKnownInputs(child, value, resource, [...path, key]);
+    }
+}
+
+function inputMeta(schema: z.ZodType): FieldMeta | undefined {
+    for (let s: z.ZodType | undefined = schema; s; s = defOf(s).innerType) {
+        const meta = fieldMeta.get(s);
+        if (meta?.input) return meta;
+    }
+    return undefined;
+}
+
+/** An Input's value when it is known now (a plain value, or an Output whose value has arrived). */
+export async function knownValue(input: unknown): Promise<{ value: unknown; secret: boolean } | undefined> {
+    if (!pulumi.Output.isInstance(input)) return input === undefined ? undefined : { value: await input, secret: false };
+    const output = input as any;
+    if (!(await output.isKnown)) return undefined;
+    const value = await output.promise();
+    return value === undefined ? undefined : { value, secret: await output.isSecret };
 }

@@ -19,7 +19,7 @@ describe("invalid arguments fail the preview with the package's error", () => {
 
                 const app = await driver.preview({ apps: { web: { engineImage: "registry.example.com/team/web:v1", instances: 0 } } });
                 assert.equal(app.ok, false, `the preview succeeded:\n${app.log}`);
-                assert.ok(app.log.includes('cloudengine:index:EngineApp "web": invalid instances: got 0; allowed: a number >= 1'), app.log);
+                assert.ok(app.log.includes('cloudengine:index:EngineApp "web": invalid instances: got 0; allowed: a whole number from 1 to 50'), app.log);
                 assertNoStackTrace(withPythonRuntimeTracebacksOnly(app.log));
             });
         });

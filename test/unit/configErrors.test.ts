@@ -65,9 +65,11 @@ interface Case {
     given: string | RegExp;
     /** What is allowed: a fragment of it, or a pattern. */
     allowed: string | RegExp;
+    /** Stack config of the run. */
+    config?: Record<string, string>;
 }
 
-const c = (name: string, act: () => unknown, resource: string, field: string, given: string | RegExp, allowed: string | RegExp): Case => ({ name, act, resource, field, given, allowed });
+const c = (name: string, act: () => unknown, resource: string, field: string, given: string | RegExp, allowed: string | RegExp, config?: Record<string, string>): Case => ({ name, act, resource, field, given, allowed, config });
 
 const cases: Case[] = [
     // --- leanengine.yaml ---------------------------------------------------------------------------
@@ -76,6 +78,7 @@ const cases: Case[] = [
     c("leanengine.yaml a scalar", lean("just text"), APP, "leanengine.yaml", '"just text"', "a YAML mapping"),
     c("leanengine.yaml duplicated key", lean("run: ./a\nrun: ./b"), APP, "leanengine.yaml line 2", '"run: ./b": the key "run" appears more than once', "a YAML mapping"),
     c("leanengine.yaml tab indentation", lean("build:\n\t- go build"), APP, "leanengine.yaml line 2", /tabs/i, "a YAML mapping"),
+    c("leanengine.yaml nested too deep", lean(`install: ${"[".repeat(200)}go${"]".repeat(200)}`), APP, "leanengine.yaml line 1", "nesting deeper than 64 levels", "nested at most 64 levels"),
     c("leanengine.yaml alias to nothing", lean("run: *missing"), APP, "leanengine.yaml", /unresolved alias/i, "at most 50 alias expansions"),
     c("unknown key, near a known one", lean("biuld: go build"), APP, "leanengine.yaml: biuld", UNKNOWN, "(did you mean build?)"),
     c("unknown key, far from all", lean("deploy: now"), APP, "leanengine.yaml: deploy", UNKNOWN, "(check the spelling)"),
@@ -209,6 +212,7 @@ const cases: Case[] = [
     c("hostname with a trailing dot", domain({ hostname: "www.example.com." }), DOMAIN, "hostname", '"www.example.com."', "a lowercase DNS hostname"),
     c("hostname a number", domain({ hostname: 5 }), DOMAIN, "hostname", "5", "a lowercase DNS hostname"),
     c("hostname bound twice", () => { const a = new EngineApp("x", { image: "x" }); new Domain("a", { hostname: "www.example.com", app: a }); return new Domain("d", { hostname: "www.example.com", app: a }); }, DOMAIN, "hostname", '"www.example.com"', 'the Domain "a" already binds www.example.com'),
+    c("stg- hostname for an app without staging", () => new Domain("d", { hostname: "stg-www.example.com", app: new EngineApp("x", { image: "x" }) }), DOMAIN, "hostname", '"stg-www.example.com"', "the app has none (set its stagingInstances)"),
     c("domain app missing", () => new Domain("d", { hostname: "a.example.com" } as any), DOMAIN, "app", "nothing (the field is missing)", "an EngineApp resource"),
     c("domain app a string", domain({ app: "web" }), DOMAIN, "app", '"web"', "an EngineApp resource"),
     c("domain app a cache", () => domain({ app: new LeanCacheInstance("cc") })(), DOMAIN, "app", /^\{/, "an EngineApp resource"),
@@ -247,6 +251,8 @@ const cases: Case[] = [
     c("gateway image empty", gateway({ image: "" }), GATEWAY, "image", '""', "a non-empty string"),
     c("gateway unknown field", gateway({ port: 80 }), GATEWAY, "port", UNKNOWN, "one of domain, listenAddress, httpPort, httpsPort"),
     c("gateway named like the default", () => new Gateway("cloudengine", {}), 'cloudengine:index:Gateway "cloudengine"', "(resource name)", '"cloudengine"', "cloudengine is the stack's default gateway"),
+    c("stack gateway config not JSON", () => new EngineApp("web", { image: "x" }), "stack config cloudengine:gateway", "(value)", '"port 80", which is not a JSON object', "an object of settings", { "cloudengine:gateway": "port 80" }),
+    c("stack kubernetes config a list", () => new EngineApp("web", { image: "x" }), "stack config cloudengine:kubernetes", "(value)", '"[1]", which is not a JSON object', "an object of settings", { "cloudengine:platform": "kubernetes", "cloudengine:kubernetes": "[1]" }),
     // --- stack config cloudengine:kubernetes ------------------------------------------------------------
     c("kubernetes namespace uppercase", kube({ namespace: "Apps" }), KUBE, "namespace", '"Apps"', "a namespace name"),
     c("kubernetes service type", kube({ serviceType: "External" }), KUBE, "serviceType", '"External"', 'one of "LoadBalancer", "NodePort", "ClusterIP"'),
@@ -282,7 +288,7 @@ describe("malformed input fails with a clear error", () => {
                 assert.doesNotMatch(thrown.message, /\n\s+at /, "no stack trace in the message");
                 assert.ok(!thrown.message.includes(SECRET), `a secret given in the case is in the message:\n${thrown.message}`);
                 assert.doesNotMatch(thrown.allowed, /Invalid input|\ba array\b|\ba object\b/);
-            });
+            }, { config: x.config });
         });
     }
 });

@@ -10,6 +10,8 @@ export interface FieldMeta {
     secret?: boolean;
     /** The value may be a pulumi Input (Output/Promise) as well as a plain value. */
     input?: boolean;
+    /** For Input fields: what is wrong with the string once known (what is allowed), or undefined. */
+    check?: (value: string) => string | undefined;
 }
 export const fieldMeta = z.registry<FieldMeta>();
 
@@ -23,9 +25,9 @@ export function inputString(description: string) {
 }
 
 /** Like inputString, and the value is made a Pulumi secret where it enters. */
-export function secretString(description: string) {
+export function secretString(description: string, check?: (value: string) => string | undefined) {
     const schema = z.custom<pulumi.Input<string>>(isInput, { message: "a string (or an Output of one)" }).describe(description);
-    fieldMeta.add(schema, { input: true, secret: true });
+    fieldMeta.add(schema, { input: true, secret: true, check });
     return schema;
 }
 

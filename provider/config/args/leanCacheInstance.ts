@@ -5,6 +5,11 @@ import { secretString } from "./fields";
 /** Becomes the suffix of REDIS_URL_<NAME>, so it must be a valid variable-name suffix. */
 export const CACHE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
+/** What redis.conf's requirepass and a redis:// URL carry without quoting. */
+const CACHE_PASSWORD = /^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@[\]^_{|}~]{8,128}$/;
+/** What is wrong with a password (what is allowed), or undefined. Checked when the value is known. */
+export const cachePasswordProblem = (p: string) => (CACHE_PASSWORD.test(p) ? undefined : "8 to 128 printable characters without spaces, quotes or backslashes");
+
 export const leanCacheInstanceArgs = z
     .object({
         name: z
@@ -20,7 +25,7 @@ export const leanCacheInstanceArgs = z
             .enum(EVICTION_POLICIES)
             .default(DEFAULT_EVICTION_POLICY)
             .describe("What Redis deletes when memory is full (maxmemory-policy). Default volatile-lru."),
-        password: secretString("Password clients must give. Default: generated once and kept as a secret.").optional(),
+        password: secretString("Password clients must give. Default: generated once and kept as a secret.", cachePasswordProblem).optional(),
         image: z.string().min(1).optional().describe("Redis image. Default: the official redis:6.2-bookworm."),
     })
     .strict()

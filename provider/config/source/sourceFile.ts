@@ -27,7 +27,7 @@ export function readSourceText(root: string, name: string, resource: string): st
     try {
         real = fs.realpathSync(file);
     } catch {
-        throw new ConfigError(resource, name, new GivenText(`a link to ${fs.readlinkSync(file)}, which does not exist`), "a regular file inside the source directory");
+        throw new ConfigError(resource, name, new GivenText(`a link to ${fs.readlinkSync(file)}, which does not resolve (its target is missing, or links form a loop)`), "a regular file inside the source directory");
     }
     const realRoot = fs.realpathSync(root);
     if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
