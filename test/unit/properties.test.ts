@@ -437,6 +437,22 @@ after(() => {
     for (const dir of tempRoots) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Whether every existing parent of `relative` under root is a real directory (no link, no file) and nothing stands at it. */
+function plainPathInside(root: string, relative: string): boolean {
+    let at = root;
+    for (const part of relative.split("/")) {
+        at = path.join(at, part);
+        let stat: fs.Stats;
+        try {
+            stat = fs.lstatSync(at);
+        } catch {
+            return true; // from here on nothing exists: created fresh, inside root
+        }
+        if (at === path.join(root, relative) || !stat.isDirectory()) return false;
+    }
+    return false;
+}
+
 /** Writes the entries (each one that cannot be written where an earlier one stands is skipped). */
 function materialize(tree: { validGoMod: boolean; entries: Entry[] }): string {
     const parent = fs.mkdtempSync(path.join(os.tmpdir(), "ce-prop-"));
@@ -447,13 +463,17 @@ function materialize(tree: { validGoMod: boolean; entries: Entry[] }): string {
     const entries: Entry[] = tree.validGoMod ? [{ kind: "file", at: "go.mod", content: { text: "module example.com/m\ngo 1.22\n" } }, ...tree.entries] : tree.entries;
     for (const e of entries) {
         const full = path.join(root, e.at);
+        // Never through a link: an earlier entry may have made a parent a link out of the directory
+        // (a write there would land on the machine's own files).
+        if (!plainPathInside(root, e.at)) continue;
         try {
             fs.mkdirSync(path.dirname(full), { recursive: true });
-            if (e.kind === "dir") fs.mkdirSync(full, { recursive: true });
+            if (e.kind === "dir") fs.mkdirSync(full);
             else if (e.kind === "link") fs.symlinkSync(e.target, full);
             else if (e.kind === "fifo") execFileSync("mkfifo", [full], { stdio: "ignore" });
-            else if ("big" in e.content) fs.writeFileSync(full, Buffer.alloc(e.content.big, "module x\n"));
-            else fs.writeFileSync(full, "text" in e.content ? e.content.text : e.content.bytes);
+            // "wx": fails when anything stands there, a dangling link included (O_EXCL never follows one)
+            else if ("big" in e.content) fs.writeFileSync(full, Buffer.alloc(e.content.big, "module x\n"), { flag: "wx" });
+            else fs.writeFileSync(full, "text" in e.content ? e.content.text : e.content.bytes, { flag: "wx" });
         } catch {
             // an earlier entry stands there (a file where a directory should go, an existing link, ...)
         }
