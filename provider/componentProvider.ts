@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type * as provider from "@pulumi/pulumi/provider";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const rpc = require("@pulumi/pulumi/runtime/rpc");
 import { z } from "zod";
 import { Domain } from "./components/domain";
 import { EngineApp } from "./components/engineApp";
@@ -7,6 +9,9 @@ import { EnvGroup } from "./components/envGroup";
 import { Gateway } from "./components/gateway";
 import { knownAppEnvironments, rememberAppEnvironments } from "./components/appEnvironments";
 import { knownCacheName, rememberCacheName } from "./components/cacheNames";
+import { certificateProvider } from "./components/generatedCertificate";
+import { secretProvider } from "./components/generatedSecret";
+import { releaseProvider } from "./platform/docker/release";
 import { TYPE_PREFIX } from "./components/kinds";
 import { LeanCacheInstance } from "./components/leanCacheInstance";
 import "./components/resourceModule";
@@ -89,10 +94,56 @@ async function learnAppEnvironments(app: unknown): Promise<void> {
     if (typeof staging === "number") rememberAppEnvironments(app, staging > 0 ? ["production", "stage"] : ["production"]);
 }
 
+/**
+ * Values as a dynamic provider sees them: the engine sends secrets and outputs to this plugin wrapped
+ * (it accepts them), Node's dynamic provider unwraps them. Secret outputs stay secret through the
+ * resources' additionalSecretOutputs.
+ */
+function plainValues(value: unknown): any {
+    if (Array.isArray(value)) return value.map(plainValues);
+    if (value === null || typeof value !== "object") return value;
+    const record = value as Record<string, unknown>;
+    const sig = record[rpc.specialSigKey];
+    if (sig === rpc.specialSecretSig || sig === rpc.specialOutputValueSig) return plainValues(record.value);
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, plainValues(v)]));
+}
+
+/** The package's own custom resources by kind (also in a process that only deletes or diffs them). */
+const OWN_RESOURCES: Record<string, pulumi.dynamic.ResourceProvider> = {
+    GeneratedSecret: secretProvider,
+    GeneratedCertificate: certificateProvider,
+    Release: releaseProvider,
+};
+
+/** The implementation behind an own resource's URN (…$cloudengine:index:GeneratedSecret::name). */
+function implementationOf(urn: string): pulumi.dynamic.ResourceProvider {
+    const type = urn.split("::")[2]?.split("$").pop() ?? "";
+    const implementation = type.startsWith(TYPE_PREFIX) ? OWN_RESOURCES[type.slice(TYPE_PREFIX.length)] : undefined;
+    if (!implementation) throw new Error(`unknown resource type ${type}`);
+    return implementation;
+}
+
 export const componentProvider: provider.Provider = {
     version: packageVersion,
     getSchema: async () => readSchema(),
     construct,
+    // The package's own custom resources, when a component constructed here registered them (see
+    // components/ownResource.ts): the same implementations TypeScript programs run as dynamic resources.
+    async create(urn, inputs) {
+        const created = await implementationOf(urn).create(plainValues(inputs));
+        return { id: created.id, outs: created.outs };
+    },
+    async diff(id, urn, olds, news) {
+        const implementation = implementationOf(urn);
+        return implementation.diff ? implementation.diff(id, plainValues(olds), plainValues(news)) : {};
+    },
+    async update(id, urn, olds, news) {
+        const implementation = implementationOf(urn);
+        return implementation.update ? implementation.update(id, plainValues(olds), plainValues(news)) : { outs: plainValues(news) };
+    },
+    async delete(id, urn, props) {
+        await implementationOf(urn).delete?.(id, plainValues(props));
+    },
 };
 
 /**

@@ -8,7 +8,7 @@ import { validate } from "../config/validate";
 import { TlsFiles } from "../platform/platform";
 import { selectPlatform } from "../platform/select";
 import type { EngineApp } from "./engineApp";
-import { GeneratedCertificate } from "./generatedCertificate";
+import { generatedCertificate } from "./generatedCertificate";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 import { knownAppEnvironments } from "./appEnvironments";
 import { claimHostname } from "./hostnameClaims";
@@ -75,6 +75,6 @@ function certificateFor(model: DomainModel, parent: Domain): TlsFiles {
         }));
         return { certificate, privateKey: tls.privateKey };
     }
-    const generated = new GeneratedCertificate(`${model.name}-certificate`, model.hostname, { parent });
+    const generated = generatedCertificate(`${model.name}-certificate`, model.hostname, { parent });
     return { certificate: generated.certificate, privateKey: generated.privateKey };
 }

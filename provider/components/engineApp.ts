@@ -18,7 +18,7 @@ import { AppRouting } from "../platform/platform";
 import { selectPlatform } from "../platform/select";
 import type { EnvGroup } from "./envGroup";
 import { defaultGateway, Gateway } from "./gateway";
-import { GeneratedSecret } from "./generatedSecret";
+import { generatedSecret } from "./generatedSecret";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 import type { LeanCacheInstance } from "./leanCacheInstance";
 
@@ -76,8 +76,8 @@ export class EngineApp extends pulumi.ComponentResource {
 
         const caches = config.caches as LeanCacheInstance[];
         const groups = config.envGroups as EnvGroup[];
-        const appKey = pulumi.output(givenAppKey ?? new GeneratedSecret(`${name}-app-key`, KEY_BYTES, { parent: this }).value);
-        const masterKey = pulumi.secret(givenMasterKey ?? new GeneratedSecret(`${name}-master-key`, KEY_BYTES, { parent: this }).value);
+        const appKey = pulumi.output(givenAppKey ?? generatedSecret(`${name}-app-key`, KEY_BYTES, { parent: this }).value);
+        const masterKey = pulumi.secret(givenMasterKey ?? generatedSecret(`${name}-master-key`, KEY_BYTES, { parent: this }).value);
         const cacheEntries = pulumi.all(caches.map((c) => pulumi.all([c.name, c.url]).apply(([n, url]) => ({ name: n, url }))));
         const groupValues = pulumi.all(groups.map((g) => pulumi.all([g.variables, g.secrets]).apply(([v, s]) => ({ ...v, ...s }))));
         const ownVariables = givenVariables!;

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ownResource } from "./ownResource";
 
 // A self-signed certificate for one hostname, made once on create and kept in state (the key as a
 // secret): HTTPS for a Domain whose owner gave no certificate. Inputs never change by themselves,
@@ -26,10 +27,7 @@ export const certificateProvider: pulumi.dynamic.ResourceProvider = {
 /** Validity of generated certificates. */
 const DAYS = 825;
 
-export class GeneratedCertificate extends pulumi.dynamic.Resource {
-    declare readonly certificate: pulumi.Output<string>;
-    declare readonly privateKey: pulumi.Output<string>;
-    constructor(name: string, hostname: string, opts: pulumi.CustomResourceOptions) {
-        super(certificateProvider, name, { hostname, days: DAYS, certificate: undefined, privateKey: undefined }, { ...opts, additionalSecretOutputs: ["privateKey"] }, "cloudengine", "GeneratedCertificate");
-    }
+/** A self-signed certificate for the hostname; `privateKey` is a secret. */
+export function generatedCertificate(name: string, hostname: string, opts: pulumi.CustomResourceOptions): { certificate: pulumi.Output<string>; privateKey: pulumi.Output<string> } {
+    return ownResource<"certificate" | "privateKey">("GeneratedCertificate", certificateProvider, name, { hostname, days: DAYS, certificate: undefined, privateKey: undefined }, { ...opts, additionalSecretOutputs: ["privateKey"] });
 }

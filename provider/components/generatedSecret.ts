@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ownResource } from "./ownResource";
 
 // A random value made once, on create, and kept in state as a secret: defaults for keys and
 // passwords the user did not give. Its inputs never change, so previews stay clean.
@@ -18,9 +19,7 @@ export const secretProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export class GeneratedSecret extends pulumi.dynamic.Resource {
-    declare readonly value: pulumi.Output<string>;
-    constructor(name: string, bytes: number, opts: pulumi.CustomResourceOptions) {
-        super(secretProvider, name, { bytes, value: undefined }, { ...opts, additionalSecretOutputs: ["value"] }, "cloudengine", "GeneratedSecret");
-    }
+/** A generated secret; `value` is its hex text (a secret). */
+export function generatedSecret(name: string, bytes: number, opts: pulumi.CustomResourceOptions): { value: pulumi.Output<string> } {
+    return ownResource<"value">("GeneratedSecret", secretProvider, name, { bytes, value: undefined }, { ...opts, additionalSecretOutputs: ["value"] });
 }

@@ -8,7 +8,7 @@ import { REDIS_PORT, REDIS_URL_PREFIX } from "../config/spec";
 import { validate } from "../config/validate";
 import { selectPlatform } from "../platform/select";
 import { rememberCacheName } from "./cacheNames";
-import { GeneratedSecret } from "./generatedSecret";
+import { generatedSecret } from "./generatedSecret";
 import { claimSlug } from "./slugClaims";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
 
@@ -49,7 +49,7 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
         keepOutputsOnly(this, "LeanCacheInstance");
         if (!config || !model || !platform) return;
         rememberCacheName(this, model.envName);
-        const password = pulumi.secret(givenPassword ?? new GeneratedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);
+        const password = pulumi.secret(givenPassword ?? generatedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);
         const { host } = platform.cache(this, model, password);
         const outputs = {
             name: pulumi.output(model.envName),

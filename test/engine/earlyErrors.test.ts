@@ -117,23 +117,35 @@ describe("invalid secrets fail naming the field and are never shown (issue 9, cl
     };
     /**
      * A valid program with the marker in every secret previews (--diff: every property shown) without
-     * showing it. The EngineApp only in TypeScript: an app registers dynamic resources, which YAML and
-     * Python projects cannot run here (pulumi-resource-pulumi-nodejs needs @pulumi/pulumi beside the program).
+     * showing it.
      */
-    const validPreview = (driver: Driver, withApp: boolean) => {
+    const validPreview = (driver: Driver) => {
         const spec: Spec = {
             groups: { shared: { secrets: { TOKEN: `ok-${marker}` } } },
             caches: { cache: { name: "CACHE", password: `ok-${marker}` } },
-            ...(withApp && { apps: { ok: { engineImage: IMAGE, masterKey: `ok-${marker}`, caches: ["cache"] } } }),
+            apps: { ok: { engineImage: IMAGE, masterKey: `ok-${marker}`, caches: ["cache"] } },
         };
         const r = driver.run(spec, "preview", "--diff");
         assert.equal(r.status, 0, `the valid preview failed:\n${plain(r)}`);
         assertClean(plain(r), "the output of a valid preview");
     };
     const exportClean = (sb: Sandbox) => assertClean(stackExport(sb).text, "the stack export");
-    // An appKey, so that no key is generated: GeneratedSecret is a dynamic resource, which YAML and
-    // Python projects cannot run (no @pulumi/pulumi beside them).
-    const app = { engineImage: IMAGE, appKey: "app-key-0001" };
+    /**
+     * A cache without a password gets a generated one: a dynamic resource in TypeScript, the cloudengine
+     * plugin's own resource (created by the plugin itself) in YAML and Python, whose directories have
+     * no @pulumi/pulumi for Node's dynamic provider. `up` creates it; its value is a secret in state.
+     */
+    const generatedUp = (driver: Driver, sb: Sandbox, label: string) => {
+        const r = driver.run({ caches: { gen: { name: "GEN" } } }, "up", "--yes", "--skip-preview");
+        assert.equal(r.status, 0, `up with a generated password failed:\n${plain(r)}`);
+        const exported = stackExport(sb);
+        const type = label === "typescript" ? "pulumi-nodejs:dynamic/cloudengine:GeneratedSecret" : "cloudengine:index:GeneratedSecret";
+        const generated = exported.resources.filter((x) => x.type === type && x.urn.endsWith("::gen-password"));
+        assert.equal(generated.length, 1, `one ${type} gen-password in:\n${exported.resources.map((x) => x.urn).join("\n")}`);
+        assert.match(JSON.stringify(generated[0]), /"value":\{"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","ciphertext"/, "the generated value is a secret in state");
+    };
+    // No appKey: a generated one (the plugin's own resource in YAML and Python).
+    const app = { engineImage: IMAGE };
     const plainGroup = (value: unknown): [Spec, string] => [{ groups: { g: { secrets: { TOKEN: value } } } }, group("g")];
     const plainMaster = (value: unknown): [Spec, string] => [{ apps: { a: { ...app, masterKey: value } } }, master("a")];
     const plainPassword: [Spec, string] = [{ caches: { c: { name: "C", password: `${marker} x` } } }, password("c")];
@@ -158,7 +170,8 @@ describe("invalid secrets fail naming the field and are never shown (issue 9, cl
                 const [spec, error] = cases[label][cases[label].length - 1];
                 fails(driver, spec, ["up", "--yes", "--skip-preview"], error);
                 exportClean(sb);
-                validPreview(driver, label === "typescript");
+                validPreview(driver);
+                generatedUp(driver, sb, label);
             });
         });
     }

@@ -12,7 +12,7 @@ import { instanceDnsName, labels, stackPrefix } from "./naming";
 import { stackNetwork } from "./network";
 import { reachableDockerHost } from "./engineApi";
 import { containerHealthcheck } from "./healthcheck";
-import { Release } from "./release";
+import { releaseResource } from "./release";
 import { dockerRouter } from "./router";
 import { tmpfsMount } from "./tmpfsMount";
 
@@ -38,7 +38,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
     // retires earlier ones (release.ts); elsewhere (ssh:// or TLS hosts) the provider's `wait` does,
     // and a failed, retried `pulumi up` may replace the previous version before the new one is healthy.
     const releaseHost = reachableDockerHost();
-    const releases: Release[] = [];
+    const releases: pulumi.CustomResource[] = [];
     for (const { env, instances } of m.environments) {
         const envs = inputs.environment(env, versionTag).apply((vars) => Object.entries({ ...vars, ...GATE_SETTINGS }).map(([k, v]) => `${k}=${v}`));
         const containers: docker.Container[] = [];
@@ -54,7 +54,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
             }));
         }
         if (releaseHost !== undefined) {
-            releases.push(new Release(`${m.name}-${env}-release`, {
+            releases.push(releaseResource(`${m.name}-${env}-release`, {
                 host: releaseHost,
                 what: `EngineApp "${m.name}" (${env})`,
                 containers: pulumi.all(containers.map((c) => c.id)),

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ownResource } from "../../components/ownResource";
 
 // A release of one app environment on Docker: its instance containers become healthy, then the
 // instances of earlier releases are retired. Pulumi alone cannot keep a previous version serving
@@ -181,8 +182,7 @@ export const releaseProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
-export class Release extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { [K in keyof ReleaseInputs]: pulumi.Input<ReleaseInputs[K]> }, opts: pulumi.CustomResourceOptions) {
-        super(releaseProvider, name, args, opts, "cloudengine", "Release");
-    }
+/** A release of one app environment (see above); its id resolves once the release succeeded. */
+export function releaseResource(name: string, args: { [K in keyof ReleaseInputs]: pulumi.Input<ReleaseInputs[K]> }, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+    return ownResource("Release", releaseProvider, name, args, opts);
 }

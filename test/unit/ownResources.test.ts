@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { componentProvider } from "../../provider/componentProvider";
+import { LeanCacheInstance } from "../../provider";
+import { serveOwnResourcesFromPlugin } from "../../provider/components/ownResource";
+import { DYNAMIC, run } from "../mocks";
+
+// The package's own resources (generated secrets and certificates, Docker releases) are dynamic
+// resources in TypeScript programs and the cloudengine plugin's own resources in the component
+// provider, which then serves their create/diff/update/delete with the same implementations.
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const rpc = require("@pulumi/pulumi/runtime/rpc");
+const secretUrn = "urn:pulumi:dev::app::cloudengine:index:LeanCacheInstance$cloudengine:index:GeneratedSecret::c-password";
+const certificateUrn = "urn:pulumi:dev::app::cloudengine:index:Domain$cloudengine:index:GeneratedCertificate::d-certificate";
+const wrappedSecret = (value: unknown) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value });
+
+describe("own resources served by the plugin", () => {
+    it("a generated secret: created once, kept by diff and update (also when the engine sends it wrapped as a secret), replaced for a new length", async () => {
+        const created = await componentProvider.create!(secretUrn, { bytes: 24 });
+        assert.match(created.outs.value, /^[0-9a-f]{48}$/);
+        const olds = { bytes: 24, value: wrappedSecret(created.outs.value) };
+        assert.deepEqual(await componentProvider.diff!(created.id, secretUrn, olds, { bytes: 24 }), { changes: false });
+        assert.deepEqual((await componentProvider.diff!(created.id, secretUrn, olds, { bytes: 16 })).replaces, ["bytes"]);
+        assert.equal((await componentProvider.update!(created.id, secretUrn, olds, { bytes: 24 })).outs.value, created.outs.value);
+    });
+
+    it("a generated certificate for the hostname", async () => {
+        const created = await componentProvider.create!(certificateUrn, { hostname: "www.example.com", days: 825 });
+        assert.match(created.outs.certificate, /-----BEGIN CERTIFICATE-----/);
+        assert.match(created.outs.privateKey, /PRIVATE KEY-----/);
+    });
+
+    it("an unknown type is an error, not a guess", async () => {
+        await assert.rejects(componentProvider.create!("urn:pulumi:dev::app::cloudengine:index:Nope::x", {}), /unknown resource type cloudengine:index:Nope/);
+    });
+
+    it("components register them as dynamic resources in a program, as the plugin's own type in the plugin", async () => {
+        const inProgram = await run(() => new LeanCacheInstance("c"));
+        assert.deepEqual(inProgram.filter((r) => r.custom && r.name === "c-password").map((r) => r.type), [DYNAMIC]);
+        serveOwnResourcesFromPlugin();
+        const inPlugin = await run(() => new LeanCacheInstance("c"));
+        const password = inPlugin.filter((r) => r.name === "c-password");
+        assert.deepEqual(password.map((r) => [r.type, r.additionalSecretOutputs]), [["cloudengine:index:GeneratedSecret", ["value"]]]);
+    });
+});
