@@ -10,8 +10,13 @@
 #               pulumi-language-python-exec, pulumi-resource-pulumi-{nodejs,python}, ...
 #   VERSIONS    what was built, from which module versions
 #   .complete   written only after everything required was built and verified
-# A re-run with a complete cache (of this script's host recipe, see RECIPE) only prints
-# versions.  TOOLCHAIN_REBUILD=1 wipes the marker (not the binaries) and retries what is missing.
+#   home/       a PULUMI_HOME holding the provider plugins installed with this CLI
+#               (plugins/resource-kubernetes-v<version>/: scripts/kubernetes-plugin.sh builds the
+#               Kubernetes provider of the pinned @pulumi/kubernetes once, into its own cache
+#               pulumi-resource-kubernetes-v<version>/, and installs it here; test/engine/support.ts
+#               gives each engine test's PULUMI_HOME these plugins)
+# A re-run with a complete cache (of this script's host recipe, see RECIPE) only checks that the
+# Kubernetes plugin is installed, and prints versions.  TOOLCHAIN_REBUILD=1 wipes the marker (not the binaries) and retries what is missing.
 # The Node.js and Python hosts come from older sdk/v3 releases (see NODEJS_HOST_SDK_VERSION).
 #
 # Everything comes from the Go module proxy (Go modules) and the npm registry.
@@ -56,6 +61,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/progress.sh"
 DIR="$CACHE_ROOT/pulumi-$V"
 BIN="$DIR/bin"
 MARKER="$DIR/.complete"
+PLUGINS_HOME="$DIR/home"
 mkdir -p "$BIN" "$DIR/logs"
 
 if [[ "${1:-}" == "--print-path" ]]; then
@@ -85,12 +91,20 @@ print_versions() {
   for f in pulumi-language-python-exec pulumi-resource-pulumi-nodejs pulumi-resource-pulumi-python pulumi-analyzer-policy; do
     [[ -e "$BIN/$f" ]] && echo "$f: present"
   done
+  echo "${K8S_PLUGIN_LINE:-pulumi-resource-kubernetes: NOT INSTALLED}"
   echo "node: $(node --version)  go: $(go env GOVERSION)"
   return 0
 }
 
+# Builds (once) and installs the Kubernetes provider plugin into $PLUGINS_HOME (with the CLI in $BIN).
+kubernetes_plugin() {
+  K8S_PLUGIN_LINE="$(bash "$REPO_ROOT/scripts/kubernetes-plugin.sh" "$BIN/pulumi" "$PLUGINS_HOME")" \
+    || die "the Kubernetes provider plugin could not be built or installed (see the lines above)"
+}
+
 if [[ -f "$MARKER" && -x "$BIN/pulumi" && -x "$BIN/pulumi-language-yaml" && "${TOOLCHAIN_REBUILD:-}" != 1 ]] \
    && grep -qxF "$RECIPE" "$MARKER"; then
+  kubernetes_plugin
   print_versions
   exit 0
 fi
@@ -471,6 +485,7 @@ for f in pulumi-language-nodejs pulumi-language-python; do [[ -x "$BIN/$f" ]] ||
   echo "missing: ${missing[*]:-none}"
   echo "$RECIPE"
 } > "$MARKER"
+kubernetes_plugin
 print_versions
 if ((${#missing[@]})); then
   warn "not available (see the warnings above): ${missing[*]}; TOOLCHAIN_REBUILD=1 retries"
