@@ -11,11 +11,15 @@ import * as path from "path";
 export const REPO = path.join(__dirname, "..", "..", "..");
 export const PULUMI_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8")).version;
 export const PACKAGE_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "package.json"), "utf8")).version;
+/** The Kubernetes provider plugin's version: that of the pinned @pulumi/kubernetes (its pulumi.version). */
+export const KUBERNETES_VERSION: string = JSON.parse(fs.readFileSync(path.join(REPO, "node_modules", "@pulumi", "kubernetes", "package.json"), "utf8")).pulumi.version;
 
 export interface Toolchain {
     /** <cache>/pulumi-v<version>: bin/ holds pulumi, pulumi-language-yaml, ... */
     dir: string;
     bin: string;
+    /** <dir>/home: the PULUMI_HOME scripts/toolchain.sh installed the provider plugins in (plugins/resource-kubernetes-v<version>/) */
+    pluginsHome: string;
 }
 
 let located: Toolchain | undefined;
@@ -27,13 +31,21 @@ export function requireToolchain(): Toolchain {
     const bin = /export PATH="([^:"]+):/.exec(printed.stdout ?? "")?.[1];
     if (!bin) throw new Error(`scripts/toolchain.sh --print-path failed: ${printed.stderr}`);
     const dir = path.dirname(bin);
-    const ready = () => fs.existsSync(path.join(dir, ".complete")) && fs.existsSync(path.join(bin, "pulumi")) && fs.existsSync(path.join(bin, "pulumi-language-yaml"));
+    const pluginsHome = path.join(dir, "home");
+    const ready = () =>
+        fs.existsSync(path.join(dir, ".complete")) && fs.existsSync(path.join(bin, "pulumi")) && fs.existsSync(path.join(bin, "pulumi-language-yaml")) &&
+        fs.existsSync(path.join(pluginsHome, "plugins", kubernetesPluginDir(), "pulumi-resource-kubernetes"));
     if (!ready()) {
         // its progress (steps, "still building ..." lines, where the logs are) goes straight to the test's stderr
         const built = spawnSync("bash", [path.join(REPO, "scripts", "toolchain.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
         if (built.status !== 0 || !ready()) throw new Error(`the Pulumi toolchain could not be built (scripts/toolchain.sh exited ${built.status}; its last lines are above, its logs in ${path.join(dir, "logs")})`);
     }
-    return (located = { dir, bin });
+    return (located = { dir, bin, pluginsHome });
+}
+
+/** The directory under <PULUMI_HOME>/plugins that holds the Kubernetes provider plugin. */
+export function kubernetesPluginDir(): string {
+    return `resource-kubernetes-v${KUBERNETES_VERSION}`;
 }
 
 /** A fresh temporary backend, PULUMI_HOME and work directory. */
@@ -49,6 +61,20 @@ export function sandbox(label: string): Sandbox {
     const t = requireToolchain();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `ce-engine-${label}-`));
     for (const d of ["backend", "home", "work"]) fs.mkdirSync(path.join(root, d));
+    // The installed provider plugins (the Kubernetes one, ~200 MB): hard links where possible. The
+    // CLI lists only real directories under plugins/ (a symbolic link to the toolchain's would not do).
+    const plugin = kubernetesPluginDir();
+    fs.mkdirSync(path.join(root, "home", "plugins", plugin), { recursive: true });
+    for (const f of fs.readdirSync(path.join(t.pluginsHome, "plugins", plugin))) {
+        const from = path.join(t.pluginsHome, "plugins", plugin, f);
+        const to = path.join(root, "home", "plugins", plugin, f);
+        try {
+            fs.linkSync(from, to);
+        } catch {
+            fs.copyFileSync(from, to);
+            fs.chmodSync(to, fs.statSync(from).mode);
+        }
+    }
     const envVars: Record<string, string> = {
         PULUMI_HOME: path.join(root, "home"),
         PULUMI_BACKEND_URL: `file://${path.join(root, "backend")}`,
