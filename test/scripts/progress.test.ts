@@ -64,7 +64,7 @@ echo "rc=$rc"`);
     });
 
     it("every script that builds once uses it, and says where its full log is", () => {
-        for (const script of ["kube-apiserver.sh", "kube-validator.sh", "toolchain.sh", "base-images.sh", "docker-up.sh"]) {
+        for (const script of ["kube-apiserver.sh", "kube-validator.sh", "toolchain.sh", "kubernetes-plugin.sh", "base-images.sh", "docker-up.sh"]) {
             const text = fs.readFileSync(path.join(ROOT, "scripts", script), "utf8");
             assert.match(text, /^source .*\/lib\/progress\.sh"$/m, script);
             assert.match(text, /\bquietly\b|\bheartbeat_start\b/, script);
