@@ -7,17 +7,16 @@ import { Domain } from "./components/domain";
 import { EngineApp } from "./components/engineApp";
 import { EnvGroup } from "./components/envGroup";
 import { Gateway } from "./components/gateway";
-import { knownAppEnvironments, rememberAppEnvironments } from "./components/appEnvironments";
-import { knownCacheName, rememberCacheName } from "./components/cacheNames";
+import { appEnvironments, cacheName } from "./components/knownFacts";
 import { certificateProvider } from "./components/generatedCertificate";
 import { secretProvider } from "./components/generatedSecret";
 import { releaseProvider } from "./platform/docker/release";
 import { TYPE_PREFIX } from "./components/kinds";
 import { LeanCacheInstance } from "./components/leanCacheInstance";
 import "./components/resourceModule";
-import { fieldMeta } from "./config/args/fields";
 import { resourceLabel } from "./config/errors";
 import { checkKnownInputs, knownValue } from "./config/resolvedInputs";
+import { inputMeta, unwrap } from "./config/schemaWalk";
 import { checkTlsMaterial } from "./config/tlsMaterial";
 import { packageVersion, readSchema } from "./packageInfo";
 import { COMPONENT_ARGS } from "./schema/generate";
@@ -61,8 +60,7 @@ export async function construct(name: string, type: string, inputs: pulumi.Input
 async function stateValue(output: unknown): Promise<unknown> {
     if (!pulumi.Output.isInstance(output)) return undefined;
     const timeout = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), REFERENCE_STATE_WAIT_MS).unref());
-    const read = (async () => ((await (output as any).isKnown) ? ((await (output as any).promise()) as unknown) : undefined))();
-    return Promise.race([read, timeout]);
+    return Promise.race([knownValue(output).then((known) => known?.value), timeout]);
 }
 
 /** A Domain's certificate and key, when both are known: checked before the Domain registers. */
@@ -81,17 +79,17 @@ const REFERENCE_STATE_WAIT_MS = 10_000;
  */
 async function learnCacheNames(caches: unknown): Promise<void> {
     if (!Array.isArray(caches)) return;
-    await Promise.all(caches.filter((c) => pulumi.Resource.isInstance(c) && knownCacheName(c) === undefined).map(async (cache) => {
+    await Promise.all(caches.filter((c) => pulumi.Resource.isInstance(c) && cacheName.known(c) === undefined).map(async (cache) => {
         const name = await stateValue((cache as { name?: unknown }).name);
-        if (typeof name === "string") rememberCacheName(cache as pulumi.Resource, name);
+        if (typeof name === "string") cacheName.remember(cache as pulumi.Resource, name);
     }));
 }
 
 /** A referenced EngineApp's environments, from its stagingInstances in state (see learnCacheNames). */
 async function learnAppEnvironments(app: unknown): Promise<void> {
-    if (!pulumi.Resource.isInstance(app) || knownAppEnvironments(app) !== undefined) return;
+    if (!pulumi.Resource.isInstance(app) || appEnvironments.known(app) !== undefined) return;
     const staging = await stateValue((app as { stagingInstances?: unknown }).stagingInstances);
-    if (typeof staging === "number") rememberAppEnvironments(app, staging > 0 ? ["production", "stage"] : ["production"]);
+    if (typeof staging === "number") appEnvironments.remember(app, staging > 0 ? ["production", "stage"] : ["production"]);
 }
 
 /**
@@ -157,7 +155,7 @@ export const componentProvider: provider.Provider = {
 async function adapt(schema: z.ZodType | undefined, value: unknown, secret: boolean, dependencies: pulumi.Resource[]): Promise<unknown> {
     if (value === null || value === undefined) return undefined;
     if (pulumi.Resource.isInstance(value)) return value;
-    if (schema && acceptsInput(schema)) return secret ? pulumi.secret(value as pulumi.Input<unknown>) : value;
+    if (schema && inputMeta(schema) !== undefined) return secret ? pulumi.secret(value as pulumi.Input<unknown>) : value;
     if (pulumi.Output.isInstance(value)) {
         const output = value as any;
         const [known, isSecret] = await Promise.all([output.isKnown as Promise<boolean>, output.isSecret as Promise<boolean>]);
@@ -184,17 +182,9 @@ async function adapt(schema: z.ZodType | undefined, value: unknown, secret: bool
     return value;
 }
 
-/** Whether the field takes a pulumi Input (an Output is fine there). */
-function acceptsInput(schema: z.ZodType): boolean {
-    for (let s: z.ZodType | undefined = schema; s; s = (s._zod.def as any).innerType) {
-        if (fieldMeta.get(s)?.input) return true;
-    }
-    return false;
-}
-
 /** Whether every plain value inside the field lands in an Input field (so a secret can be kept there). */
 function reachesInputs(schema: z.ZodType): boolean {
-    if (acceptsInput(schema)) return true;
+    if (inputMeta(schema) !== undefined) return true;
     const def = unwrap(schema)._zod.def as any;
     if (def.type === "record") return reachesInputs(def.valueType);
     if (def.type === "array") return reachesInputs(def.element);
@@ -202,11 +192,3 @@ function reachesInputs(schema: z.ZodType): boolean {
     return false;
 }
 
-function unwrap(schema: z.ZodType): z.ZodType {
-    let current = schema;
-    for (;;) {
-        const def = current._zod.def as any;
-        if ((def.type === "optional" || def.type === "default") && def.innerType) current = def.innerType;
-        else return current;
-    }
-}

@@ -10,7 +10,7 @@ import { selectPlatform } from "../platform/select";
 import type { EngineApp } from "./engineApp";
 import { generatedCertificate } from "./generatedCertificate";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
-import { knownAppEnvironments } from "./appEnvironments";
+import { appEnvironments } from "./knownFacts";
 import { claimHostname } from "./hostnameClaims";
 import { claimSlug } from "./slugClaims";
 
@@ -32,8 +32,8 @@ export class Domain extends pulumi.ComponentResource {
         const model = config && buildDomainModel(name, config);
         if (model) claimSlug("Domain", model.slug, name, label);
         if (model) claimHostname(model.hostname, name, label);
-        const appEnvironments = model && knownAppEnvironments(config.app);
-        if (model && appEnvironments && !appEnvironments.includes(model.env)) {
+        const environments = model && appEnvironments.known(config.app);
+        if (model && environments && !environments.includes(model.env)) {
             throw new ConfigError(label, "hostname", model.hostname, `a hostname without the stg- prefix, or an app with staging instances: stg- hostnames are served by the app's staging environment, and the app has none (set its stagingInstances)`);
         }
         const platform = opts.urn ? undefined : selectPlatform(label);

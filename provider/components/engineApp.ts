@@ -4,8 +4,7 @@ import { engineAppArgs } from "../config/args/engineApp";
 import { buildAppModel } from "../config/appModel";
 import { ConfigError, GivenText, resourceLabel } from "../config/errors";
 import { checkedString, checkedStrings } from "../config/resolvedInputs";
-import { rememberAppEnvironments } from "./appEnvironments";
-import { duplicateCacheName } from "./cacheNames";
+import { appEnvironments, duplicateCacheName } from "./knownFacts";
 import { claimSlug } from "./slugClaims";
 import { initSource } from "../config/initSource";
 import { checkUserVariables } from "../config/reservedNames";
@@ -72,7 +71,7 @@ export class EngineApp extends pulumi.ComponentResource {
         markKind(this, "EngineApp");
         keepOutputsOnly(this, "EngineApp");
         if (!config || !model || !platform || !gateway) return;
-        rememberAppEnvironments(this, model.environments.map((e) => e.env));
+        appEnvironments.remember(this, model.environments.map((e) => e.env));
 
         const caches = config.caches as LeanCacheInstance[];
         const groups = config.envGroups as EnvGroup[];

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { COMPONENT_KIND, fieldMeta } from "../config/args/fields";
+import { COMPONENT_KIND } from "../config/args/fields";
+import { isSecretSchema, unwrap } from "../config/schemaWalk";
 import { COMPONENT_OUTPUTS } from "../schema/outputs";
 
 /** Pulumi type tokens: cloudengine:index:<Name>. */
@@ -37,13 +38,8 @@ export function keepOutputsOnly(resource: pulumi.ComponentResource, kind: string
 /** The value with every field the schema marks secret wrapped in pulumi.secret. */
 function withSecrets(schema: z.ZodType | undefined, value: unknown): unknown {
     if (value === undefined || value === null || !schema) return value;
-    let inner = schema;
-    for (;;) {
-        if (fieldMeta.get(inner)?.secret) return pulumi.secret(value as pulumi.Input<unknown>);
-        const def = inner._zod.def as any;
-        if ((def.type === "optional" || def.type === "default") && def.innerType) inner = def.innerType;
-        else break;
-    }
+    if (isSecretSchema(schema)) return pulumi.secret(value as pulumi.Input<unknown>);
+    const inner = unwrap(schema);
     // Another component by its URN: a reference would be rebuilt (getResource) every time the engine
     // returns this component's inputs during an update, leaving a provider in state that no preview sees.
     if (pulumi.Resource.isInstance(value)) return value.urn;

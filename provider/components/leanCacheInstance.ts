@@ -7,7 +7,7 @@ import { buildCacheModel } from "../config/models";
 import { REDIS_PORT, REDIS_URL_PREFIX } from "../config/spec";
 import { validate } from "../config/validate";
 import { selectPlatform } from "../platform/select";
-import { rememberCacheName } from "./cacheNames";
+import { cacheName } from "./knownFacts";
 import { generatedSecret } from "./generatedSecret";
 import { claimSlug } from "./slugClaims";
 import { componentProps, keepOutputsOnly, markKind, TYPE_PREFIX } from "./kinds";
@@ -48,7 +48,7 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
         markKind(this, "LeanCacheInstance");
         keepOutputsOnly(this, "LeanCacheInstance");
         if (!config || !model || !platform) return;
-        rememberCacheName(this, model.envName);
+        cacheName.remember(this, model.envName);
         const password = pulumi.secret(givenPassword ?? generatedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);
         const { host } = platform.cache(this, model, password);
         const outputs = {

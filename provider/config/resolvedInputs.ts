@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { FieldMeta, fieldMeta } from "./args/fields";
 import { ConfigError, SECRET_GIVEN } from "./errors";
-import { defOf, unwrap } from "./schemaWalk";
+import { defOf, inputMeta, unwrap } from "./schemaWalk";
 
 // Fields that accept an Output (keys, variables, secrets, passwords) can only be checked once the
 // value arrives. Plain values are checked at once, before anything registers; Outputs when they
@@ -28,7 +27,7 @@ export function checkedString(value: pulumi.Input<string>, at: InputField): pulu
 }
 
 /** Every value of a map of strings, checked (field names the key: variables.NAME). */
-export function checkedStrings(values: Record<string, pulumi.Input<string>>, at: Omit<InputField, "field"> & { field: string }): pulumi.Output<Record<string, string>> {
+export function checkedStrings(values: Record<string, pulumi.Input<string>>, at: InputField): pulumi.Output<Record<string, string>> {
     const entries = Object.entries(values).map(([k, v]) => checkedString(v, { ...at, field: `${at.field}.${k}` }).apply((s) => [k, s] as const));
     return pulumi.all(entries).apply((pairs) => Object.fromEntries(pairs));
 }
@@ -62,14 +61,6 @@ export async function checkKnownInputs(schema: z.ZodType, args: unknown, resourc
         const child = def.type === "object" ? def.shape?.[key] : def.type === "record" ? def.valueType : def.type === "array" ? def.element : undefined;
         if (child) await checkKnownInputs(child, value, resource, [...path, key]);
     }
-}
-
-function inputMeta(schema: z.ZodType): FieldMeta | undefined {
-    for (let s: z.ZodType | undefined = schema; s; s = defOf(s).innerType) {
-        const meta = fieldMeta.get(s);
-        if (meta?.input) return meta;
-    }
-    return undefined;
 }
 
 /** An Input's value when it is known now (a plain value, or an Output whose value has arrived). */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { fieldMeta } from "./args/fields";
+import { FieldMeta, fieldMeta } from "./args/fields";
 
 // Reading the argument schemas themselves: which schema governs a field path, and which values in
 // an argument object are secrets. Errors use this to say what a field allows and to hide secrets.
@@ -20,6 +20,15 @@ export function unwrap(schema: z.ZodType): z.ZodType {
         else if (def.type === "pipe" && def.in) current = def.in;
         else return current;
     }
+}
+
+/** The metadata of a field that takes a pulumi Input (an Output is fine there), on it or one of its wrappers. */
+export function inputMeta(schema: z.ZodType): FieldMeta | undefined {
+    for (let s: z.ZodType | undefined = schema; s; s = defOf(s).innerType) {
+        const meta = fieldMeta.get(s);
+        if (meta?.input) return meta;
+    }
+    return undefined;
 }
 
 /** Whether the schema (or one of its wrappers) is a secret field. */

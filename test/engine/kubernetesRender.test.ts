@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { after, before, describe, it } from "node:test";
+import { installPackage } from "./programs";
 import { listFiles, pulumi, pulumiOk, REPO, removeSandbox, Sandbox, sandbox } from "./support";
 
 // The Kubernetes platform through the real engine and the real Kubernetes provider plugin (issue 10),
@@ -15,10 +16,7 @@ const PLUGINS = { providers: [{ name: "cloudengine", path: REPO }] };
 
 /** The TypeScript program (programs/kubernetes-render/index.ts) as a user's project. */
 function typescriptProject(sb: Sandbox): void {
-    const modules = path.join(sb.work, "node_modules");
-    fs.mkdirSync(modules);
-    for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
-    fs.symlinkSync(REPO, path.join(modules, "pulumi-cloudengine"));
+    installPackage(sb);
     fs.copyFileSync(path.join(REPO, "test", "engine", "programs", "kubernetes-render", "index.ts"), path.join(sb.work, "index.ts"));
     fs.writeFileSync(path.join(sb.work, "package.json"), JSON.stringify({ name: "ce-k8s-render", private: true }));
     fs.writeFileSync(path.join(sb.work, "Pulumi.yaml"), JSON.stringify({ name: "ce-k8s-render", runtime: "nodejs", main: "index.ts", plugins: PLUGINS }));

@@ -139,13 +139,19 @@ function programJson(spec: Spec): string {
     return JSON.stringify({ ...spec, config });
 }
 
-export function typescriptDriver(sb: Sandbox): Driver {
-    // node_modules as an installed package would have it: the repository's dependencies, and the
-    // package itself under its npm name (same realpaths, so one @pulumi/pulumi for both).
+/**
+ * node_modules in the work directory as an installed package would have it: the repository's
+ * dependencies, and the package itself under its npm name (same realpaths, so one @pulumi/pulumi for both).
+ */
+export function installPackage(sb: Sandbox): void {
     const modules = path.join(sb.work, "node_modules");
     fs.mkdirSync(modules);
     for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
     fs.symlinkSync(REPO, path.join(modules, "pulumi-cloudengine"));
+}
+
+export function typescriptDriver(sb: Sandbox): Driver {
+    installPackage(sb);
     fs.copyFileSync(path.join(PROGRAMS, "index.ts"), path.join(sb.work, "index.ts"));
     writeProject(sb, { name: "ce-typescript", runtime: "nodejs", main: "index.ts" });
     return projectDriver(sb, "TypeScript", (spec) => fs.writeFileSync(path.join(sb.work, "program.json"), programJson(spec)));

@@ -46,19 +46,17 @@ function checkNesting(text: string, resource: string, file: string, allowed: str
         const compact = (block[1].match(/-/g) ?? []).length;
         const indent = block[0].length - block[1].length;
         let quote: string | undefined;
+        let deepest = flow;
         for (let i = 0; i < line.length; i++) {
             const ch = line[i];
             if (quote) {
                 if (ch === quote && line[i - 1] !== "\\") quote = undefined;
             } else if (ch === "#" && (i === 0 || /\s/.test(line[i - 1]))) break;
             else if (ch === '"' || ch === "'") quote = ch;
-            else if (ch === "[" || ch === "{") flow++;
+            else if (ch === "[" || ch === "{") deepest = Math.max(deepest, ++flow);
             else if ((ch === "]" || ch === "}") && flow > 0) flow--;
-            if (flow > YAML_MAX_DEPTH || compact > YAML_MAX_DEPTH || indent > 4 * YAML_MAX_DEPTH) {
-                throw new ConfigError(resource, `${file} line ${index + 1}`, new GivenText(`nesting deeper than ${YAML_MAX_DEPTH} levels`), `${allowed}, nested at most ${YAML_MAX_DEPTH} levels`);
-            }
         }
-        if (compact > YAML_MAX_DEPTH || indent > 4 * YAML_MAX_DEPTH) {
+        if (deepest > YAML_MAX_DEPTH || compact > YAML_MAX_DEPTH || indent > 4 * YAML_MAX_DEPTH) {
             throw new ConfigError(resource, `${file} line ${index + 1}`, new GivenText(`nesting deeper than ${YAML_MAX_DEPTH} levels`), `${allowed}, nested at most ${YAML_MAX_DEPTH} levels`);
         }
     }
