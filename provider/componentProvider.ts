@@ -10,6 +10,7 @@ import { Gateway } from "./components/gateway";
 import { appEnvironments, cacheName } from "./components/knownFacts";
 import { certificateProvider } from "./components/generatedCertificate";
 import { secretProvider } from "./components/generatedSecret";
+import { volumeSizeProvider } from "./components/volumeSize";
 import { releaseProvider } from "./platform/docker/release";
 import { TYPE_PREFIX } from "./components/kinds";
 import { LeanCacheInstance } from "./components/leanCacheInstance";
@@ -111,6 +112,7 @@ const OWN_RESOURCES: Record<string, pulumi.dynamic.ResourceProvider> = {
     GeneratedSecret: secretProvider,
     GeneratedCertificate: certificateProvider,
     Release: releaseProvider,
+    VolumeSize: volumeSizeProvider,
 };
 
 /** The implementation behind an own resource's URN (…$cloudengine:index:GeneratedSecret::name). */

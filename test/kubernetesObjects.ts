@@ -8,6 +8,7 @@ export const K8S = {
     service: "kubernetes:core/v1:Service",
     secret: "kubernetes:core/v1:Secret",
     configMap: "kubernetes:core/v1:ConfigMap",
+    claim: "kubernetes:core/v1:PersistentVolumeClaim",
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
     ingress: "kubernetes:networking.k8s.io/v1:Ingress",
 } as const;

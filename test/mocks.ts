@@ -118,6 +118,8 @@ export interface RunOptions {
     config?: Record<string, string>;
     preview?: boolean;
     stack?: string;
+    /** The project name (default "proj"). */
+    project?: string;
 }
 
 /** Runs `program` under mocks in a fresh stack; resolves with every registration once all settle. */
@@ -128,7 +130,7 @@ export async function run(program: () => unknown, options: RunOptions = {}): Pro
     pulumi.runtime.setAllConfig(config);
     await pulumi.runtime.setMocks(
         { newResource: (args) => ({ id: `${args.name}-id`, state: providerState(args) }), call: (args) => args.inputs },
-        "proj",
+        options.project ?? "proj",
         stack,
         options.preview ?? false,
     );
@@ -171,6 +173,7 @@ export const VOLUME = "docker:index/volume:Volume";
 export const DYNAMIC = "pulumi-nodejs:dynamic/cloudengine:GeneratedSecret";
 export const DYNAMIC_CERTIFICATE = "pulumi-nodejs:dynamic/cloudengine:GeneratedCertificate";
 export const DYNAMIC_RELEASE = "pulumi-nodejs:dynamic/cloudengine:Release";
+export const DYNAMIC_VOLUME_SIZE = "pulumi-nodejs:dynamic/cloudengine:VolumeSize";
 
 /** A real certificate for example.com and *.example.com with its key (test/fixtures/tls). */
 export function tlsFixture(): { certificate: string; privateKey: string } {

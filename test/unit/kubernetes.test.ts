@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
 import { SANDBOX_TOTAL_BYTES } from "../../provider/config/spec";
-import { DYNAMIC, fixture, IMAGE, isSecret, only, ofType, Registered, reveal, run, tlsFixture, valueOf } from "../mocks";
+import { DYNAMIC, DYNAMIC_VOLUME_SIZE, fixture, IMAGE, isSecret, only, ofType, Registered, reveal, run, tlsFixture, valueOf } from "../mocks";
 import { K8S, kubernetesConfig, kubernetesObjects, quantityBytes } from "../kubernetesObjects";
 
 const DNS1035 = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -204,14 +204,15 @@ describe("LeanCacheInstance on Kubernetes", () => {
         const resources = await run(() => { cache = new LeanCacheInstance("sessions", { capacity: "512M", evictionPolicy: "allkeys-lru" }); }, { config: kubernetesConfig({ namespace: "apps", storageClassName: "fast" }) });
         const set = byName(resources, K8S.statefulSet, "cache-sessions");
         assert.equal(set.inputs.spec.replicas, 1);
-        const claim = set.inputs.spec.volumeClaimTemplates[0];
-        assert.deepEqual([claim.spec.accessModes, claim.spec.storageClassName, claim.spec.resources.requests.storage], [["ReadWriteOnce"], "fast", "1536Mi"]);
+        const claim = byName(resources, K8S.claim, "cache-sessions-data");
+        assert.deepEqual([claim.inputs.spec.accessModes, claim.inputs.spec.storageClassName, claim.inputs.spec.resources.requests.storage], [["ReadWriteOnce"], "fast", "1536Mi"]);
+        assert.equal(set.inputs.spec.volumeClaimTemplates, undefined, "a claim template is immutable: a new capacity would replace the StatefulSet");
         const c = set.inputs.spec.template.spec.containers[0];
         assert.deepEqual(c.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
         assert.deepEqual(c.volumeMounts.map((m: any) => m.mountPath), ["/usr/local/etc/redis/redis.conf", "/usr/local/etc/redis/auth.conf", "/data"]);
         const auth = byBase(resources, K8S.secret, "cache-sessions-auth");
         assert.deepEqual(c.env, [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: auth.inputs.metadata.name, key: "password" } } }]);
-        assert.deepEqual(set.inputs.spec.template.spec.volumes.map((v: any) => v.configMap?.name ?? v.secret?.secretName), [byBase(resources, K8S.configMap, "cache-sessions-config").inputs.metadata.name, auth.inputs.metadata.name]);
+        assert.deepEqual(set.inputs.spec.template.spec.volumes.map((v: any) => v.configMap?.name ?? v.secret?.secretName ?? v.persistentVolumeClaim?.claimName), [byBase(resources, K8S.configMap, "cache-sessions-config").inputs.metadata.name, auth.inputs.metadata.name, "cache-sessions-data"]);
         assert.equal(set.inputs.spec.serviceName, "cache-sessions");
         const conf = byBase(resources, K8S.configMap, "cache-sessions-config").inputs.data["redis.conf"] as string;
         assert.match(conf, /^maxmemory 536870912$/m);
@@ -223,6 +224,7 @@ describe("LeanCacheInstance on Kubernetes", () => {
         assert.equal(byName(resources, K8S.service, "cache-sessions").inputs.spec.ports[0].port, 6379);
         assert.equal(await valueOf(cache.host), "cache-sessions.apps.svc.cluster.local");
         assert.equal(ofType(resources, DYNAMIC).length, 1, "the password is generated once, as on Docker");
+        assert.deepEqual(ofType(resources, DYNAMIC_VOLUME_SIZE).map((r) => r.inputs.requestedMiB), [1536], "3x the capacity, kept when the capacity shrinks");
     });
 });
 

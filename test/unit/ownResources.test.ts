@@ -13,6 +13,7 @@ import { DYNAMIC, run } from "../mocks";
 const rpc = require("@pulumi/pulumi/runtime/rpc");
 const secretUrn = "urn:pulumi:dev::app::cloudengine:index:LeanCacheInstance$cloudengine:index:GeneratedSecret::c-password";
 const certificateUrn = "urn:pulumi:dev::app::cloudengine:index:Domain$cloudengine:index:GeneratedCertificate::d-certificate";
+const volumeSizeUrn = "urn:pulumi:dev::app::cloudengine:index:LeanCacheInstance$cloudengine:index:VolumeSize::c-volume-size";
 const wrappedSecret = (value: unknown) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value });
 
 describe("own resources served by the plugin", () => {
@@ -29,6 +30,17 @@ describe("own resources served by the plugin", () => {
         const created = await componentProvider.create!(certificateUrn, { hostname: "www.example.com", days: 825 });
         assert.match(created.outs.certificate, /-----BEGIN CERTIFICATE-----/);
         assert.match(created.outs.privateKey, /PRIVATE KEY-----/);
+    });
+
+    it("a volume size grows with a larger request and keeps its size for a smaller one (a claim cannot shrink)", async () => {
+        const created = await componentProvider.create!(volumeSizeUrn, { requestedMiB: 1536, sizeMiB: 1536 });
+        assert.deepEqual(created.outs, { requestedMiB: 1536, sizeMiB: 1536 });
+        assert.deepEqual(await componentProvider.diff!(created.id, volumeSizeUrn, created.outs, { requestedMiB: 1024, sizeMiB: 1024 }), { changes: false });
+        assert.deepEqual(await componentProvider.diff!(created.id, volumeSizeUrn, created.outs, { requestedMiB: 1536, sizeMiB: 1536 }), { changes: false });
+        assert.deepEqual(await componentProvider.diff!(created.id, volumeSizeUrn, created.outs, { requestedMiB: 3072, sizeMiB: 3072 }), { changes: true });
+        assert.deepEqual((await componentProvider.update!(created.id, volumeSizeUrn, created.outs, { requestedMiB: 3072, sizeMiB: 3072 })).outs, { requestedMiB: 3072, sizeMiB: 3072 });
+        // An update for another reason (a newer package) never shrinks it either.
+        assert.deepEqual((await componentProvider.update!(created.id, volumeSizeUrn, { requestedMiB: 6144, sizeMiB: 6144 }, { requestedMiB: 3072, sizeMiB: 3072 })).outs, { requestedMiB: 3072, sizeMiB: 6144 });
     });
 
     it("an unknown type is an error, not a guess", async () => {

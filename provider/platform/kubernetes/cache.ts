@@ -3,13 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { CacheModel } from "../../config/models";
 import { REDIS_PORT } from "../../config/spec";
 import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
+import { volumeSize } from "../../components/volumeSize";
 import { CacheResult } from "../platform";
 import { checksum, contentName, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
 import { kubernetesSettingsOf } from "./settings";
 
 // A LeanCache instance on Kubernetes: Redis in a one-pod StatefulSet whose AOF lives on a
 // PersistentVolumeClaim (it survives pod replacement), its config in a ConfigMap, its password in a
-// Secret, reached through a ClusterIP Service.
+// Secret, reached through a ClusterIP Service. The claim is its own object, not the StatefulSet's
+// volumeClaimTemplates: those are immutable, so a new capacity would replace the StatefulSet, while a
+// claim grows in place (and `pulumi destroy` removes it with the rest).
 
 /** The official redis image's user. */
 const REDIS_UID = 999;
@@ -46,8 +49,18 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
         metadata: metadata(name, labels.all),
         spec: { type: "ClusterIP", selector: labels.selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }] },
     }, { parent });
-    const ping = { exec: { command: ["sh", "-c", REDIS_PING_SCRIPT] } };
     const memoryMiB = m.maxmemoryBytes / MiB;
+    const claimName = objectName(name, "data");
+    const size = volumeSize(`${m.name}-volume-size`, Math.max(MIN_VOLUME_MIB, memoryMiB * VOLUME_PER_MEMORY), { parent });
+    const claim = new k8s.core.v1.PersistentVolumeClaim(`${m.name}-data`, {
+        metadata: metadata(claimName, labels.all),
+        spec: {
+            accessModes: ["ReadWriteOnce"],
+            ...(s.storageClassName !== undefined ? { storageClassName: s.storageClassName } : {}),
+            resources: { requests: { storage: pulumi.interpolate`${size.sizeMiB}Mi` } },
+        },
+    }, { parent });
+    const ping = { exec: { command: ["sh", "-c", REDIS_PING_SCRIPT] } };
     new k8s.apps.v1.StatefulSet(m.name, {
         metadata: metadata(name, labels.all),
         spec: {
@@ -83,18 +96,11 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
                     volumes: [
                         { name: "config", configMap: { name: configName } },
                         { name: "auth", secret: { secretName: authName } },
+                        { name: "data", persistentVolumeClaim: { claimName } },
                     ],
                 },
             },
-            volumeClaimTemplates: [{
-                metadata: { name: "data", labels: labels.all },
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    ...(s.storageClassName !== undefined ? { storageClassName: s.storageClassName } : {}),
-                    resources: { requests: { storage: `${Math.max(MIN_VOLUME_MIB, memoryMiB * VOLUME_PER_MEMORY)}Mi` } },
-                },
-            }],
         },
-    }, { parent, dependsOn: [configMap, secret, service] });
+    }, { parent, dependsOn: [configMap, secret, service, claim] });
     return { host: pulumi.output(serviceHost(name)) };
 }
