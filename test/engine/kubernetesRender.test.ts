@@ -2,14 +2,21 @@ import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { after, before, describe, it } from "node:test";
-import { installPackage } from "./programs";
-import { listFiles, pulumi, pulumiOk, REPO, removeSandbox, Sandbox, sandbox } from "./support";
+import { parse } from "yaml";
+import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
+import { manifestOf, kubernetesObjects, quantityBytes } from "../kubernetesObjects";
+import { DYNAMIC_VOLUME_SIZE, run as runUnderMocks } from "../mocks";
+import { installPackage, withPythonRuntimeTracebacksOnly } from "./programs";
+import { assertNoStackTrace, listFiles, pulumi, pythonWithSdk, Ran, REPO, removeSandbox, Sandbox, sandbox } from "./support";
 
 // The Kubernetes platform through the real engine and the real Kubernetes provider plugin (issue 10),
-// in render mode: a program with every component, in TypeScript and in YAML (through the component
-// provider, which hands the Kubernetes provider to the components' children), writes its manifests.
-// Previews must be exact: an unchanged program previews no change, one changed variable updates
-// exactly the app, its Deployments and its env Secrets, and no secret is in the state.
+// in render mode: a program with every component, in TypeScript, in Python (the generated SDK) and in
+// YAML (both through the component provider, which hands the Kubernetes provider to the components'
+// children), writes its manifests, which are the objects the unit tests see under mocks. Previews must
+// be exact: an unchanged program previews no change (also after a refresh), one changed variable
+// updates exactly the app, its Deployments and its env Secrets, a new cache capacity or eviction
+// policy updates the cache in place, bad arguments fail before anything is made, and no secret is in
+// the state or in anything the CLI printed.
 
 const TOKEN = "t0ken-render-5e1f";
 const PLUGINS = { providers: [{ name: "cloudengine", path: REPO }] };
@@ -22,6 +29,12 @@ function typescriptProject(sb: Sandbox): void {
     fs.writeFileSync(path.join(sb.work, "Pulumi.yaml"), JSON.stringify({ name: "ce-k8s-render", runtime: "nodejs", main: "index.ts", plugins: PLUGINS }));
 }
 
+/** The same program in Python, through the generated SDK (sdk/python) and pulumi_kubernetes. */
+function pythonProject(sb: Sandbox): void {
+    fs.copyFileSync(path.join(REPO, "test", "engine", "programs", "kubernetes-render", "__main__.py"), path.join(sb.work, "__main__.py"));
+    fs.writeFileSync(path.join(sb.work, "Pulumi.yaml"), JSON.stringify({ name: "ce-k8s-render", runtime: "python", plugins: PLUGINS }));
+}
+
 /** The same program in Pulumi YAML: the components come from the cloudengine plugin. */
 function yamlProject(sb: Sandbox): void {
     const opts = { providers: ["${render}"] };
@@ -29,11 +42,17 @@ function yamlProject(sb: Sandbox): void {
         name: "ce-k8s-render",
         runtime: "yaml",
         plugins: PLUGINS,
-        config: { renderDir: { type: "string" }, token: { type: "string", secret: true }, mode: { type: "string", default: "a" } },
+        config: {
+            renderDir: { type: "string" },
+            token: { type: "string", secret: true },
+            mode: { type: "string", default: "a" },
+            capacity: { type: "string", default: "256M" },
+            eviction: { type: "string", default: "volatile-lru" },
+        },
         resources: {
             render: { type: "pulumi:providers:kubernetes", properties: { renderYamlToDirectory: "${renderDir}" } },
             shared: { type: "cloudengine:index:EnvGroup", properties: { variables: { FEATURE: "on" }, secrets: { TOKEN: "${token}" } }, options: opts },
-            sessions: { type: "cloudengine:index:LeanCacheInstance", properties: { capacity: "256M" }, options: opts },
+            sessions: { type: "cloudengine:index:LeanCacheInstance", properties: { capacity: "${capacity}", evictionPolicy: "${eviction}" }, options: opts },
             web: { type: "cloudengine:index:EngineApp", properties: { engineImage: "registry.example.com/team/web:v1", instances: 2, stagingInstances: 1, caches: ["${sessions}"], envGroups: ["${shared}"], variables: { MODE: "${mode}" } }, options: opts },
             shop: { type: "cloudengine:index:Domain", properties: { app: "${web}", hostname: "shop.example.com", tls: {} }, options: opts },
         },
@@ -46,23 +65,105 @@ function steps(text: string): string[] {
     return [...text.matchAll(/^\s*(\+\+|\+-|--|\+|~|-)\s+(\S+:\S+)\s+(\S+)\s+(create replacement|replace|delete original|create|update|delete)\b/gm)].map((m) => `${m[4]} ${m[2]} ${m[3]}`).sort();
 }
 
-for (const [language, writeProject] of [["TypeScript", typescriptProject], ["YAML", yamlProject]] as const) {
+/** The program under Pulumi's mocks, as the unit tests run it (the same components and arguments). */
+async function objectsUnderMocks(): Promise<Record<string, unknown>[]> {
+    const registered = await runUnderMocks(() => {
+        const shared = new EnvGroup("shared", { variables: { FEATURE: "on" }, secrets: { TOKEN } });
+        const cache = new LeanCacheInstance("sessions", { capacity: "256M", evictionPolicy: "volatile-lru" });
+        const web = new EngineApp("web", { engineImage: "registry.example.com/team/web:v1", instances: 2, stagingInstances: 1, caches: [cache], envGroups: [shared], variables: { MODE: "a" } });
+        new Domain("shop", { app: web, hostname: "shop.example.com", tls: {} });
+    }, { config: { "cloudengine:platform": "kubernetes" }, project: "ce-k8s-render", stack: "dev" });
+    return kubernetesObjects(registered).map(manifestOf);
+}
+
+/**
+ * A manifest with what differs between runs made comparable: content digests in names and
+ * annotations (of generated passwords and certificates), the values of Secrets (keys are kept), the
+ * namespace the provider fills in, and quantities (the provider writes them canonically: 1024Mi as 1Gi).
+ */
+function comparable(manifest: any): any {
+    const walk = (v: any): any => {
+        if (typeof v === "string" && /^\d+(Ki|Mi|Gi)$/.test(v)) return `${quantityBytes(v)} bytes`;
+        if (typeof v === "string") return v.replace(/-[0-9a-f]{10}$/, "-<digest>").replace(/^[0-9a-f]{16}$/, "<digest>");
+        if (Array.isArray(v)) return v.map(walk);
+        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    const { metadata, ...rest } = manifest;
+    const { namespace: _namespace, ...meta } = metadata;
+    if (manifest.kind === "Secret") {
+        const keys = Object.keys({ ...manifest.data, ...manifest.stringData }).sort();
+        return walk({ kind: manifest.kind, metadata: meta, type: manifest.type, keys });
+    }
+    return walk({ ...rest, metadata: meta });
+}
+
+const key = (m: any) => `${m.kind}/${comparable(m).metadata.name}`;
+
+/** The steps of a preview of a new capacity or eviction policy (`volume`: a larger volume too), sorted. */
+function cacheSteps(language: string, volume: boolean): string[] {
+    const volumeSizeType = language === "TypeScript" ? DYNAMIC_VOLUME_SIZE : "cloudengine:index:VolumeSize";
+    return [
+        "create replacement kubernetes:core/v1:ConfigMap sessions-config",
+        "delete original kubernetes:core/v1:ConfigMap sessions-config",
+        "replace kubernetes:core/v1:ConfigMap sessions-config",
+        "update cloudengine:index:LeanCacheInstance sessions",
+        "update kubernetes:apps/v1:StatefulSet sessions",
+        ...(volume ? [`update ${volumeSizeType} sessions-volume-size`, "update kubernetes:core/v1:PersistentVolumeClaim sessions-data"] : []),
+    ].sort();
+}
+
+const LANGUAGES = [["TypeScript", typescriptProject], ["Python", pythonProject], ["YAML", yamlProject]] as const;
+
+for (const [language, writeProject] of LANGUAGES) {
     let sb: Sandbox;
     let rendered: string;
+    let env: NodeJS.ProcessEnv;
+    /** Everything the CLI printed in this language's tests. */
+    const printed: string[] = [];
 
-    const run = (...args: string[]) => pulumiOk(sb, sb.work, ...args, "--stack", "dev");
+    const cli = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Ran => {
+        const r = pulumi(sb, sb.work, ...args, "--stack", "dev", { ...env, ...extraEnv });
+        printed.push(r.all);
+        return r;
+    };
+    const run = (...args: string[]): Ran => {
+        const r = cli(args);
+        assert.equal(r.status, 0, `pulumi ${args.join(" ")} failed:\n${r.all}`);
+        return r;
+    };
+    const renderedManifests = (): any[] => listFiles(rendered).filter((f) => f.endsWith(".yaml")).map((f) => parse(fs.readFileSync(path.join(rendered, f), "utf8")));
+    /** The rendered claim's size in MiB (the provider writes quantities in their canonical form: 1Gi). */
+    const renderedClaimMiB = () => quantityBytes(renderedManifests().find((m) => m.kind === "PersistentVolumeClaim").spec.resources.requests.storage) / 2 ** 20;
 
     describe(`the Kubernetes platform through the real engine and Kubernetes provider, rendered (${language})`, () => {
         before(() => {
             sb = sandbox(`k8s-render-${language.toLowerCase()}`);
+            env = language === "Python" ? { PULUMI_PYTHON_CMD: pythonWithSdk() } : {};
             rendered = path.join(sb.root, "rendered");
             writeProject(sb);
-            pulumiOk(sb, sb.work, "stack", "init", "dev");
+            run("stack", "init");
             run("config", "set", "cloudengine:platform", "kubernetes");
             run("config", "set", "renderDir", rendered);
             run("config", "set", "--secret", "token", TOKEN);
         });
         after(() => removeSandbox(sb));
+
+        it("invalid arguments fail the preview and the update with the package's error, no stack trace, nothing made", () => {
+            run("config", "set", "capacity", "300M");
+            for (const command of [["preview"], ["up", "--yes", "--skip-preview"]]) {
+                const r = cli(command);
+                assert.notEqual(r.status, 0, `${command[0]} must fail:\n${r.all}`);
+                assert.match(r.all, /cloudengine:index:LeanCacheInstance "sessions": invalid capacity: got "300M"; allowed: one of "128M", "256M", "512M", "1G", "2G", "4G", "8G"/);
+                // The Python SDK prints tracebacks of its own when the engine cancels the program (see
+                // withPythonRuntimeTracebacksOnly); none may hold a frame of the program or of the package.
+                assertNoStackTrace(language === "Python" ? withPythonRuntimeTracebacksOnly(r.all) : r.all);
+            }
+            const resources = JSON.parse(run("stack", "export").stdout).deployment.resources ?? [];
+            assert.deepEqual(resources.filter((r: { type: string }) => r.type.startsWith("kubernetes:")), [], "no Kubernetes object in the state");
+            assert.deepEqual(fs.existsSync(rendered) ? listFiles(rendered) : [], [], "no manifest written");
+            run("config", "rm", "capacity");
+        });
 
         it("preview then up render every object; the outputs are the program's", () => {
             const preview = run("preview");
@@ -76,16 +177,31 @@ for (const [language, writeProject] of [["TypeScript", typescriptProject], ["YAM
                 cacheEnv: "REDIS_URL_sessions",
                 groupNames: ["FEATURE", "TOKEN"],
             });
-            const kinds = listFiles(rendered).map((f) => path.basename(f).replace(/-default-.*$/, "")).sort();
-            for (const kind of ["apps_v1-deployment", "apps_v1-statefulset", "v1-secret", "v1-service", "v1-configmap"]) assert.ok(kinds.includes(kind), `a rendered ${kind} in ${kinds.join(", ")}`);
             const names = listFiles(rendered).map((f) => path.basename(f));
             for (const name of ["app-web-production", "app-web-stage", "cache-sessions"]) assert.ok(names.some((n) => n.includes(`-${name}`)), `${name} rendered: ${names.join(", ")}`);
         });
 
-        // Not yet after `pulumi refresh`: the Kubernetes provider reads live objects on refresh, also in
-        // render mode, and fails without a cluster ("failed to read resource state due to unreachable
-        // cluster"); that needs the API server the project builds (issue 10, still open).
-        it("an unchanged program previews no change", () => {
+        it("the rendered manifests are the objects the unit tests see under mocks: kinds, names, probes, sandbox, env Secrets", async () => {
+            const expected = new Map((await objectsUnderMocks()).map((m) => [key(m), comparable(m)]));
+            const manifests = renderedManifests();
+            const actual = new Map(manifests.map((m) => [key(m), comparable(m)]));
+            assert.equal(actual.size, manifests.length, "one rendered file per object");
+            assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort());
+            for (const [k, manifest] of actual) assert.deepEqual(manifest, expected.get(k), k);
+            const kinds = new Set([...actual.keys()].map((k) => k.split("/")[0]));
+            for (const kind of ["Deployment", "StatefulSet", "Secret", "Service", "ConfigMap", "PersistentVolumeClaim"]) assert.ok(kinds.has(kind), `a rendered ${kind}`);
+        });
+
+        it("an unchanged program previews no change, also after a refresh (which keeps the rendered state)", () => {
+            assert.deepEqual(steps(run("preview").stdout), []);
+            // Render mode has no cluster to read: the provider refuses a plain refresh and keeps the state
+            // as it is with its skip switch (see the README).
+            const plain = cli(["refresh", "--yes"]);
+            assert.notEqual(plain.status, 0);
+            assert.match(plain.all, /failed to read resource state due to unreachable cluster/);
+            const refreshed = cli(["refresh", "--yes"], { PULUMI_K8S_SKIP_UPDATE_UNREACHABLE: "true" });
+            assert.equal(refreshed.status, 0, refreshed.all);
+            assert.doesNotMatch(refreshed.stdout, /\d+ (updated|deleted|created)/);
             const again = run("preview").stdout;
             assert.deepEqual(steps(again), []);
             assert.match(again, /\d+ unchanged/);
@@ -109,23 +225,42 @@ for (const [language, writeProject] of [["TypeScript", typescriptProject], ["YAM
             assert.deepEqual(steps(run("preview").stdout), []);
         });
 
-        // Not yet: a new capacity or eviction policy must update the cache in place, and today the
-        // StatefulSet is replaced create-first (issue 10, still open).
+        it("a new capacity or eviction policy updates the cache in place; the volume grows and never shrinks", () => {
+            assert.equal(renderedClaimMiB(), 1024);
+            run("config", "set", "capacity", "512M");
+            assert.deepEqual(steps(run("preview").stdout), cacheSteps(language, true));
+            const claim = JSON.parse(run("preview", "--json").stdout).steps.find((step: { urn: string }) => step.urn.endsWith("::sessions-data"));
+            assert.equal(claim?.newState?.inputs?.spec?.resources?.requests?.storage, "1536Mi", "the preview shows the new size, not an unknown value");
+            run("up", "--yes", "--skip-preview");
+            assert.equal(renderedClaimMiB(), 1536);
+            run("config", "set", "eviction", "allkeys-lru");
+            assert.deepEqual(steps(run("preview").stdout), cacheSteps(language, false));
+            run("up", "--yes", "--skip-preview");
+            run("config", "set", "capacity", "256M");
+            assert.deepEqual(steps(run("preview").stdout), cacheSteps(language, false), "a smaller capacity keeps the volume");
+            run("up", "--yes", "--skip-preview");
+            assert.equal(renderedClaimMiB(), 1536);
+            const config = renderedManifests().find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("cache-sessions-config"));
+            assert.match(config.data["redis.conf"], /^maxmemory 268435456$/m);
+            assert.match(config.data["redis.conf"], /^maxmemory-policy allkeys-lru$/m);
+            assert.deepEqual(steps(run("preview").stdout), []);
+        });
 
-        it("the state holds no secret in plaintext (the rendered files do, as render mode writes Secrets)", () => {
+        it("the state and everything the CLI printed hold no secret in plaintext (the rendered files do, as render mode writes Secrets)", () => {
             const state = run("stack", "export").stdout;
-            assert.ok(!state.includes(TOKEN), "the env-group secret is not in the state");
+            const output = printed.join("\n");
+            assert.ok(!state.includes(TOKEN) && !output.includes(TOKEN), "the env-group secret is in neither");
             // Every value a rendered Secret holds that is a secret in the program: master keys, the group's
             // secret, the cache URL and password, the TLS key (the app key is plain by design).
             const secretKey = /MASTER_KEY|^TOKEN$|^REDIS_URL_|pass|auth|tls\.key|\.conf$/i;
             let checked = 0;
-            for (const f of listFiles(rendered).map((name) => path.join(rendered, name))) {
-                const text = fs.readFileSync(f, "utf8");
-                if (!/^kind: Secret$/m.test(text)) continue;
-                for (const [, key, value] of text.matchAll(/^ {2}(\S+): (\S+)$/gm)) {
-                    if (!secretKey.test(key)) continue;
+            for (const manifest of renderedManifests().filter((m) => m.kind === "Secret")) {
+                for (const [k, value] of Object.entries<string>(manifest.data ?? {})) {
+                    if (!secretKey.test(k)) continue;
                     const decoded = Buffer.from(value, "base64").toString("utf8");
-                    assert.ok(!state.includes(value) && !state.includes(decoded), `${key} of ${path.basename(f)} is in the state`);
+                    for (const [where, text] of [["state", state], ["CLI output", output]]) {
+                        assert.ok(!text.includes(value) && !text.includes(decoded), `${k} of Secret ${manifest.metadata.name} is in the ${where}`);
+                    }
                     checked++;
                 }
             }
@@ -137,7 +272,7 @@ for (const [language, writeProject] of [["TypeScript", typescriptProject], ["YAM
             const resources = JSON.parse(run("stack", "export").stdout).deployment.resources ?? [];
             assert.deepEqual(resources.filter((r: { type: string }) => !r.type.startsWith("pulumi:")), []);
             assert.deepEqual(listFiles(rendered).filter((f) => f.endsWith(".yaml")), []);
-            assert.ok(!pulumi(sb, sb.work, "preview", "--stack", "dev").all.includes(" unchanged"));
+            assert.ok(!cli(["preview"]).all.includes(" unchanged"));
         });
     });
 }

@@ -123,17 +123,20 @@ export function assertNoStackTrace(text: string): void {
 let python: string | undefined;
 
 /**
- * A Python with pulumi==<the pinned version> (from PyPI, in a venv kept in the toolchain cache) and
+ * A Python with pulumi==<the pinned version> and pulumi_kubernetes==<the Kubernetes plugin's version>
+ * (from PyPI, in a venv kept in the toolchain cache) and
  * the generated SDK sdk/python installed from a copy (pip writes build files next to the sources).
  */
 export function pythonWithSdk(): string {
     if (python) return python;
     const venv = path.join(requireToolchain().dir, "python-venv");
     const bin = path.join(venv, "bin", "python");
-    const check = () => spawnSync(bin, ["-c", `import pulumi, importlib.metadata as m; assert m.version("pulumi") == "${PULUMI_VERSION}"; import parver, semver`], { encoding: "utf8" }).status === 0;
+    const versions = `assert m.version("pulumi") == "${PULUMI_VERSION}"; assert m.version("pulumi_kubernetes") == "${KUBERNETES_VERSION}"`;
+    const check = () => spawnSync(bin, ["-c", `import pulumi, pulumi_kubernetes, importlib.metadata as m; ${versions}; import parver, semver`], { encoding: "utf8" }).status === 0;
     if (!fs.existsSync(bin) || !check()) {
         must(spawnSync("python3", ["-m", "venv", venv], { encoding: "utf8" }), "python3 -m venv");
-        must(spawnSync(path.join(venv, "bin", "pip"), ["install", "-q", `pulumi==${PULUMI_VERSION}`, "parver>=0.2.1", "semver>=2.8.1"], { encoding: "utf8" }), `pip install pulumi==${PULUMI_VERSION}`);
+        const packages = [`pulumi==${PULUMI_VERSION}`, `pulumi_kubernetes==${KUBERNETES_VERSION}`, "parver>=0.2.1", "semver>=2.8.1"];
+        must(spawnSync(path.join(venv, "bin", "pip"), ["install", "-q", ...packages], { encoding: "utf8" }), `pip install ${packages.join(" ")}`);
     }
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), "ce-engine-pysdk-"));
     fs.cpSync(path.join(REPO, "sdk", "python"), copy, { recursive: true });
