@@ -139,7 +139,8 @@ for (const [language, writeProject] of LANGUAGES) {
     describe(`the Kubernetes platform through the real engine and Kubernetes provider, rendered (${language})`, () => {
         before(() => {
             sb = sandbox(`k8s-render-${language.toLowerCase()}`);
-            env = language === "Python" ? { PULUMI_PYTHON_CMD: pythonWithSdk() } : {};
+            // KUBECONFIG would become the provider's kubeconfig, which it refuses beside renderYamlToDirectory.
+            env = { KUBECONFIG: "", ...(language === "Python" ? { PULUMI_PYTHON_CMD: pythonWithSdk() } : {}) };
             rendered = path.join(sb.root, "rendered");
             writeProject(sb);
             run("stack", "init");
