@@ -10,7 +10,7 @@ import { Gateway } from "./components/gateway";
 import { appEnvironments, cacheName } from "./components/knownFacts";
 import { certificateProvider } from "./components/generatedCertificate";
 import { secretProvider } from "./components/generatedSecret";
-import { volumeSizeProvider } from "./components/volumeSize";
+import { volumeSizeProvider } from "./platform/kubernetes/volumeSize";
 import { releaseProvider } from "./platform/docker/release";
 import { TYPE_PREFIX } from "./components/kinds";
 import { LeanCacheInstance } from "./components/leanCacheInstance";

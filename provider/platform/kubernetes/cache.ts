@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { CacheModel } from "../../config/models";
 import { REDIS_PORT } from "../../config/spec";
 import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
-import { volumeSize } from "../../components/volumeSize";
 import { CacheResult } from "../platform";
 import { checksum, contentName, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
 import { kubernetesSettingsOf } from "./settings";
+import { volumeSize } from "./volumeSize";
 
 // A LeanCache instance on Kubernetes: Redis in a one-pod StatefulSet whose AOF lives on a
 // PersistentVolumeClaim (it survives pod replacement), its config in a ConfigMap, its password in a

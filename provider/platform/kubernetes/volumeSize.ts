@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ownResource } from "./ownResource";
+import { ownResource } from "../../components/ownResource";
 
 // The size of a volume that may grow but never shrink: a PersistentVolumeClaim can be expanded in
 // place, while a smaller request is refused by the API server. The size a volume was given is only in
