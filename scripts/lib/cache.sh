@@ -1,5 +1,5 @@
 # Shared by the scripts that build tools once and cache them outside the repository
-# (toolchain.sh, kube-validator.sh, kube-apiserver.sh). Source it; it defines:
+# (toolchain.sh, kube-validator.sh, kube-apiserver.sh, kube-cluster-binaries.sh). Source it; it defines:
 #   CACHE_ROOT           ${CLOUDENGINE_TOOLCHAIN_CACHE:-/var/cache/cloudengine-toolchain}, or
 #                        ~/.cache/cloudengine-toolchain where that cannot be written
 #   cache_lock FILE      hold an exclusive lock on FILE (fd 9) until the script exits: one build
