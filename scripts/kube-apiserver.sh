@@ -47,15 +47,10 @@ KUBE_APISERVER="$KAS_DIR/kube-apiserver"
 # Bump when the way the binaries are built changes, so caches are rebuilt.
 BUILD_REVISION=1
 
-PRINT_ENV=0
-case "${1:-}" in
-  --print-env) PRINT_ENV=1 ;;
-  "") ;;
-  *) die "usage: $0 [--print-env]" ;;
-esac
+print_env_flag "$@"
 
-etcd_ok() { [[ -f "$ETCD_DIR/.complete" && -x "$ETCD" ]] && grep -qx "build $BUILD_REVISION" "$ETCD_DIR/.complete"; }
-kas_ok()  { [[ -f "$KAS_DIR/.complete" && -x "$KUBE_APISERVER" ]] && grep -qx "build $BUILD_REVISION" "$KAS_DIR/.complete"; }
+etcd_ok() { cache_complete "$ETCD_DIR/.complete" "build $BUILD_REVISION" "$ETCD"; }
+kas_ok()  { cache_complete "$KAS_DIR/.complete" "build $BUILD_REVISION" "$KUBE_APISERVER"; }
 
 report() {
   if [[ "$PRINT_ENV" == 1 ]]; then

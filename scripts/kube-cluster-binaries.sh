@@ -32,18 +32,9 @@ BIN_DIR="$CACHE_ROOT/kube-cluster-v$KUBE_VERSION"
 # Bump when the way the binaries are built changes, so caches are rebuilt.
 BUILD_REVISION=1
 
-PRINT_ENV=0
-case "${1:-}" in
-  --print-env) PRINT_ENV=1 ;;
-  "") ;;
-  *) die "usage: $0 [--print-env]" ;;
-esac
+print_env_flag "$@"
 
-built() {
-  [[ -f "$BIN_DIR/.complete" ]] && grep -qx "build $BUILD_REVISION" "$BIN_DIR/.complete" || return 1
-  local c
-  for c in "${COMMANDS[@]}"; do [[ -x "$BIN_DIR/$c" ]] || return 1; done
-}
+built() { cache_complete "$BIN_DIR/.complete" "build $BUILD_REVISION" "${COMMANDS[@]/#/$BIN_DIR/}"; }
 
 report() {
   if [[ "$PRINT_ENV" == 1 ]]; then

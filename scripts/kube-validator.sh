@@ -52,15 +52,10 @@ SWAGGER="$SCHEMAS/source/swagger.json"
 # Bump when scripts/kube-schemas.js changes its output, so caches are regenerated.
 CONVERTER_REVISION=2
 
-PRINT_ENV=0
-case "${1:-}" in
-  --print-env) PRINT_ENV=1 ;;
-  "") ;;
-  *) die "usage: $0 [--print-env]" ;;
-esac
+print_env_flag "$@"
 
 kc_ok()      { [[ -f "$KC_DIR/.complete" && -x "$KUBECONFORM" ]]; }
-schemas_ok() { [[ -f "$SCHEMAS/.complete" ]] && grep -qx "converter $CONVERTER_REVISION" "$SCHEMAS/.complete"; }
+schemas_ok() { cache_complete "$SCHEMAS/.complete" "converter $CONVERTER_REVISION"; }
 
 report() {
   if [[ "$PRINT_ENV" == 1 ]]; then

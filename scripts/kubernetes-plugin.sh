@@ -63,7 +63,7 @@ fi
 CLI="$1"
 HOME_DIR="$2"
 
-built_ok() { [[ -f "$MARKER" && -x "$PLUGIN" ]] && grep -qxF "$STAMP" "$MARKER"; }
+built_ok() { cache_complete "$MARKER" "$STAMP" "$PLUGIN"; }
 
 mkdir -p "$DIR" "$(dirname "$LOG")" "$HOME_DIR"
 if ! built_ok || [[ "${KUBERNETES_PLUGIN_REBUILD:-}" == 1 ]]; then

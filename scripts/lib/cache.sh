@@ -6,6 +6,10 @@
 #                        at a time, though test processes may start the same script concurrently
 #                        (says so through `log` when it has to wait)
 #   goproxy_url          the first http(s) entry of GOPROXY (default https://proxy.golang.org)
+#   cache_complete MARKER LINE [FILE...]
+#                        whether the marker file holds LINE (e.g. "build 2") and every FILE is
+#                        executable; a cache entry's marker is written last, so a cut-short build is redone
+#   print_env_flag ARGS  PRINT_ENV=1 for --print-env, 0 for no argument; any other argument is a usage error
 
 CACHE_ROOT="${CLOUDENGINE_TOOLCHAIN_CACHE:-/var/cache/cloudengine-toolchain}"
 if ! mkdir -p "$CACHE_ROOT" 2>/dev/null || [[ ! -w "$CACHE_ROOT" ]]; then
@@ -28,4 +32,19 @@ goproxy_url() {
   local url
   url="$(go env GOPROXY | tr ',|' '\n\n' | grep -E '^https?://' | head -1 || true)"
   echo "${url:-https://proxy.golang.org}"
+}
+
+cache_complete() {
+  local marker=$1 line=$2 f
+  shift 2
+  [[ -f "$marker" ]] && grep -qxF "$line" "$marker" || return 1
+  for f in "$@"; do [[ -x "$f" ]] || return 1; done
+}
+
+print_env_flag() {
+  case "${1:-}" in
+    --print-env) PRINT_ENV=1 ;;
+    "") PRINT_ENV=0 ;;
+    *) die "usage: $0 [--print-env]" ;;
+  esac
 }
