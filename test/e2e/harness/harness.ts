@@ -741,17 +741,39 @@ async function removeLabelled(docker: Docker, select: (labels: Record<string, st
     if (total) log(`removed ${containers.length} container(s), ${networks.length} network(s), ${volumes.length} volume(s), ${images.length} image(s)`);
 }
 
+/**
+ * Removes a network once its endpoints are gone. A force-removed container's endpoint usually goes within
+ * a moment; the engine can also keep a stale one for good (the container is gone, the network still "has
+ * active endpoints"), which only a forced disconnect clears. Endpoints of containers that still exist are
+ * never touched: their network fails with their names.
+ */
 async function removeNetworkWhenFree(docker: Docker, id: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
     for (let attempt = 0; ; attempt++) {
         try {
             await docker.getNetwork(id).remove();
             return;
         } catch (err) {
             if ((err as any)?.statusCode === 404) return;
-            if (attempt >= 50 || !/active endpoints/.test(message(err))) throw err;
-            await new Promise((resolve) => setTimeout(resolve, 200));
+            if (!/active endpoints/.test(message(err))) throw err;
+            const live = attempt >= 5 ? await disconnectStaleEndpoints(docker, id) : [];
+            if (Date.now() > deadline) throw new Error(`network ${id} keeps endpoints of live containers: ${live.join(", ") || "(none listed)"}: ${message(err)}`);
         }
+        await new Promise((resolve) => setTimeout(resolve, 200));
     }
+}
+
+/** Force-disconnects the network's endpoints whose container no longer exists; returns the live ones' names. */
+async function disconnectStaleEndpoints(docker: Docker, id: string): Promise<string[]> {
+    const network = docker.getNetwork(id);
+    const info = await network.inspect().catch(() => undefined);
+    const live: string[] = [];
+    for (const [containerId, endpoint] of Object.entries<{ Name?: string }>(info?.Containers ?? {})) {
+        const exists = await docker.getContainer(containerId).inspect().then(() => true, (err) => (err as any)?.statusCode !== 404);
+        if (exists) live.push(endpoint.Name ?? containerId);
+        else await network.disconnect({ Container: endpoint.Name || containerId, Force: true }).catch(() => undefined);
+    }
+    return live;
 }
 
 function ignoreMissing(err: unknown): void {
