@@ -1,0 +1,3 @@
+module cloudengine.local/pause
+
+go 1.24
