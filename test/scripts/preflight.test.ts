@@ -79,7 +79,7 @@ describe("scripts/preflight.sh", () => {
         assert.doesNotMatch(r.stderr, /apt-get install/, "nothing from apt is missing");
     });
 
-    it("test:e2e as a non-root user: says it needs root", () => {
+    it("test:e2e, example and test:k8s as a non-root user: say they need root", () => {
         const r = preflight("e2e", { PREFLIGHT_UID: "1000" });
         assert.equal(r.status, 1);
         assert.match(r.stderr, /^preflight: npm run test:e2e cannot run on this machine yet:\n {2}- not root: /);
@@ -88,13 +88,18 @@ describe("scripts/preflight.sh", () => {
         assert.equal(example.status, 1);
         assert.match(example.stderr, /^preflight: npm run example \(through the e2e harness\) cannot run on this machine yet:\n {2}- not root: /);
         assert.match(example.stderr, /\n {2}sudo npm run example /);
+        const k8s = preflight("k8s", { PREFLIGHT_UID: "1000" });
+        assert.equal(k8s.status, 1);
+        assert.match(k8s.stderr, /^preflight: npm run test:k8s cannot run on this machine yet:\n {2}- not root: the local Kubernetes cluster/);
+        assert.match(k8s.stderr, /\n {2}sudo npm run test:k8s /);
     });
 
-    it("runs first in npm test, test:e2e and test:engine", () => {
+    it("runs first in npm test, test:e2e, test:engine and test:k8s", () => {
         const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
         assert.match(scripts.test, /^bash scripts\/preflight\.sh test && /);
         assert.match(scripts["test:e2e"], /^bash scripts\/preflight\.sh e2e && /);
         assert.match(scripts["test:engine"], /^bash scripts\/preflight\.sh engine && /);
+        assert.match(scripts["test:k8s"], /^bash scripts\/preflight\.sh k8s && /);
     });
 
     it("every install hint in the tests, scripts and CI names the same Debian packages as preflight.sh", () => {

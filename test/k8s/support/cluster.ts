@@ -1,0 +1,135 @@
+// The local cluster of scripts/kube-cluster.sh as the Kubernetes tests use it: started once (reused
+// when it runs), reached with its administrator's kubeconfig, and a snapshot of what a start changes
+// on the host, to prove a stop leaves nothing behind.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as https from "node:https";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+export const REPO = path.join(__dirname, "..", "..", "..", "..");
+const SCRIPT = path.join(REPO, "scripts", "kube-cluster.sh");
+
+export interface ClusterEnv {
+    KUBECONFIG: string;
+    CLOUDENGINE_KUBE_REGISTRY: string;
+}
+
+/** The cluster's KUBECONFIG and registry (scripts/kube-cluster.sh --print-env). */
+export function clusterEnv(): ClusterEnv {
+    const out = execFileSync("bash", [SCRIPT, "--print-env"], { encoding: "utf8" });
+    const env = Object.fromEntries(out.trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2))) as unknown as ClusterEnv;
+    if (!env.KUBECONFIG || !env.CLOUDENGINE_KUBE_REGISTRY) throw new Error(`kube-cluster.sh --print-env printed: ${out}`);
+    return env;
+}
+
+/** Runs scripts/kube-cluster.sh with the arguments; its progress goes to this process's stderr. */
+export function clusterScript(...args: string[]): { status: number | null; output: string } {
+    const r = spawnSync("bash", [SCRIPT, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30 * 60_000 });
+    process.stderr.write(r.stderr ?? "");
+    return { status: r.status, output: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+}
+
+/** Starts the cluster unless it runs with a Ready node already. */
+export function ensureCluster(): ClusterEnv {
+    if (clusterScript("status").status !== 0) {
+        const started = clusterScript("start");
+        if (started.status !== 0) throw new Error(`scripts/kube-cluster.sh start failed (exit ${started.status}):\n${started.output.slice(-3000)}`);
+    }
+    return clusterEnv();
+}
+
+export interface KubeResponse {
+    status: number;
+    body: any;
+}
+
+/** A client of the cluster's API with the administrator's kubeconfig (token and CA). */
+export class Kube {
+    private readonly server: URL;
+    private readonly token: string;
+    private readonly ca: Buffer;
+
+    constructor(kubeconfig = clusterEnv().KUBECONFIG) {
+        const config = parse(fs.readFileSync(kubeconfig, "utf8"));
+        this.server = new URL(config.clusters[0].cluster.server);
+        this.ca = Buffer.from(config.clusters[0].cluster["certificate-authority-data"], "base64");
+        this.token = config.users[0].user.token;
+    }
+
+    request(method: string, pathAndQuery: string, body?: unknown, contentType = "application/json"): Promise<KubeResponse> {
+        const payload = body === undefined ? undefined : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
+        return new Promise((resolve, reject) => {
+            const req = https.request({
+                host: this.server.hostname,
+                port: this.server.port,
+                path: pathAndQuery,
+                method,
+                ca: this.ca,
+                headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json", ...(payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {}) },
+                timeout: 30_000,
+            }, (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c) => chunks.push(c));
+                res.on("end", () => {
+                    const text = Buffer.concat(chunks).toString("utf8");
+                    let parsed: unknown = text;
+                    try {
+                        parsed = JSON.parse(text);
+                    } catch {
+                        // logs and other plain-text answers stay text
+                    }
+                    resolve({ status: res.statusCode ?? 0, body: parsed });
+                });
+            });
+            req.on("timeout", () => req.destroy(new Error(`${method} ${pathAndQuery}: no answer within 30 s`)));
+            req.on("error", reject);
+            if (payload) req.write(payload);
+            req.end();
+        });
+    }
+
+    /** GET that must succeed; returns the object. */
+    async get(pathAndQuery: string): Promise<any> {
+        const r = await this.request("GET", pathAndQuery);
+        if (r.status !== 200) throw new Error(`GET ${pathAndQuery}: ${r.status} ${JSON.stringify(r.body).slice(0, 500)}`);
+        return r.body;
+    }
+
+    /** The items of a list (e.g. /api/v1/namespaces/default/pods?labelSelector=...). */
+    async list(pathAndQuery: string): Promise<any[]> {
+        return (await this.get(pathAndQuery)).items ?? [];
+    }
+}
+
+/**
+ * What a start of the cluster changes on the host, as text lines: iptables chains and rules (without
+ * counters), mount points, network namespaces, links, the cluster's processes, host settings the kubelet
+ * and kube-proxy change, files the kubelet puts in fixed places.
+ */
+export function hostSnapshot(): Record<string, string[]> {
+    const run = (cmd: string, args: string[]) => {
+        const r = spawnSync(cmd, args, { encoding: "utf8" });
+        return r.status === 0 ? r.stdout : `(${cmd} ${args.join(" ")} failed: ${r.stderr.trim()})`;
+    };
+    const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "").sort();
+    const rules = (cmd: string) =>
+        ["filter", "nat", "mangle"].flatMap((table) =>
+            lines(run(cmd, ["-w", "-t", table, "-S"])).map((l) => `${table} ${l}`),
+        );
+    const ls = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).sort() : []);
+    const processes = lines(run("ps", ["-eo", "args="]))
+        .filter((l) => /cloudengine-kube|kube-cluster-v|containerd-shim.*cloudengine/.test(l) && !/kube-cluster\.sh/.test(l));
+    return {
+        iptables: rules("iptables"),
+        ip6tables: rules("ip6tables"),
+        mounts: lines(fs.readFileSync("/proc/self/mountinfo", "utf8")).map((l) => l.split(" ")[4]).sort(),
+        netns: ls("/run/netns"),
+        links: lines(run("ip", ["-o", "link", "show"])).map((l) => l.split(":")[1].trim().split("@")[0]).sort(),
+        processes,
+        sysctl: ["net.ipv4.conf.all.route_localnet", "vm.overcommit_memory", "vm.panic_on_oom", "kernel.panic", "kernel.panic_on_oops"].map(
+            (k) => `${k}=${fs.readFileSync(`/proc/sys/${k.replace(/\./g, "/")}`, "utf8").trim()}`,
+        ),
+        files: [...ls("/var/log/containers").map((f) => `/var/log/containers/${f}`), ...(fs.existsSync("/var/lib/kubelet") ? ["/var/lib/kubelet"] : [])],
+    };
+}
