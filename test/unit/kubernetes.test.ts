@@ -207,6 +207,7 @@ describe("LeanCacheInstance on Kubernetes", () => {
         const claim = byName(resources, K8S.claim, "cache-sessions-data");
         assert.deepEqual([claim.inputs.spec.accessModes, claim.inputs.spec.storageClassName, claim.inputs.spec.resources.requests.storage], [["ReadWriteOnce"], "fast", "1536Mi"]);
         assert.equal(set.inputs.spec.volumeClaimTemplates, undefined, "a claim template is immutable: a new capacity would replace the StatefulSet");
+        assert.equal(claim.inputs.metadata.annotations["pulumi.com/skipAwait"], "true", "a WaitForFirstConsumer claim binds only once the StatefulSet's pod exists: awaiting it would deadlock");
         const c = set.inputs.spec.template.spec.containers[0];
         assert.deepEqual(c.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
         assert.deepEqual(c.volumeMounts.map((m: any) => m.mountPath), ["/usr/local/etc/redis/redis.conf", "/usr/local/etc/redis/auth.conf", "/data"]);

@@ -53,7 +53,10 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
     const claimName = objectName(name, "data");
     const size = volumeSize(`${m.name}-volume-size`, Math.max(MIN_VOLUME_MIB, memoryMiB * VOLUME_PER_MEMORY), { parent });
     const claim = new k8s.core.v1.PersistentVolumeClaim(`${m.name}-data`, {
-        metadata: metadata(claimName, labels.all),
+        // Not awaited: with a WaitForFirstConsumer class (the default class of many clusters, often not
+        // named here) the claim binds only once the StatefulSet's pod exists, which waits for the claim;
+        // the Kubernetes provider would time out. The StatefulSet's own readiness covers the volume.
+        metadata: { ...metadata(claimName, labels.all), annotations: { "pulumi.com/skipAwait": "true" } },
         spec: {
             accessModes: ["ReadWriteOnce"],
             ...(s.storageClassName !== undefined ? { storageClassName: s.storageClassName } : {}),

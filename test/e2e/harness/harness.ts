@@ -412,6 +412,9 @@ export class DockerHarness {
 
         if (args.type === IMAGE) {
             this.log(`image ${args.name}: building ${plain.imageName}`);
+            if (plain.skipPush !== true) {
+                throw new Error(`harness: docker:index/image:Image ${plain.imageName}: skipPush must be true (the provider would push to a registry; none is reachable here)`);
+            }
             const built = await buildImage(this.docker, plain, this.labels, this.buildTimeoutMs);
             this.log(`image ${args.name}: ${built.id.slice(7, 19)}`);
             const entry: Entry = { ...base, kind: "image", id: built.imageName, imageId: built.id, computed: built.outputs };

@@ -28,11 +28,15 @@ const HOST_PLATFORM = `linux/${process.arch === "x64" ? "amd64" : process.arch}`
 /** Lines of build output kept for error messages. */
 const TAIL_LINES = 60;
 
-export async function buildImage(docker: Docker, inputs: Record<string, any>, labels: Record<string, string>, timeoutMs: number): Promise<BuiltImage> {
-    const imageName: string = inputs.imageName;
-    if (inputs.skipPush !== true) {
-        throw new Error(`harness: docker:index/image:Image ${imageName}: skipPush must be true (the provider would push to a registry; none is reachable here)`);
-    }
+/** The build context as the provider sends it: its tar entries and the Dockerfile's name inside it. */
+interface BuildContext {
+    entries: TarEntry[];
+    dockerfileName: string;
+    relDockerfile: string;
+    context: string;
+}
+
+function buildContext(inputs: Record<string, any>): BuildContext {
     const build = inputs.build ?? {};
     const context: string = build.context ?? ".";
     const dockerfile: string = build.dockerfile ?? path.join(context, "Dockerfile");
@@ -60,6 +64,29 @@ export async function buildImage(docker: Docker, inputs: Record<string, any>, la
         if (ignore) ignore.data = Buffer.concat([ignore.data ?? Buffer.alloc(0), Buffer.from(`\n${dockerfileName}\n`)]);
         else entries.push({ name: ".dockerignore", type: "file", mode: 0o600, data: Buffer.from(`\n${dockerfileName}\n`), mtime: now });
     }
+    return { entries, dockerfileName, relDockerfile, context };
+}
+
+/**
+ * A digest of what a build would send (every file's name, mode and content, the Dockerfile, the build
+ * arguments): the provider's Check records one, so an unchanged context previews no change.
+ */
+export function contextDigest(inputs: Record<string, any>): string {
+    const { entries, dockerfileName } = buildContext(inputs);
+    const hash = createHash("sha256");
+    hash.update(JSON.stringify({ dockerfileName, args: inputs.build?.args ?? {}, target: inputs.build?.target ?? "", platform: inputs.build?.platform ?? "" }));
+    for (const e of entries) {
+        hash.update(`\0${e.type} ${e.name} ${e.mode.toString(8)} ${e.linkname ?? ""}\0`);
+        if (e.data) hash.update(e.data);
+    }
+    return hash.digest("hex");
+}
+
+/** Builds the image (tagged imageName) on the engine; pushing is pushImage's. */
+export async function buildImage(docker: Docker, inputs: Record<string, any>, labels: Record<string, string>, timeoutMs: number): Promise<BuiltImage> {
+    const imageName: string = inputs.imageName;
+    const build = inputs.build ?? {};
+    const { entries, dockerfileName, relDockerfile, context } = buildContext(inputs);
 
     const platform: string = build.platform ?? HOST_PLATFORM;
     const options: Record<string, unknown> = {
@@ -105,7 +132,7 @@ export async function buildImage(docker: Docker, inputs: Record<string, any>, la
         const tail = lines.slice(-TAIL_LINES).join("\n");
         throw new Error(`docker:index/image:Image ${imageName}: docker build failed: ${failure ?? "no image id found in build output"}\n--- build output (last ${TAIL_LINES} lines) ---\n${tail}`);
     }
-    // provider: with skipPush, repoDigest = ImageInspect(imageName).ID
+    // provider: with skipPush, repoDigest = ImageInspect(imageName).ID (pushImage replaces it)
     const inspected = await docker.getImage(imageName).inspect();
     return {
         id: inspected.Id,
@@ -120,6 +147,30 @@ export async function buildImage(docker: Docker, inputs: Record<string, any>, la
             repoDigest: inspected.Id,
         },
     };
+}
+
+/**
+ * Pushes imageName (as the provider does after a build without skipPush); returns the repoDigest it
+ * then reports: <repository>@<digest of the pushed manifest>.
+ */
+export async function pushImage(docker: Docker, imageName: string): Promise<string> {
+    const slash = imageName.lastIndexOf("/");
+    const colon = imageName.lastIndexOf(":");
+    const repository = colon > slash ? imageName.slice(0, colon) : imageName;
+    const tag = colon > slash ? imageName.slice(colon + 1) : "latest";
+    let digest: string | undefined;
+    let failure: string | undefined;
+    const stream = await docker.getImage(imageName).push({ tag, authconfig: {} } as any);
+    await new Promise<void>((resolve, reject) => {
+        (docker as any).followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve()), (event: any) => {
+            if (event.aux?.Digest) digest = event.aux.Digest;
+            if (event.error || event.errorDetail) failure = event.errorDetail?.message ?? event.error;
+        });
+    }).catch((err) => {
+        failure = String((err as Error).message ?? err);
+    });
+    if (failure || !digest) throw new Error(`docker:index/image:Image ${imageName}: docker push failed: ${failure ?? "the registry reported no digest"}`);
+    return `${repository}@${digest}`;
 }
 
 /**

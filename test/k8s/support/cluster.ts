@@ -133,3 +133,31 @@ export function hostSnapshot(): Record<string, string[]> {
         files: [...ls("/var/log/containers").map((f) => `/var/log/containers/${f}`), ...(fs.existsSync("/var/lib/kubelet") ? ["/var/lib/kubelet"] : [])],
     };
 }
+
+/** Namespaced collections the package creates objects in. */
+const PACKAGE_COLLECTIONS = [
+    "/apis/apps/v1/namespaces/default/deployments",
+    "/apis/apps/v1/namespaces/default/statefulsets",
+    "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
+    "/apis/networking.k8s.io/v1/namespaces/default/ingresses",
+    "/api/v1/namespaces/default/services",
+    "/api/v1/namespaces/default/configmaps",
+    "/api/v1/namespaces/default/secrets",
+    "/api/v1/namespaces/default/persistentvolumeclaims",
+];
+
+/** The package's objects that carry the label selector, as "<collection kind>/<name>". */
+export async function labelledObjects(kube: Kube, selector: string): Promise<string[]> {
+    const found: string[] = [];
+    for (const collection of PACKAGE_COLLECTIONS) {
+        for (const o of await kube.list(`${collection}?labelSelector=${encodeURIComponent(selector)}`)) found.push(`${collection.split("/").pop()}/${o.metadata.name}`);
+    }
+    return found.sort();
+}
+
+/** Deletes what an earlier, interrupted run of a test left in the cluster (objects with the label selector). */
+export async function deleteLabelled(kube: Kube, selector: string): Promise<void> {
+    for (const collection of PACKAGE_COLLECTIONS) {
+        await kube.request("DELETE", `${collection}?labelSelector=${encodeURIComponent(selector)}&propagationPolicy=Foreground`);
+    }
+}

@@ -1,0 +1,121 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { ClusterEnv, deleteLabelled, ensureCluster, Kube, REPO } from "./support/cluster";
+import { KubeStack } from "./support/stack";
+
+// The quick start (examples/quickstart, TypeScript) with cloudengine:platform kubernetes, deployed by
+// the real `pulumi up` with the real Kubernetes provider onto the local cluster: the app built from
+// source and pushed to the cluster's registry, LeanCache as a StatefulSet with its volume, the load
+// balancers as NodePort Services reached on 127.0.0.1.
+
+const EXAMPLE = path.join(REPO, "examples", "quickstart");
+const STACK_LABEL = "cloudengine.io/stack=cloudengine-quickstart.dev";
+const NS = "/api/v1/namespaces/default";
+
+interface Answer {
+    status: number;
+    body: string;
+}
+
+function get(port: number, host: string, urlPath = "/"): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port, path: urlPath, headers: { Host: host }, timeout: 15_000 }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        });
+        req.on("timeout", () => req.destroy(new Error(`GET ${host}${urlPath}: no answer within 15 s`)));
+        req.on("error", reject);
+        req.end();
+    });
+}
+
+/** The node port of the load balancer Service that serves `hostname` (its nginx.conf names it). */
+async function nodePortFor(kube: Kube, component: string, name: string): Promise<number> {
+    const services = await kube.list(`${NS}/services?labelSelector=${encodeURIComponent(`${STACK_LABEL},app.kubernetes.io/name=load-balancer,app.kubernetes.io/component=${component}`)}`);
+    const service = services.find((s) => s.metadata.name.includes(name));
+    assert.ok(service, `a load balancer Service of ${component} ${name} among ${services.map((s) => s.metadata.name).join(", ")}`);
+    assert.equal(service.spec.type, "NodePort");
+    return service.spec.ports.find((p: any) => p.name === "http").nodePort;
+}
+
+/** Polls until every pod of the stack is Ready (and none is terminating); returns them. */
+async function podsReady(kube: Kube, timeoutMs = 120_000): Promise<any[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const pods = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(STACK_LABEL)}`);
+        const ready = (p: any) => !p.metadata.deletionTimestamp && (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True");
+        if (pods.length > 0 && pods.every(ready)) return pods;
+        assert.ok(Date.now() < deadline, `pods not Ready: ${pods.filter((p) => !ready(p)).map((p) => `${p.metadata.name} ${p.status.phase}`).join(", ")}`);
+        await new Promise((r) => setTimeout(r, 1000));
+    }
+}
+
+function visits(body: string): number {
+    const m = /: visit (\d+)\n$/.exec(body);
+    assert.ok(m, `a visit count in ${JSON.stringify(body)}`);
+    return Number(m[1]);
+}
+
+describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeout: 40 * 60_000 }, () => {
+    let cluster: ClusterEnv;
+    let kube: Kube;
+    let stack: KubeStack;
+    let outputs: Record<string, any>;
+
+    before(async () => {
+        cluster = ensureCluster();
+        kube = new Kube(cluster.KUBECONFIG);
+        await deleteLabelled(kube, STACK_LABEL);
+        stack = new KubeStack("k8s-quickstart", cluster, {
+            "index.ts": path.join(EXAMPLE, "index.ts"),
+            "app": path.join(EXAMPLE, "app"),
+            "Pulumi.yaml": path.join(EXAMPLE, "Pulumi.yaml"),
+            "tsconfig.json": path.join(EXAMPLE, "tsconfig.json"),
+        });
+        const dev = parse(fs.readFileSync(path.join(EXAMPLE, "Pulumi.dev.yaml"), "utf8")).config;
+        stack.init("dev", {
+            ...dev,
+            "cloudengine:platform": "kubernetes",
+            "cloudengine:kubernetes": { serviceType: "NodePort", imageRegistry: `${cluster.CLOUDENGINE_KUBE_REGISTRY}/cloudengine` },
+        });
+    });
+    after(() => {
+        if (stack && process.env.KEEP_KUBE_STACK !== "1") {
+            stack.run("destroy", "--yes", "--skip-preview");
+            stack.remove();
+        }
+    });
+
+    it("pulumi up deploys it: every pod Ready, the app built from source runs from the registry by digest", async () => {
+        stack.ok("up", "--yes", "--skip-preview");
+        outputs = stack.outputs();
+        assert.match(outputs.url, /^http:\/\/hello\./);
+        const pods = await podsReady(kube);
+        const app = pods.filter((p) => p.metadata.labels["app.kubernetes.io/name"] === "engine-app");
+        assert.equal(app.length, 3, "2 production and 1 staging instances");
+        for (const p of app) assert.match(p.spec.containers[0].image, new RegExp(`^${cluster.CLOUDENGINE_KUBE_REGISTRY.replace(/\./g, "\\.")}/cloudengine/[a-z0-9-]+@sha256:[0-9a-f]{64}$`));
+        assert.equal(pods.filter((p) => p.metadata.labels["app.kubernetes.io/name"] === "leancache").length, 1);
+    });
+
+    it("answers through its load balancer by Host header: production, staging and both Domains; visits are counted in LeanCache", async () => {
+        const host = new URL(outputs.url).host;
+        const stagingHost = new URL(outputs.stagingUrl).host;
+        const appPort = await nodePortFor(kube, "EngineApp", "hello");
+        const first = await get(appPort, host);
+        assert.equal(first.status, 200, first.body);
+        assert.match(first.body, new RegExp(`^hello from \\S+ \\(production, version ${outputs.versionTag}\\): visit \\d+\\n$`));
+        const second = await get(appPort, host);
+        assert.equal(visits(second.body), visits(first.body) + 1, "REDIS_URL_CACHE reaches the StatefulSet Redis");
+        const staging = await get(appPort, stagingHost);
+        assert.match(staging.body, /\(stage, version /);
+        const www = await get(await nodePortFor(kube, "Domain", "www"), "www.example.test");
+        assert.match(www.body, /\(production, /);
+        const stg = await get(await nodePortFor(kube, "Domain", "www-staging"), "stg-www.example.test");
+        assert.match(stg.body, /\(stage, /);
+    });
+});

@@ -1,0 +1,71 @@
+// A Pulumi project deployed by the real CLI (scripts/toolchain.sh) with the real Kubernetes provider
+// plugin onto the local cluster: a fresh file backend and PULUMI_HOME (test/engine/support.ts), the
+// cluster's KUBECONFIG, and the Docker provider's stand-in (../docker-provider) first on PATH, which
+// builds images on the local Docker engine and pushes them to the cluster's registry.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { installPackage } from "../../engine/programs";
+import { pulumi, Ran, removeSandbox, Sandbox, sandbox } from "../../engine/support";
+import { ClusterEnv, REPO } from "./cluster";
+
+export const DOCKER_PROVIDER_DIR = path.join(REPO, "test", "k8s", "docker-provider");
+
+export class KubeStack {
+    readonly sb: Sandbox;
+
+    /** A TypeScript project in a sandbox: `files` are copied into its work directory (directories too). */
+    constructor(label: string, cluster: ClusterEnv, files: Record<string, string>) {
+        this.sb = sandbox(label);
+        installPackage(this.sb);
+        for (const [to, from] of Object.entries(files)) fs.cpSync(from, path.join(this.sb.work, to), { recursive: true });
+        this.sb.env.PATH = `${DOCKER_PROVIDER_DIR}:${this.sb.env.PATH}`;
+        this.sb.env.KUBECONFIG = cluster.KUBECONFIG;
+    }
+
+    get work(): string {
+        return this.sb.work;
+    }
+
+    run(...args: (string | NodeJS.ProcessEnv)[]): Ran {
+        return pulumi(this.sb, this.sb.work, ...args);
+    }
+
+    ok(...args: string[]): Ran {
+        const r = this.run(...args);
+        assert.equal(r.status, 0, `pulumi ${args.join(" ")} failed:\n${r.all.slice(-20_000)}`);
+        return r;
+    }
+
+    /** `pulumi stack init`, then the stack's config (plain values and objects) added to its settings file. */
+    init(stack: string, config: Record<string, unknown>): void {
+        this.ok("stack", "init", stack);
+        const file = path.join(this.sb.work, `Pulumi.${stack}.yaml`);
+        const settings = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) ?? {}) : {};
+        settings.config = { ...(settings.config ?? {}), ...config };
+        fs.writeFileSync(file, stringify(settings));
+    }
+
+    outputs(): Record<string, any> {
+        return JSON.parse(this.ok("stack", "output", "--json", "--show-secrets").stdout);
+    }
+
+    /** The stack's state (pulumi stack export). */
+    state(): any {
+        return JSON.parse(this.ok("stack", "export").stdout);
+    }
+
+    remove(): void {
+        removeSandbox(this.sb);
+    }
+}
+
+/** The changes a `pulumi preview --json` reports, as "<op> <type> <name>" (same steps left out). */
+export function previewChanges(ran: Ran): string[] {
+    const preview = JSON.parse(ran.stdout);
+    return (preview.steps ?? [])
+        .filter((s: any) => s.op !== "same")
+        .map((s: any) => `${s.op} ${s.urn.split("::")[2].split("$").pop()} ${s.urn.split("::").pop()}`)
+        .sort();
+}
