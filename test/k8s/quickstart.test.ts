@@ -4,8 +4,8 @@ import * as http from "node:http";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { ClusterEnv, deleteLabelled, ensureCluster, Kube, REPO } from "./support/cluster";
-import { KubeStack } from "./support/stack";
+import { ClusterEnv, deleteLabelled, ensureCluster, Kube, labelledObjects, REPO } from "./support/cluster";
+import { KubeStack, previewChanges } from "./support/stack";
 
 // The quick start (examples/quickstart, TypeScript) with cloudengine:platform kubernetes, deployed by
 // the real `pulumi up` with the real Kubernetes provider onto the local cluster: the app built from
@@ -66,6 +66,7 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
     let kube: Kube;
     let stack: KubeStack;
     let outputs: Record<string, any>;
+    let destroyed = false;
 
     before(async () => {
         cluster = ensureCluster();
@@ -86,7 +87,7 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
     });
     after(() => {
         if (stack && process.env.KEEP_KUBE_STACK !== "1") {
-            stack.run("destroy", "--yes", "--skip-preview");
+            if (!destroyed) stack.run("destroy", "--yes", "--skip-preview");
             stack.remove();
         }
     });
@@ -117,5 +118,52 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
         assert.match(www.body, /\(production, /);
         const stg = await get(await nodePortFor(kube, "Domain", "www-staging"), "stg-www.example.test");
         assert.match(stg.body, /\(stage, /);
+    });
+
+    it("LeanCache keeps its data when its pod is deleted (AOF on the claim's volume)", async () => {
+        const host = new URL(outputs.url).host;
+        const appPort = await nodePortFor(kube, "EngineApp", "hello");
+        const before = visits((await get(appPort, host)).body);
+        const [redis] = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(`${STACK_LABEL},app.kubernetes.io/name=leancache`)}`);
+        const deleted = await kube.request("DELETE", `${NS}/pods/${redis.metadata.name}`);
+        assert.equal(deleted.status, 200);
+        // The StatefulSet makes a new pod (a new uid) on the same claim.
+        const deadline = Date.now() + 120_000;
+        for (;;) {
+            const pods = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(`${STACK_LABEL},app.kubernetes.io/name=leancache`)}`);
+            const fresh = pods.find((p) => p.metadata.uid !== redis.metadata.uid && (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"));
+            if (fresh) break;
+            assert.ok(Date.now() < deadline, "a new Redis pod Ready within 120 s");
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+        let after: Answer | undefined;
+        for (let i = 0; i < 60 && after?.status !== 200; i++) {
+            after = await get(appPort, host);
+            if (after.status !== 200) await new Promise((r) => setTimeout(r, 1000));
+        }
+        assert.equal(after?.status, 200, after?.body);
+        assert.equal(visits(after!.body), before + 1, "the count goes on from where it was");
+    });
+
+    it("a second preview against the live cluster shows 0 changes, also after a refresh", () => {
+        const preview = stack.ok("preview", "--json");
+        assert.deepEqual(previewChanges(preview), []);
+        stack.ok("refresh", "--yes", "--skip-preview");
+        assert.deepEqual(previewChanges(stack.ok("preview", "--json")), []);
+    });
+
+    it("pulumi destroy leaves no object of the package behind; the cache's volume is scrubbed and free again", async () => {
+        const [claim] = await kube.list(`${NS}/persistentvolumeclaims?labelSelector=${encodeURIComponent(STACK_LABEL)}`);
+        assert.ok(claim?.spec.volumeName, "the cache's claim is bound");
+        stack.ok("destroy", "--yes", "--skip-preview");
+        destroyed = true;
+        assert.deepEqual(await labelledObjects(kube, STACK_LABEL), []);
+        const deadline = Date.now() + 180_000;
+        for (;;) {
+            const volume = await kube.get(`/api/v1/persistentvolumes/${claim.spec.volumeName}`);
+            if (volume.status.phase === "Available") break;
+            assert.ok(Date.now() < deadline, `volume ${claim.spec.volumeName} still ${volume.status.phase}: ${volume.status.message ?? ""}`);
+            await new Promise((r) => setTimeout(r, 1000));
+        }
     });
 });
