@@ -7,7 +7,8 @@
 #   bash scripts/kube-cluster.sh stop       # stops it and removes what it made on the host
 #   bash scripts/kube-cluster.sh stop --purge   # ... and its data (registry, logs)
 #   bash scripts/kube-cluster.sh status     # exit 0 when it runs and the node is Ready
-#   eval "$(bash scripts/kube-cluster.sh --print-env)"   # KUBECONFIG, CLOUDENGINE_KUBE_REGISTRY
+#   eval "$(bash scripts/kube-cluster.sh --print-env)"   # KUBECONFIG, CLOUDENGINE_KUBE_REGISTRY,
+#                                                          # CLOUDENGINE_KUBE_CONTAINERD (the node's containerd socket)
 #
 # What runs (the Kubernetes commands and add-ons of scripts/kube-cluster-binaries.sh, etcd of
 # scripts/kube-apiserver.sh, Debian's containerd, runc, CNI plugins and conntrack):
@@ -423,6 +424,6 @@ case "${1:-start}" in
     log "stopped; nothing of the cluster is left running on the host${2:+ (data removed)}"
     ;;
   status) status ;;
-  --print-env) echo "KUBECONFIG=$KC_KUBECONFIG"; echo "CLOUDENGINE_KUBE_REGISTRY=$KC_REGISTRY" ;;
+  --print-env) echo "KUBECONFIG=$KC_KUBECONFIG"; echo "CLOUDENGINE_KUBE_REGISTRY=$KC_REGISTRY"; echo "CLOUDENGINE_KUBE_CONTAINERD=$KC_RUN/containerd.sock" ;;
   *) usage ;;
 esac

@@ -13,13 +13,15 @@ const SCRIPT = path.join(REPO, "scripts", "kube-cluster.sh");
 export interface ClusterEnv {
     KUBECONFIG: string;
     CLOUDENGINE_KUBE_REGISTRY: string;
+    /** The node's containerd socket (for exec into pods' containers, as `kubectl exec` would). */
+    CLOUDENGINE_KUBE_CONTAINERD: string;
 }
 
 /** The cluster's KUBECONFIG and registry (scripts/kube-cluster.sh --print-env). */
 export function clusterEnv(): ClusterEnv {
     const out = execFileSync("bash", [SCRIPT, "--print-env"], { encoding: "utf8" });
     const env = Object.fromEntries(out.trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2))) as unknown as ClusterEnv;
-    if (!env.KUBECONFIG || !env.CLOUDENGINE_KUBE_REGISTRY) throw new Error(`kube-cluster.sh --print-env printed: ${out}`);
+    if (!env.KUBECONFIG || !env.CLOUDENGINE_KUBE_REGISTRY || !env.CLOUDENGINE_KUBE_CONTAINERD) throw new Error(`kube-cluster.sh --print-env printed: ${out}`);
     return env;
 }
 
@@ -132,6 +134,18 @@ export function hostSnapshot(): Record<string, string[]> {
         ),
         files: [...ls("/var/log/containers").map((f) => `/var/log/containers/${f}`), ...(fs.existsSync("/var/lib/kubelet") ? ["/var/lib/kubelet"] : [])],
     };
+}
+
+/**
+ * Runs a command in a pod's container through the node's containerd (the process gets the container's
+ * user, capabilities, filesystem and namespaces, as with `kubectl exec`).
+ */
+export function podExec(cluster: ClusterEnv, pod: any, cmd: string[], options: { container?: string; user?: string } = {}): { status: number | null; stdout: string; stderr: string } {
+    const name = options.container ?? pod.spec.containers[0].name;
+    const id = String(pod.status.containerStatuses?.find((c: any) => c.name === name)?.containerID ?? "").replace(/^containerd:\/\//, "");
+    if (!id) throw new Error(`pod ${pod.metadata.name}: no running container ${name}`);
+    const r = spawnSync("ctr", ["--address", cluster.CLOUDENGINE_KUBE_CONTAINERD, "-n", "k8s.io", "tasks", "exec", "--exec-id", `test-${process.pid}-${Date.now()}`, ...(options.user ? ["--user", options.user] : []), id, ...cmd], { encoding: "utf8", timeout: 60_000 });
+    return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
 /** Namespaced collections the package creates objects in. */
