@@ -7,8 +7,8 @@ import { after, before, describe, it } from "node:test";
 import * as zlib from "node:zlib";
 import { PLATFORM_VARIABLES, SANDBOX_MOUNTS } from "../../provider/config/spec";
 import { fillHead, LoopbackClient, one, Req } from "../support/httpClient";
-import { ClusterEnv, deleteLabelled, ensureCluster, Kube, podExec, REPO } from "./support/cluster";
-import { KubeStack } from "./support/stack";
+import { ClusterEnv, ensureCluster, Kube, podExec, REPO } from "./support/cluster";
+import { deployEcho, EchoDeployment, OWN, removeEcho } from "./support/echo";
 
 // The echo app (test/fixtures/echoapp) built from source by the package, on real pods of the local
 // cluster through the real `pulumi up`: the injected environment, the sandbox (uid 1000, read-only
@@ -19,7 +19,6 @@ import { KubeStack } from "./support/stack";
 const PROJECT = "ce-k8s-echo";
 const STACK_LABEL = `cloudengine.io/stack=${PROJECT}.dev`;
 const NS = "/api/v1/namespaces/default";
-const OWN = "own.example.com";
 const MiB = 1024 * 1024;
 /** The spec's limits, restated: the test checks the deployed behaviour against the spec's numbers. */
 const BODY_LIMIT = 100 * 1024 * 1024;
@@ -32,7 +31,7 @@ interface WriteResult {
 describe("the echo app from source on the local cluster: environment, sandbox, load balancer", { timeout: 40 * 60_000 }, () => {
     let cluster: ClusterEnv;
     let kube: Kube;
-    let stack: KubeStack;
+    let d: EchoDeployment;
     let outputs: Record<string, any>;
     let appHost = "";
     /** The app's own load balancer (HTTP) and the Domain's (HTTP and HTTPS). */
@@ -50,48 +49,13 @@ describe("the echo app from source on the local cluster: environment, sandbox, l
         (await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(`${STACK_LABEL},app.kubernetes.io/name=engine-app,cloudengine.io/env=production`)}`))
             .filter((p) => p.status.phase === "Running" && !p.metadata.deletionTimestamp);
 
-    async function ports(component: string, name: string): Promise<{ http: number; https: number }> {
-        const services = await kube.list(`${NS}/services?labelSelector=${encodeURIComponent(`${STACK_LABEL},app.kubernetes.io/name=load-balancer,app.kubernetes.io/component=${component}`)}`);
-        const service = services.find((s) => s.metadata.name.includes(name));
-        assert.ok(service, `the load balancer Service of ${component} ${name}`);
-        const port = (n: string) => service.spec.ports.find((p: any) => p.name === n)?.nodePort ?? 0;
-        return { http: port("http"), https: port("https") };
-    }
-
     before(async () => {
         cluster = ensureCluster();
         kube = new Kube(cluster.KUBECONFIG);
-        await deleteLabelled(kube, STACK_LABEL);
-        stack = new KubeStack("k8s-echo", cluster, {
-            "index.ts": path.join(REPO, "test", "k8s", "programs", "echo", "index.ts"),
-            "echoapp": path.join(REPO, "test", "fixtures", "echoapp"),
-            "tls": path.join(REPO, "test", "fixtures", "tls"),
-        });
-        fs.writeFileSync(path.join(stack.work, "Pulumi.yaml"), JSON.stringify({ name: PROJECT, runtime: "nodejs", main: "index.ts" }));
-        stack.init("dev", {
-            "cloudengine:platform": "kubernetes",
-            "cloudengine:kubernetes": { serviceType: "NodePort", imageRegistry: `${cluster.CLOUDENGINE_KUBE_REGISTRY}/cloudengine` },
-        });
-        stack.ok("up", "--yes", "--skip-preview");
-        outputs = stack.outputs();
-        appHost = new URL(outputs.url).host;
-        app = new LoopbackClient(await ports("EngineApp", "echo"));
-        own = new LoopbackClient(await ports("Domain", "own"));
-        assert.ok(own.ports.https > 0, "the Domain with a certificate publishes HTTPS");
-        for (const [client, hostname] of [[app, appHost], [own, OWN]] as const) {
-            const deadline = Date.now() + 60_000;
-            while ((await client.request({ hostname, timeoutMs: 5_000 }).catch(() => ({ status: 0 }))).status !== 200) {
-                assert.ok(Date.now() < deadline, `${hostname} answers within 60 s`);
-                await new Promise((r) => setTimeout(r, 500));
-            }
-        }
+        d = await deployEcho(PROJECT, cluster, kube);
+        ({ outputs, appHost, app, own } = d);
     });
-    after(() => {
-        if (stack && process.env.KEEP_KUBE_STACK !== "1") {
-            stack.run("destroy", "--yes", "--skip-preview");
-            stack.remove();
-        }
-    });
+    after(() => removeEcho(d));
 
     // ---- Environment -------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ import * as http from "node:http";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { ClusterEnv, deleteLabelled, ensureCluster, Kube, labelledObjects, REPO } from "./support/cluster";
+import { ClusterEnv, deleteLabelled, ensureCluster, Kube, labelledObjects, PACKAGE_LABEL, REPO } from "./support/cluster";
+import { loadBalancerPorts } from "./support/echo";
 import { KubeStack, previewChanges } from "./support/stack";
 
 // The quick start (examples/quickstart, TypeScript) with cloudengine:platform kubernetes, deployed by
@@ -34,13 +35,9 @@ function get(port: number, host: string, urlPath = "/"): Promise<Answer> {
     });
 }
 
-/** The node port of the load balancer Service that serves `hostname` (its nginx.conf names it). */
+/** The HTTP node port of a component's load balancer. */
 async function nodePortFor(kube: Kube, component: string, name: string): Promise<number> {
-    const services = await kube.list(`${NS}/services?labelSelector=${encodeURIComponent(`${STACK_LABEL},app.kubernetes.io/name=load-balancer,app.kubernetes.io/component=${component}`)}`);
-    const service = services.find((s) => s.metadata.name.includes(name));
-    assert.ok(service, `a load balancer Service of ${component} ${name} among ${services.map((s) => s.metadata.name).join(", ")}`);
-    assert.equal(service.spec.type, "NodePort");
-    return service.spec.ports.find((p: any) => p.name === "http").nodePort;
+    return (await loadBalancerPorts(kube, STACK_LABEL, component, name)).http;
 }
 
 /** Polls until every pod of the stack is Ready (and none is terminating); returns them. */
@@ -71,7 +68,7 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
     before(async () => {
         cluster = ensureCluster();
         kube = new Kube(cluster.KUBECONFIG);
-        await deleteLabelled(kube, STACK_LABEL);
+        await deleteLabelled(kube, PACKAGE_LABEL);
         stack = new KubeStack("k8s-quickstart", cluster, {
             "index.ts": path.join(EXAMPLE, "index.ts"),
             "app": path.join(EXAMPLE, "app"),

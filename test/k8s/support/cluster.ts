@@ -169,9 +169,20 @@ export async function labelledObjects(kube: Kube, selector: string): Promise<str
     return found.sort();
 }
 
-/** Deletes what an earlier, interrupted run of a test left in the cluster (objects with the label selector). */
-export async function deleteLabelled(kube: Kube, selector: string): Promise<void> {
+/**
+ * Deletes what earlier, interrupted runs left in the cluster (objects with the label selector) and waits
+ * until they are gone: object names depend on the app, not the stack, so a leftover would conflict.
+ */
+export async function deleteLabelled(kube: Kube, selector: string, timeoutMs = 180_000): Promise<void> {
     for (const collection of PACKAGE_COLLECTIONS) {
         await kube.request("DELETE", `${collection}?labelSelector=${encodeURIComponent(selector)}&propagationPolicy=Foreground`);
     }
+    const deadline = Date.now() + timeoutMs;
+    for (let left = await labelledObjects(kube, selector); left.length; left = await labelledObjects(kube, selector)) {
+        if (Date.now() > deadline) throw new Error(`objects of an earlier run still there after ${timeoutMs / 1000} s: ${left.join(", ")}`);
+        await new Promise((r) => setTimeout(r, 1000));
+    }
 }
+
+/** Every object of the package, whichever stack made it. */
+export const PACKAGE_LABEL = "app.kubernetes.io/part-of=cloudengine";

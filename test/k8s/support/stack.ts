@@ -3,11 +3,12 @@
 // cluster's KUBECONFIG, and the Docker provider's stand-in (../docker-provider) first on PATH, which
 // builds images on the local Docker engine and pushes them to the cluster's registry.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { installPackage } from "../../engine/programs";
-import { pulumi, Ran, removeSandbox, Sandbox, sandbox } from "../../engine/support";
+import { pulumi, Ran, removeSandbox, requireToolchain, Sandbox, sandbox } from "../../engine/support";
 import { ClusterEnv, REPO } from "./cluster";
 
 export const DOCKER_PROVIDER_DIR = path.join(REPO, "test", "k8s", "docker-provider");
@@ -30,6 +31,24 @@ export class KubeStack {
 
     run(...args: (string | NodeJS.ProcessEnv)[]): Ran {
         return pulumi(this.sb, this.sb.work, ...args);
+    }
+
+    /** The CLI without blocking this process (load and watches run meanwhile). */
+    runAsync(...args: string[]): Promise<Ran> {
+        return new Promise((resolve, reject) => {
+            const child = spawn(path.join(requireToolchain().bin, "pulumi"), [...args, "--non-interactive"], { cwd: this.sb.work, env: this.sb.env });
+            let stdout = "";
+            let stderr = "";
+            child.stdout.on("data", (c) => (stdout += c));
+            child.stderr.on("data", (c) => (stderr += c));
+            child.on("error", reject);
+            child.on("close", (status) => resolve({ status, stdout, stderr, all: `${stdout}\n${stderr}` }));
+        });
+    }
+
+    /** Sets one stack config value (a string). */
+    set(key: string, value: string): void {
+        this.ok("config", "set", key, value);
     }
 
     ok(...args: string[]): Ran {

@@ -11,6 +11,8 @@ const app = new EngineApp("echo", {
     source: "./echoapp",
     instances: config.getNumber("instances") ?? 2,
     startupTimeout: 15,
+    // Each release is a version of its own (LEANCLOUD_VERSION_TAG, which / answers with).
+    versionTag: `r${config.get("release") ?? "1"}`,
     variables: {
         RELEASE: config.get("release") ?? "1",
         ...(config.getBoolean("neverHealthy") ? { NEVER_HEALTHY: "1" } : {}),

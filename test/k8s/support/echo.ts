@@ -1,0 +1,73 @@
+// The Kubernetes tests' echo deployment (programs/echo with test/fixtures/echoapp built from source),
+// through the real `pulumi up`, and how to reach it: the NodePorts of its load balancers on 127.0.0.1.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LoopbackClient } from "../../support/httpClient";
+import { ClusterEnv, deleteLabelled, Kube, PACKAGE_LABEL, REPO } from "./cluster";
+import { KubeStack } from "./stack";
+
+const NS = "/api/v1/namespaces/default";
+export const OWN = "own.example.com";
+
+export interface EchoDeployment {
+    stack: KubeStack;
+    /** cloudengine.io/stack=<project>.dev */
+    stackLabel: string;
+    outputs: Record<string, any>;
+    /** The app's default hostname (Host header) and its load balancer (HTTP). */
+    appHost: string;
+    app: LoopbackClient;
+    /** The Domain own.example.com's load balancer (HTTP and HTTPS, the fixture's certificate). */
+    own: LoopbackClient;
+}
+
+/** The NodePorts of the load balancer Service of a component (EngineApp or Domain) whose name contains `name`. */
+export async function loadBalancerPorts(kube: Kube, stackLabel: string, component: string, name: string): Promise<{ http: number; https: number }> {
+    const services = await kube.list(`${NS}/services?labelSelector=${encodeURIComponent(`${stackLabel},app.kubernetes.io/name=load-balancer,app.kubernetes.io/component=${component}`)}`);
+    const service = services.find((s) => s.metadata.name.includes(name));
+    assert.ok(service, `the load balancer Service of ${component} ${name} among ${services.map((s) => s.metadata.name).join(", ")}`);
+    const port = (n: string) => service.spec.ports.find((p: any) => p.name === n)?.nodePort ?? 0;
+    return { http: port("http"), https: port("https") };
+}
+
+/** Polls until GET / on the hostname answers 200. */
+export async function answering(client: LoopbackClient, hostname: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await client.request({ hostname, timeoutMs: 5_000 }).catch(() => ({ status: 0 }))).status !== 200) {
+        assert.ok(Date.now() < deadline, `${hostname} answers within ${timeoutMs / 1000} s`);
+        await new Promise((r) => setTimeout(r, 500));
+    }
+}
+
+/** Deploys the echo program as project `project` (stack dev) with extra stack config; waits until both hostnames answer. */
+export async function deployEcho(project: string, cluster: ClusterEnv, kube: Kube, config: Record<string, unknown> = {}): Promise<EchoDeployment> {
+    const stackLabel = `cloudengine.io/stack=${project}.dev`;
+    await deleteLabelled(kube, PACKAGE_LABEL);
+    const stack = new KubeStack(project, cluster, {
+        "index.ts": path.join(REPO, "test", "k8s", "programs", "echo", "index.ts"),
+        "echoapp": path.join(REPO, "test", "fixtures", "echoapp"),
+        "tls": path.join(REPO, "test", "fixtures", "tls"),
+    });
+    fs.writeFileSync(path.join(stack.work, "Pulumi.yaml"), JSON.stringify({ name: project, runtime: "nodejs", main: "index.ts" }));
+    stack.init("dev", {
+        "cloudengine:platform": "kubernetes",
+        "cloudengine:kubernetes": { serviceType: "NodePort", imageRegistry: `${cluster.CLOUDENGINE_KUBE_REGISTRY}/cloudengine` },
+        ...config,
+    });
+    stack.ok("up", "--yes", "--skip-preview");
+    const outputs = stack.outputs();
+    const appHost = new URL(outputs.url).host;
+    const app = new LoopbackClient(await loadBalancerPorts(kube, stackLabel, "EngineApp", "echo"));
+    const own = new LoopbackClient(await loadBalancerPorts(kube, stackLabel, "Domain", "own"));
+    await answering(app, appHost);
+    await answering(own, OWN);
+    return { stack, stackLabel, outputs, appHost, app, own };
+}
+
+/** Destroys the deployment's stack and removes its sandbox (unless KEEP_KUBE_STACK=1). */
+export function removeEcho(d: EchoDeployment | undefined): void {
+    if (!d || process.env.KEEP_KUBE_STACK === "1") return;
+    d.stack.run("destroy", "--yes", "--skip-preview");
+    d.stack.remove();
+}
