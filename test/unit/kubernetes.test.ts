@@ -37,18 +37,22 @@ describe("EngineApp on Kubernetes", () => {
         assert.equal(production.parent, component.urn);
         assert.equal(production.inputs.spec.replicas, 3);
         assert.equal(stage.inputs.spec.replicas, 1);
-        assert.deepEqual(production.inputs.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } });
+        assert.deepEqual(production.inputs.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "100%" } }, "every new instance at once, the old ones until the new are ready");
+        // A version that never becomes ready fails the update after its startup timeout plus a bounded margin.
+        assert.equal(production.inputs.spec.progressDeadlineSeconds, 45 + 90);
+        assert.equal(production.inputs.metadata.annotations["pulumi.com/timeoutSeconds"], String(45 + 90));
         const c = appContainer(production);
         assert.equal(c.image, DIGEST);
         assert.equal(c.imagePullPolicy, "IfNotPresent");
         assert.deepEqual(c.startupProbe.exec.command, ["/cloudengine/init", "probe"]);
         assert.equal(c.startupProbe.periodSeconds, 1, "checks the app every second while it starts");
-        assert.equal(c.startupProbe.failureThreshold, 45, "for at most startupTimeout seconds");
+        assert.equal(c.startupProbe.failureThreshold, 45 + 5, "for startupTimeout seconds, and a backstop of 5 behind /cloudengine/init's own stop");
         for (const probe of [c.readinessProbe, c.livenessProbe]) {
             assert.deepEqual(probe.exec.command, c.startupProbe.exec.command, "one definition of healthy");
             assert.equal(probe.periodSeconds, 5);
         }
-        assert.equal(c.livenessProbe.failureThreshold, 3, "restarted after three failed checks");
+        assert.equal(c.livenessProbe.failureThreshold, 3 + 1, "/cloudengine/init restarts the app after three failed checks; the kubelet after one more");
+        assert.deepEqual([c.terminationMessagePath, c.terminationMessagePolicy], ["/dev/termination-log", "File"], "why init stopped the app ends up in the pod's status");
         assert.deepEqual(c.ports, [{ name: "http", containerPort: 3000, protocol: "TCP" }]);
         assert.equal(no(ofType(resources, IMAGE)), true, "an engineImage is not built");
         assert.equal(await valueOf(app.versionTag), "abababababab", "the version tag of an engineImage is its digest");
@@ -97,6 +101,7 @@ describe("EngineApp on Kubernetes", () => {
         assert.equal(env.LEANCLOUD_APP_ENV, "production");
         assert.equal(env.LEANCLOUD_APP_MASTER_KEY, "generated-web-master-key");
         assert.equal(env.REDIS_URL_SESSIONS, "redis://default:generated-sessions-password@cache-sessions.apps.svc.cluster.local:6379");
+        assert.equal(env.CLOUDENGINE_TERMINATION_LOG, "/dev/termination-log", "init writes why it stopped the app where the pod's status reads it");
         const deployment = byName(resources, K8S.deployment, "app-web-production");
         assert.deepEqual(appContainer(deployment).envFrom, [{ secretRef: { name: secret.inputs.metadata.name } }]);
         assert.equal(appContainer(deployment).env, undefined);

@@ -50,15 +50,16 @@ function differingLines(a: string, b: string): { onlyA: string[]; onlyB: string[
 process.env.CLOUDENGINE_DOCKER_API_VERSION = "1.44";
 
 describe("Docker and Kubernetes agree", () => {
-    it("the same environment: names and values, except the hosts caches are reached at and Docker's own gate settings", async () => {
+    it("the same environment: names and values, except the hosts caches are reached at, Docker's own gate settings and Kubernetes' termination message", async () => {
         const { docker, kubernetes } = await both();
         for (const env of ["production", "stage"]) {
             const d = dockerEnv(only(docker, CONTAINER, `web-${env}-0`));
             const k = k8sObject(kubernetes, K8S.secret, `app-web-${env}-env`).stringData as Record<string, string>;
             const dockerOnly = Object.keys(d).filter((n) => !(n in k)).sort();
             assert.deepEqual(dockerOnly, ["CLOUDENGINE_DRAIN_SECONDS", "CLOUDENGINE_SERVE_PORT"], "Docker's readiness gate (Kubernetes has readiness probes)");
-            assert.deepEqual(Object.keys(k).filter((n) => !(n in d)), []);
+            assert.deepEqual(Object.keys(k).filter((n) => !(n in d)), ["CLOUDENGINE_TERMINATION_LOG"], "where init writes why it stopped the app, for the pod's status");
             for (const [name, value] of Object.entries(k)) {
+                if (name === "CLOUDENGINE_TERMINATION_LOG") continue;
                 if (name.startsWith("REDIS_URL_")) {
                     const host = (url: string) => new URL(url).hostname;
                     assert.equal(value.replace(host(value), "HOST"), d[name].replace(host(d[name]), "HOST"), name);
@@ -72,7 +73,7 @@ describe("Docker and Kubernetes agree", () => {
         }
     });
 
-    it("the same health check: command, path, start-up polling and budget, interval, timeout and restarts", async () => {
+    it("the same health check: command, path, start-up polling and budget, interval, timeout and restarts (the kubelet's a backstop behind init's)", async () => {
         const { docker, kubernetes } = await both();
         const hc = only(docker, CONTAINER, "web-production-0").inputs.healthcheck;
         const c = k8sObject(kubernetes, K8S.deployment, "app-web-production").spec.template.spec.containers[0];
@@ -83,12 +84,14 @@ describe("Docker and Kubernetes agree", () => {
         assert.deepEqual(hc.tests, ["CMD", ...c.startupProbe.exec.command]);
         assert.deepEqual(c.livenessProbe.exec.command, c.startupProbe.exec.command);
         assert.equal(seconds(hc.startInterval), c.startupProbe.periodSeconds);
-        assert.equal(seconds(hc.startPeriod), c.startupProbe.periodSeconds * c.startupProbe.failureThreshold);
+        // The kubelet's probes back /cloudengine/init's own supervision up (same check, same budget): they
+        // act a little later, so init stops the app first and says why (the pod's termination message).
+        assert.equal(seconds(hc.startPeriod) + 5, c.startupProbe.periodSeconds * c.startupProbe.failureThreshold);
         assert.equal(seconds(hc.startPeriod), 40);
         assert.equal(seconds(hc.interval), c.livenessProbe.periodSeconds);
         assert.equal(seconds(hc.interval), c.readinessProbe.periodSeconds);
         assert.equal(seconds(hc.timeout), c.livenessProbe.timeoutSeconds);
-        assert.equal(hc.retries, c.livenessProbe.failureThreshold);
+        assert.equal(hc.retries + 1, c.livenessProbe.failureThreshold);
     });
 
     it("the same limits and sandbox", async () => {

@@ -14,6 +14,17 @@ import { kubernetesSettingsOf } from "./settings";
 /** Endpoints drop a terminating pod asynchronously: it keeps serving this long before it is signalled. */
 const ENDPOINT_DRAIN_SECONDS = 3;
 
+/** Beyond the startup timeout, what a new version may take to be scheduled, pulled and started. */
+export const ROLLOUT_MARGIN_SECONDS = 90;
+
+/** How long a rollout may take before it counts as failed (all new instances start at once). */
+export function rolloutSeconds(m: AppModel): number {
+    return m.health.startupTimeoutSeconds + ROLLOUT_MARGIN_SECONDS;
+}
+
+/** Where /cloudengine/init writes why it stopped the app: the pod's status, and the deploy's error, say so. */
+const TERMINATION_LOG = "/dev/termination-log";
+
 /** Kubernetes object names of an app: everything starts with app-<slug>. */
 export function appObjectBase(m: AppModel): string {
     return objectName("app", m.slug);
@@ -38,7 +49,8 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
     for (const { env, instances } of m.environments) {
         const name = appServiceName(m, env);
         const labels = objectLabels("engine-app", name, "EngineApp", { "cloudengine.io/env": env, "cloudengine.io/app-id": labelValue(m.appId) });
-        const variables = inputs.environment(env, image.versionTag);
+        // Plus where /cloudengine/init writes why it stopped the app (Kubernetes only).
+        const variables = inputs.environment(env, image.versionTag).apply((v) => ({ ...v, CLOUDENGINE_TERMINATION_LOG: TERMINATION_LOG }));
         // Every injected variable, secret or not, lives in a Secret: the manifests never hold plain values.
         // A new environment is a new Secret (envFrom is read at container start): the pods roll onto it.
         const envSecretName = pulumi.unsecret(variables.apply((v) => contentName(objectName(name, "env"), secretChecksum(JSON.stringify(Object.entries(v).sort())))));
@@ -49,14 +61,20 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
             stringData: pulumi.secret(variables),
         }, { parent, dependsOn: inputs.dependsOn });
         new k8s.apps.v1.Deployment(`${m.name}-${env}`, {
-            metadata: metadata(name, labels.all),
+            metadata: {
+                ...metadata(name, labels.all),
+                // The update fails once the new version had its startup timeout (plus scheduling and the
+                // image pull) and is not ready, instead of after the Kubernetes provider's 10 minutes.
+                annotations: { "pulumi.com/timeoutSeconds": String(rolloutSeconds(m)) },
+            },
             spec: {
                 replicas: instances,
                 revisionHistoryLimit: 5,
                 selector: { matchLabels: labels.selector },
-                // The old version keeps serving until new pods are ready; a version never ready never replaces it.
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
-                progressDeadlineSeconds: m.health.startupTimeoutSeconds * 2 + 60,
+                // Every new instance starts at once (as on Docker) while the old version keeps serving;
+                // the old ones go only when the new ones are ready, and a version never ready never replaces it.
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "100%" } },
+                progressDeadlineSeconds: rolloutSeconds(m),
                 template: {
                     metadata: { labels: labels.all },
                     // The name as computed, not the Secret's output: that is unknown while the Secret is
@@ -100,16 +118,25 @@ export function appSites(m: AppModel, domain: string): ProxySite[] {
 }
 
 /**
+ * The kubelet's probes are a backstop behind /cloudengine/init's own health supervision, which runs the
+ * same check and stops the app first, writing why to the termination message (a kill by the kubelet
+ * would leave none): the startup probe gives up this long after init's startup timeout, the liveness
+ * probe one failed check after init's restart count.
+ */
+export const STARTUP_BACKSTOP_SECONDS = 5;
+export const LIVENESS_BACKSTOP_CHECKS = 1;
+
+/**
  * Probes: the same check Docker runs (/cloudengine/init probe, with its diagnosis in the pod's events):
- * every second while starting, for at most startupTimeout; then readiness (traffic) and liveness
- * (restart after failuresBeforeRestart) at the regular interval.
+ * every second while starting, then readiness (traffic) at the regular interval; startup and liveness
+ * failures restart the container only as a backstop (see STARTUP_BACKSTOP_SECONDS).
  */
 export function appProbes(h: HealthCheck): Pick<k8s.types.input.core.v1.Container, "startupProbe" | "readinessProbe" | "livenessProbe"> {
     const exec = { command: PROBE_COMMAND };
     return {
-        startupProbe: { exec, periodSeconds: h.startupIntervalSeconds, failureThreshold: h.startupTimeoutSeconds / h.startupIntervalSeconds, timeoutSeconds: h.timeoutSeconds },
+        startupProbe: { exec, periodSeconds: h.startupIntervalSeconds, failureThreshold: Math.ceil((h.startupTimeoutSeconds + STARTUP_BACKSTOP_SECONDS) / h.startupIntervalSeconds), timeoutSeconds: h.timeoutSeconds },
         readinessProbe: { exec, periodSeconds: h.intervalSeconds, failureThreshold: 1, successThreshold: 1, timeoutSeconds: h.timeoutSeconds },
-        livenessProbe: { exec, periodSeconds: h.intervalSeconds, failureThreshold: h.failuresBeforeRestart, timeoutSeconds: h.timeoutSeconds },
+        livenessProbe: { exec, periodSeconds: h.intervalSeconds, failureThreshold: h.failuresBeforeRestart + LIVENESS_BACKSTOP_CHECKS, timeoutSeconds: h.timeoutSeconds },
     };
 }
 
@@ -125,7 +152,8 @@ function podSpec(m: AppModel, image: pulumi.Input<string>, local: boolean, envSe
     const sandbox = sandboxVolumes();
     return {
         automountServiceAccountToken: false,
-        // Only the injected environment: no *_SERVICE_HOST variables of every Service in the namespace.
+        // Only the injected environment: no *_SERVICE_HOST variables of every Service in the namespace
+        // (the kubelet adds the API server's KUBERNETES_SERVICE_* whatever this says; no token is mounted).
         enableServiceLinks: false,
         terminationGracePeriodSeconds: INSTANCE_STOP_GRACE_SECONDS,
         securityContext: APP_POD_SECURITY,
@@ -134,6 +162,8 @@ function podSpec(m: AppModel, image: pulumi.Input<string>, local: boolean, envSe
             image,
             imagePullPolicy: local ? "Never" : "IfNotPresent",
             envFrom: [{ secretRef: { name: envSecret } }],
+            terminationMessagePath: TERMINATION_LOG,
+            terminationMessagePolicy: "File",
             ports: [{ name: "http", containerPort: m.port, protocol: "TCP" }],
             ...appProbes(m.health),
             lifecycle: { preStop: { sleep: { seconds: ENDPOINT_DRAIN_SECONDS } } },

@@ -88,6 +88,7 @@ type config struct {
 	linesPerMinute int           // 0: unlimited
 	servePort      int           // 0: no serving gate; -1: invalid, init refuses to run
 	drain          time.Duration // gate only: stop signal → forwarded to the app
+	terminationLog string        // where the reason for a health stop is also written ("": nowhere)
 }
 
 func loadConfig(getenv func(string) string, warn func(string)) config {
@@ -101,6 +102,8 @@ func loadConfig(getenv func(string) string, warn func(string)) config {
 		lineMax:        envInt(getenv, warn, "CLOUDENGINE_LOG_LINE_MAX", 4096),
 		linesPerMinute: envInt(getenv, warn, "CLOUDENGINE_LOG_LINES_PER_MINUTE", 600),
 		drain:          envSeconds(getenv, warn, "CLOUDENGINE_DRAIN_SECONDS", 3),
+		// Kubernetes: /dev/termination-log, so the pod's status (and what deploy tools print) says why.
+		terminationLog: getenv("CLOUDENGINE_TERMINATION_LOG"),
 	}
 	if p := getenv("CLOUDENGINE_HEALTH_PATH"); p != "" {
 		if p[0] != '/' {

@@ -106,7 +106,7 @@ func runApp(argv []string, cfg config, stdin io.Reader, stdout, stderr io.Writer
 		}
 	}()
 
-	st := &stopper{pid: pid, grace: cfg.stopGrace, exited: exited, note: logs.Note}
+	st := &stopper{pid: pid, grace: cfg.stopGrace, exited: exited, note: logs.Note, record: terminationRecorder(cfg.terminationLog)}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if cfg.port == 0 {
@@ -243,6 +243,7 @@ type stopper struct {
 	grace  time.Duration
 	exited <-chan struct{}
 	note   func(string)
+	record func(string) // nil, or where the reason is kept for the platform
 
 	mu      sync.Mutex
 	done    bool // the app already exited; never signal a reused pid
@@ -257,6 +258,9 @@ func (s *stopper) stop(reason string) {
 	}
 	s.stopped = true
 	s.note(reason)
+	if s.record != nil {
+		s.record(reason)
+	}
 	_ = syscall.Kill(-s.pid, syscall.SIGTERM)
 	s.mu.Unlock()
 
@@ -273,6 +277,15 @@ func (s *stopper) stop(reason string) {
 		s.note(fmt.Sprintf("cloudengine: app did not exit within %s of SIGTERM; sending SIGKILL", s.grace))
 		_ = syscall.Kill(-s.pid, syscall.SIGKILL)
 	}
+}
+
+// terminationRecorder writes a stop's reason to path (a container's termination
+// message file), replacing what was there; nil when there is no such file.
+func terminationRecorder(path string) func(string) {
+	if path == "" {
+		return nil
+	}
+	return func(reason string) { _ = os.WriteFile(path, []byte(reason+"\n"), 0o644) }
 }
 
 // finish records that the app has exited and reports whether a health stop

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -169,6 +170,22 @@ func TestStartupTimeoutStopsApp(t *testing.T) {
 	}
 	if took < 1500*time.Millisecond || took > 6*time.Second {
 		t.Fatalf("stopped after %s", took)
+	}
+}
+
+func TestStartupTimeoutReasonInTerminationLog(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	logFile := filepath.Join(t.TempDir(), "termination-log")
+	if err := os.WriteFile(logFile, []byte("stale\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, _, _ := runInit(t, `exec sleep 30`,
+		"LEANCLOUD_APP_PORT="+itoa(port), "CLOUDENGINE_STARTUP_TIMEOUT=1", "CLOUDENGINE_TERMINATION_LOG="+logFile)
+	got, err := os.ReadFile(logFile)
+	want := "cloudengine: app did not become healthy within the 1s startup timeout (CLOUDENGINE_STARTUP_TIMEOUT): no process listens on port " + itoa(port)
+	if code != 1 || err != nil || !strings.HasPrefix(string(got), want) || strings.Contains(string(got), "stale") {
+		t.Fatalf("code %d, termination log %q (%v), want %q", code, got, err, want)
 	}
 }
 
