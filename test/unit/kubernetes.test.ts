@@ -46,7 +46,7 @@ describe("EngineApp on Kubernetes", () => {
         assert.equal(c.imagePullPolicy, "IfNotPresent");
         assert.deepEqual(c.startupProbe.exec.command, ["/cloudengine/init", "probe"]);
         assert.equal(c.startupProbe.periodSeconds, 1, "checks the app every second while it starts");
-        assert.equal(c.startupProbe.failureThreshold, 45 + 5, "for startupTimeout seconds, and a backstop of 5 behind /cloudengine/init's own stop");
+        assert.equal(c.startupProbe.failureThreshold, 45 + 15, "for startupTimeout seconds, and a backstop of 15 behind /cloudengine/init's own stop");
         for (const probe of [c.readinessProbe, c.livenessProbe]) {
             assert.deepEqual(probe.exec.command, c.startupProbe.exec.command, "one definition of healthy");
             assert.equal(probe.periodSeconds, 5);

@@ -86,7 +86,7 @@ describe("Docker and Kubernetes agree", () => {
         assert.equal(seconds(hc.startInterval), c.startupProbe.periodSeconds);
         // The kubelet's probes back /cloudengine/init's own supervision up (same check, same budget): they
         // act a little later, so init stops the app first and says why (the pod's termination message).
-        assert.equal(seconds(hc.startPeriod) + 5, c.startupProbe.periodSeconds * c.startupProbe.failureThreshold);
+        assert.equal(seconds(hc.startPeriod) + 15, c.startupProbe.periodSeconds * c.startupProbe.failureThreshold);
         assert.equal(seconds(hc.startPeriod), 40);
         assert.equal(seconds(hc.interval), c.livenessProbe.periodSeconds);
         assert.equal(seconds(hc.interval), c.readinessProbe.periodSeconds);

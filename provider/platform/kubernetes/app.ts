@@ -120,10 +120,10 @@ export function appSites(m: AppModel, domain: string): ProxySite[] {
 /**
  * The kubelet's probes are a backstop behind /cloudengine/init's own health supervision, which runs the
  * same check and stops the app first, writing why to the termination message (a kill by the kubelet
- * would leave none): the startup probe gives up this long after init's startup timeout, the liveness
+ * would leave none): the startup probe gives up this long after init's startup timeout (under load init's own checks can lag the kubelet's by seconds), the liveness
  * probe one failed check after init's restart count.
  */
-export const STARTUP_BACKSTOP_SECONDS = 5;
+export const STARTUP_BACKSTOP_SECONDS = 15;
 export const LIVENESS_BACKSTOP_CHECKS = 1;
 
 /**
