@@ -256,6 +256,7 @@ const cases: Case[] = [
     // --- stack config cloudengine:kubernetes ------------------------------------------------------------
     c("kubernetes namespace uppercase", kube({ namespace: "Apps" }), KUBE, "namespace", '"Apps"', "a namespace name"),
     c("kubernetes service type", kube({ serviceType: "External" }), KUBE, "serviceType", '"External"', 'one of "LoadBalancer", "NodePort", "ClusterIP"'),
+    c("kubernetes load balancer timeout too short", kube({ loadBalancerTimeout: 5 }), KUBE, "loadBalancerTimeout", "5", "a whole number from 30 to 3600"),
     c("kubernetes router replicas zero", kube({ routerReplicas: 0 }), KUBE, "routerReplicas", "0", "a whole number from 1 to 20"),
     c("kubernetes registry with a scheme", kube({ imageRegistry: "https://registry.example.com" }), KUBE, "imageRegistry", '"https://registry.example.com"', "a registry host"),
     c("kubernetes cluster domain", kube({ clusterDomain: "cluster..local" }), KUBE, "clusterDomain", '"cluster..local"', "a DNS name"),

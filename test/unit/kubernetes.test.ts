@@ -167,14 +167,29 @@ describe("load balancers on Kubernetes", () => {
         assert.deepEqual(c.securityContext, { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } }, "unprivileged: the restricted Pod Security Standard");
         const service = byName(resources, K8S.service, "app-web-lb");
         assert.deepEqual([service.inputs.spec.type, service.inputs.spec.externalTrafficPolicy], ["LoadBalancer", "Local"]);
+        assert.deepEqual(service.inputs.metadata.annotations, { "pulumi.com/timeoutSeconds": "300" }, "the wait for an address is bounded");
         assert.deepEqual(service.inputs.spec.ports, [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
         assert.deepEqual(await valueOf(app.inboundIps), [], "no address until the cluster assigns one");
         assert.equal(no(ofType(resources, K8S.ingress)), true);
     });
 
-    it("NodePort for clusters without load balancers; an Ingress per hostname when a controller is named", async () => {
-        const resources = await run(() => new EngineApp("web", { engineImage: DIGEST }), { config: kubernetesConfig({ serviceType: "NodePort", ingressClassName: "nginx" }) });
-        assert.equal(byName(resources, K8S.service, "app-web-lb").inputs.spec.type, "NodePort");
+    it("the wait for a LoadBalancer's address follows loadBalancerTimeout", async () => {
+        const resources = await run(() => new EngineApp("web", { engineImage: DIGEST }), { config: kubernetesConfig({ loadBalancerTimeout: 45 }) });
+        assert.deepEqual(byName(resources, K8S.service, "app-web-lb").inputs.metadata.annotations, { "pulumi.com/timeoutSeconds": "45" });
+    });
+
+    it("NodePort for clusters without load balancers: inboundIps are the gateway's (the nodes' addresses); an Ingress per hostname when a controller is named", async () => {
+        let app!: EngineApp;
+        let domain!: Domain;
+        const resources = await run(() => {
+            app = new EngineApp("web", { engineImage: DIGEST });
+            domain = new Domain("shop", { app, hostname: "shop.example.com" });
+        }, { config: kubernetesConfig({ serviceType: "NodePort", ingressClassName: "nginx" }, { "cloudengine:gateway": JSON.stringify({ inboundIps: ["203.0.113.7", "203.0.113.8"] }) }) });
+        const service = byName(resources, K8S.service, "app-web-lb");
+        assert.equal(service.inputs.spec.type, "NodePort");
+        assert.equal(service.inputs.metadata.annotations, undefined, "nothing to wait for");
+        assert.deepEqual(await valueOf(app.inboundIps), ["203.0.113.7", "203.0.113.8"]);
+        assert.deepEqual(await valueOf(domain.inboundIps), ["203.0.113.7", "203.0.113.8"]);
         const ingress = byName(resources, K8S.ingress, "app-web-lb");
         assert.equal(ingress.inputs.spec.ingressClassName, "nginx");
         assert.deepEqual(ingress.inputs.spec.rules, [{ host: "web.localhost", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "app-web-lb", port: { name: "http" } } } }] } }]);

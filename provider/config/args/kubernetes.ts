@@ -19,7 +19,13 @@ export const kubernetesSettings = z
         serviceType: z
             .enum(SERVICE_TYPES)
             .default("LoadBalancer")
-            .describe("Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default), NodePort for clusters without one, ClusterIP when an Ingress controller is the entry point."),
+            .describe("Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default; inboundIps are the addresses the cluster gives them), NodePort for clusters without a load-balancer controller, ClusterIP when an Ingress controller is the entry point (with both, inboundIps are cloudengine:gateway's inboundIps: the nodes' or the controller's addresses)."),
+        loadBalancerTimeout: z
+            .int()
+            .min(30)
+            .max(3600)
+            .default(300)
+            .describe("Seconds `pulumi up` waits for a LoadBalancer Service to be given an address before it fails (a bare cluster never gives one: use NodePort there). Default 300."),
         ingressClassName: z
             .string()
             .regex(DNS1123_LABEL, { message: "an IngressClass name" })

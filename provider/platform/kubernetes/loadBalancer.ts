@@ -19,8 +19,8 @@ export interface LoadBalancerTls {
 }
 
 export interface LoadBalancerResult {
-    /** Addresses of the Service's load balancer (empty until the cluster assigns them, and for NodePort/ClusterIP). */
-    inboundIps: pulumi.Output<string[]>;
+    /** Addresses the cluster gave the LoadBalancer Service; undefined for NodePort and ClusterIP (the gateway's inboundIps apply). */
+    inboundIps?: pulumi.Output<string[]>;
 }
 
 const CONF_KEY = "nginx.conf";
@@ -127,8 +127,13 @@ export function kubernetesLoadBalancer(
     }, { parent, dependsOn: mounted });
 
     const exposed = s.serviceType !== "ClusterIP";
+    const isLoadBalancer = s.serviceType === "LoadBalancer";
     const service = new k8s.core.v1.Service(`${name}-lb`, {
-        metadata: metadata(base, labels.all),
+        // The provider waits for the cloud to give a LoadBalancer an address (10 minutes by default); on a
+        // cluster without a load-balancer controller none ever comes, so the wait is bounded.
+        metadata: isLoadBalancer
+            ? { ...metadata(base, labels.all), annotations: { "pulumi.com/timeoutSeconds": String(s.loadBalancerTimeout) } }
+            : metadata(base, labels.all),
         spec: {
             type: s.serviceType,
             selector: labels.selector,
@@ -156,6 +161,7 @@ export function kubernetesLoadBalancer(
         }, { parent });
     }
 
+    if (!isLoadBalancer) return {};
     const inboundIps = service.status.apply((status) =>
         (status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? i.hostname).filter((a): a is string => !!a),
     );
