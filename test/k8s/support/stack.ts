@@ -16,9 +16,9 @@ export const DOCKER_PROVIDER_DIR = path.join(REPO, "test", "k8s", "docker-provid
 export class KubeStack {
     readonly sb: Sandbox;
 
-    /** A TypeScript project in a sandbox: `files` are copied into its work directory (directories too). */
-    constructor(label: string, cluster: ClusterEnv, files: Record<string, string>) {
-        this.sb = sandbox(label);
+    /** A TypeScript project in a sandbox (`keptIn`: see sandbox): `files` are copied into its work directory (directories too). */
+    constructor(label: string, cluster: ClusterEnv, files: Record<string, string>, keptIn?: string) {
+        this.sb = sandbox(label, keptIn);
         installPackage(this.sb);
         for (const [to, from] of Object.entries(files)) fs.cpSync(from, path.join(this.sb.work, to), { recursive: true });
         this.sb.env.PATH = `${DOCKER_PROVIDER_DIR}:${this.sb.env.PATH}`;
@@ -57,9 +57,14 @@ export class KubeStack {
         return r;
     }
 
-    /** `pulumi stack init`, then the stack's config (plain values and objects) added to its settings file. */
+    /** `pulumi stack select --create`, then the stack's config (plain values and objects) added to its settings file. */
     init(stack: string, config: Record<string, unknown>): void {
-        this.ok("stack", "init", stack);
+        this.ok("stack", "select", "--create", stack);
+        this.configure(config, stack);
+    }
+
+    /** Sets config keys (plain values and objects, each replacing the key's whole value) in a stack's settings file. */
+    configure(config: Record<string, unknown>, stack = "dev"): void {
         const file = path.join(this.sb.work, `Pulumi.${stack}.yaml`);
         const settings = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) ?? {}) : {};
         settings.config = { ...(settings.config ?? {}), ...config };

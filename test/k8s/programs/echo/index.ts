@@ -27,3 +27,5 @@ const own = new Domain("own", {
 export const url = app.url;
 export const ownUrl = own.url;
 export const versionTag = app.versionTag;
+export const inboundIps = app.inboundIps;
+export const ownInboundIps = own.inboundIps;
