@@ -3,7 +3,7 @@
 # fails once with the fix: the missing pieces, the exact Debian packages and the commands that install
 # them. Run first by `npm test` (mode test), `npm run test:e2e` (e2e) and `npm run test:engine` (engine).
 #
-#   bash scripts/preflight.sh [test|e2e|example|engine|k8s]
+#   bash scripts/preflight.sh [test|e2e|example|engine|k8s|example-k8s]
 #
 # test    nginx, its stream module (libnginx-mod-stream), redis-server, openssl, Go >= 1.24
 #         (/cloudengine/init tests; etcd 3.5.24's go.mod asks for 1.24), node_modules (npm ci)
@@ -11,6 +11,7 @@
 # example the same, for `npm run example` without the Pulumi CLI (examples/run-quickstart.sh)
 # engine  Go >= 1.25 (scripts/toolchain.sh builds the Pulumi CLI with it), python3, node_modules
 # k8s     the engine's, and root (the local cluster: kubelet, containerd, iptables, mounts)
+# example-k8s  the same, for `npm run example -- --platform kubernetes`
 #
 # Commands are looked up on $PATH plus /usr/local/sbin, /usr/sbin and /sbin (where Debian puts nginx,
 # also for users whose PATH lacks them). For tests of this script: PREFLIGHT_PATH replaces that search
@@ -82,17 +83,18 @@ case "$MODE" in
       found+=("root")
     fi
     ;;
-  engine|k8s)
+  engine|k8s|example-k8s)
     what="npm run test:$MODE"
+    [[ "$MODE" == example-k8s ]] && what="npm run example -- --platform kubernetes"
     check_node_modules
-    if [[ "$MODE" == k8s ]]; then
-      if [[ "$UID_NOW" == 0 ]]; then found+=("root"); else problems+=("not root: the local Kubernetes cluster (kubelet, containerd, iptables, mounts) needs root"); add_fix "sudo npm run test:k8s     # or as root"; fi
+    if [[ "$MODE" != engine ]]; then
+      if [[ "$UID_NOW" == 0 ]]; then found+=("root"); else problems+=("not root: the local Kubernetes cluster (kubelet, containerd, iptables, mounts) needs root"); add_fix "sudo $what     # or as root"; fi
     fi
     check_go 1.25 "scripts/toolchain.sh builds the Pulumi CLI and language hosts with it"
     if p=$(find_cmd python3); then found+=("$p"); else problems+=("python3: not found (the Python programs' venv)"); add_fix "apt-get install python3 python3-venv     # Debian/Ubuntu, as root"; fi
     ;;
   *)
-    echo "usage: $0 [test|e2e|example|engine|k8s]" >&2
+    echo "usage: $0 [test|e2e|example|engine|k8s|example-k8s]" >&2
     exit 2
     ;;
 esac
@@ -103,7 +105,7 @@ if ((${#problems[@]})); then
     for p in "${problems[@]}"; do echo "  - $p"; done
     echo "Fix:"
     for f in "${fixes[@]}"; do echo "  $f"; done
-    [[ "$MODE" == test || "$MODE" == engine || "$MODE" == k8s ]] && echo "(.ci/run installs the packages and Go on a fresh Debian machine.)"
+    [[ "$MODE" == test || "$MODE" == engine || "$MODE" == k8s || "$MODE" == example-k8s ]] && echo "(.ci/run installs the packages and Go on a fresh Debian machine.)"
   } >&2
   exit 1
 fi

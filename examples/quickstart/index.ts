@@ -23,3 +23,5 @@ new Domain("www-staging", { hostname: "stg-www.example.test", app });
 export const url = app.url;
 export const stagingUrl = app.stagingUrl;
 export const versionTag = app.versionTag;
+// Where clients reach it: point the hostnames' DNS records here.
+export const inboundIps = app.inboundIps;

@@ -145,6 +145,7 @@ function programJson(spec: Spec): string {
  */
 export function installPackage(sb: Sandbox): void {
     const modules = path.join(sb.work, "node_modules");
+    fs.rmSync(modules, { recursive: true, force: true });
     fs.mkdirSync(modules);
     for (const entry of fs.readdirSync(path.join(REPO, "node_modules"))) fs.symlinkSync(path.join(REPO, "node_modules", entry), path.join(modules, entry));
     fs.symlinkSync(REPO, path.join(modules, "pulumi-cloudengine"));

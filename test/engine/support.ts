@@ -48,7 +48,7 @@ export function kubernetesPluginDir(): string {
     return `resource-kubernetes-v${KUBERNETES_VERSION}`;
 }
 
-/** A fresh temporary backend, PULUMI_HOME and work directory. */
+/** A backend, PULUMI_HOME and work directory: fresh and temporary, or kept in a given directory. */
 export interface Sandbox {
     root: string;
     work: string;
@@ -57,10 +57,11 @@ export interface Sandbox {
     envVars: Record<string, string>;
 }
 
-export function sandbox(label: string): Sandbox {
+/** `keptIn`: a directory to keep the sandbox in (made, or reused with its stacks), not a fresh temporary one. */
+export function sandbox(label: string, keptIn?: string): Sandbox {
     const t = requireToolchain();
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), `ce-engine-${label}-`));
-    for (const d of ["backend", "home", "work"]) fs.mkdirSync(path.join(root, d));
+    const root = keptIn ?? fs.mkdtempSync(path.join(os.tmpdir(), `ce-engine-${label}-`));
+    for (const d of ["backend", "home", "work"]) fs.mkdirSync(path.join(root, d), { recursive: true });
     // The installed provider plugins (the Kubernetes one, ~200 MB): hard links where possible. The
     // CLI lists only real directories under plugins/ (a symbolic link to the toolchain's would not do).
     const plugin = kubernetesPluginDir();
@@ -68,6 +69,7 @@ export function sandbox(label: string): Sandbox {
     for (const f of fs.readdirSync(path.join(t.pluginsHome, "plugins", plugin))) {
         const from = path.join(t.pluginsHome, "plugins", plugin, f);
         const to = path.join(root, "home", "plugins", plugin, f);
+        if (fs.existsSync(to) && fs.statSync(to).size === fs.statSync(from).size) continue;
         try {
             fs.linkSync(from, to);
         } catch {

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as http from "node:http";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parse } from "yaml";
-import { ClusterEnv, deleteLabelled, ensureCluster, Kube, labelledObjects, PACKAGE_LABEL, REPO } from "./support/cluster";
-import { loadBalancerPorts } from "./support/echo";
+import { LoopbackClient, Reply } from "../support/httpClient";
+import { ClusterEnv, deleteLabelled, ensureCluster, Kube, labelledObjects, PACKAGE_LABEL } from "./support/cluster";
+import { quickstartStack, quickstartStackLabel, reachableLoadBalancers } from "./support/quickstart";
 import { KubeStack, previewChanges } from "./support/stack";
 
 // The quick start (examples/quickstart, TypeScript) with cloudengine:platform kubernetes, deployed by
@@ -13,8 +10,7 @@ import { KubeStack, previewChanges } from "./support/stack";
 // source and pushed to the cluster's registry, LeanCache as a StatefulSet with its volume, the load
 // balancers as NodePort Services reached on 127.0.0.1.
 
-const EXAMPLE = path.join(REPO, "examples", "quickstart");
-const STACK_LABEL = "cloudengine.io/stack=cloudengine-quickstart.dev";
+const STACK_LABEL = quickstartStackLabel();
 const NS = "/api/v1/namespaces/default";
 
 interface Answer {
@@ -22,22 +18,16 @@ interface Answer {
     body: string;
 }
 
-function get(port: number, host: string, urlPath = "/"): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-        const req = http.request({ host: "127.0.0.1", port, path: urlPath, headers: { Host: host }, timeout: 15_000 }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-        });
-        req.on("timeout", () => req.destroy(new Error(`GET ${host}${urlPath}: no answer within 15 s`)));
-        req.on("error", reject);
-        req.end();
-    });
+async function get(client: LoopbackClient, hostname: string): Promise<Answer> {
+    const reply: Reply = await client.request({ hostname });
+    return { status: reply.status, body: reply.text };
 }
 
-/** The HTTP node port of a component's load balancer. */
-async function nodePortFor(kube: Kube, component: string, name: string): Promise<number> {
-    return (await loadBalancerPorts(kube, STACK_LABEL, component, name)).http;
+/** The load balancer (its NodePorts) serving a hostname. */
+async function balancerFor(kube: Kube, hostname: string): Promise<LoopbackClient> {
+    const lb = (await reachableLoadBalancers(kube, STACK_LABEL)).find((b) => b.hostnames.includes(hostname));
+    assert.ok(lb, `a load balancer serving ${hostname}`);
+    return new LoopbackClient(lb.ports);
 }
 
 /** Polls until every pod of the stack is Ready (and none is terminating); returns them. */
@@ -69,18 +59,7 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
         cluster = ensureCluster();
         kube = new Kube(cluster.KUBECONFIG);
         await deleteLabelled(kube, PACKAGE_LABEL);
-        stack = new KubeStack("k8s-quickstart", cluster, {
-            "index.ts": path.join(EXAMPLE, "index.ts"),
-            "app": path.join(EXAMPLE, "app"),
-            "Pulumi.yaml": path.join(EXAMPLE, "Pulumi.yaml"),
-            "tsconfig.json": path.join(EXAMPLE, "tsconfig.json"),
-        });
-        const dev = parse(fs.readFileSync(path.join(EXAMPLE, "Pulumi.dev.yaml"), "utf8")).config;
-        stack.init("dev", {
-            ...dev,
-            "cloudengine:platform": "kubernetes",
-            "cloudengine:kubernetes": { serviceType: "NodePort", imageRegistry: `${cluster.CLOUDENGINE_KUBE_REGISTRY}/cloudengine` },
-        });
+        stack = quickstartStack(cluster);
     });
     after(() => {
         if (stack && process.env.KEEP_KUBE_STACK !== "1") {
@@ -93,6 +72,7 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
         stack.ok("up", "--yes", "--skip-preview");
         outputs = stack.outputs();
         assert.match(outputs.url, /^http:\/\/hello\./);
+        assert.deepEqual(outputs.inboundIps, ["127.0.0.1"], "NodePort: the gateway's inboundIps (its listenAddress), where the node ports are");
         const pods = await podsReady(kube);
         const app = pods.filter((p) => p.metadata.labels["app.kubernetes.io/name"] === "engine-app");
         assert.equal(app.length, 3, "2 production and 1 staging instances");
@@ -101,26 +81,26 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
     });
 
     it("answers through its load balancer by Host header: production, staging and both Domains; visits are counted in LeanCache", async () => {
-        const host = new URL(outputs.url).host;
-        const stagingHost = new URL(outputs.stagingUrl).host;
-        const appPort = await nodePortFor(kube, "EngineApp", "hello");
-        const first = await get(appPort, host);
+        const host = new URL(outputs.url).hostname;
+        const stagingHost = new URL(outputs.stagingUrl).hostname;
+        const app = await balancerFor(kube, host);
+        const first = await get(app, host);
         assert.equal(first.status, 200, first.body);
         assert.match(first.body, new RegExp(`^hello from \\S+ \\(production, version ${outputs.versionTag}\\): visit \\d+\\n$`));
-        const second = await get(appPort, host);
+        const second = await get(app, host);
         assert.equal(visits(second.body), visits(first.body) + 1, "REDIS_URL_CACHE reaches the StatefulSet Redis");
-        const staging = await get(appPort, stagingHost);
+        const staging = await get(app, stagingHost);
         assert.match(staging.body, /\(stage, version /);
-        const www = await get(await nodePortFor(kube, "Domain", "www"), "www.example.test");
+        const www = await get(await balancerFor(kube, "www.example.test"), "www.example.test");
         assert.match(www.body, /\(production, /);
-        const stg = await get(await nodePortFor(kube, "Domain", "www-staging"), "stg-www.example.test");
+        const stg = await get(await balancerFor(kube, "stg-www.example.test"), "stg-www.example.test");
         assert.match(stg.body, /\(stage, /);
     });
 
     it("LeanCache keeps its data when its pod is deleted (AOF on the claim's volume)", async () => {
-        const host = new URL(outputs.url).host;
-        const appPort = await nodePortFor(kube, "EngineApp", "hello");
-        const before = visits((await get(appPort, host)).body);
+        const host = new URL(outputs.url).hostname;
+        const app = await balancerFor(kube, host);
+        const before = visits((await get(app, host)).body);
         const [redis] = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(`${STACK_LABEL},app.kubernetes.io/name=leancache`)}`);
         const deleted = await kube.request("DELETE", `${NS}/pods/${redis.metadata.name}`);
         assert.equal(deleted.status, 200);
@@ -135,7 +115,7 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
         }
         let after: Answer | undefined;
         for (let i = 0; i < 60 && after?.status !== 200; i++) {
-            after = await get(appPort, host);
+            after = await get(app, host);
             if (after.status !== 200) await new Promise((r) => setTimeout(r, 1000));
         }
         assert.equal(after?.status, 200, after?.body);

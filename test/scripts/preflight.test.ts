@@ -92,6 +92,10 @@ describe("scripts/preflight.sh", () => {
         assert.equal(k8s.status, 1);
         assert.match(k8s.stderr, /^preflight: npm run test:k8s cannot run on this machine yet:\n {2}- not root: the local Kubernetes cluster/);
         assert.match(k8s.stderr, /\n {2}sudo npm run test:k8s /);
+        const exampleK8s = preflight("example-k8s", { PREFLIGHT_UID: "1000" });
+        assert.equal(exampleK8s.status, 1);
+        assert.match(exampleK8s.stderr, /^preflight: npm run example -- --platform kubernetes cannot run on this machine yet:\n {2}- not root: the local Kubernetes cluster/);
+        assert.match(exampleK8s.stderr, /\n {2}sudo npm run example -- --platform kubernetes /);
     });
 
     it("runs first in npm test, test:e2e, test:engine and test:k8s", () => {
