@@ -74,11 +74,7 @@ command -v go >/dev/null || die "go is required (to build etcd and kube-apiserve
 command -v node >/dev/null || die "node is required"
 mkdir -p "$ETCD_DIR" "$KAS_DIR" "$(dirname "$LOG")"
 # One build at a time (test processes may start this concurrently).
-cache_lock "$CACHE_ROOT/.kube-apiserver.lock"
-if [[ "${KUBE_APISERVER_REBUILD:-}" == 1 ]]; then
-  rm -f "$ETCD_DIR/.complete" "$KAS_DIR/.complete"
-  export KUBE_APISERVER_REBUILD=0   # another waiter on the lock should not rebuild again
-fi
+cache_build_lock "$CACHE_ROOT/.kube-apiserver.lock" KUBE_APISERVER_REBUILD "$ETCD_DIR/.complete" "$KAS_DIR/.complete"
 # (another run may have built them while this one waited for the lock)
 if etcd_ok && kas_ok; then
   report

@@ -64,11 +64,8 @@ fi
 command -v go >/dev/null || die "go is required (to build the Kubernetes commands from the Go module proxy)"
 command -v node >/dev/null || die "node is required"
 mkdir -p "$BIN_DIR" "$(dirname "$LOG")"
-cache_lock "$CACHE_ROOT/.kube-cluster.lock"
-if [[ "${KUBE_CLUSTER_REBUILD:-}" == 1 ]]; then
-  rm -f "$BIN_DIR/.complete" "$BIN_DIR/.addons-complete"
-  export KUBE_CLUSTER_REBUILD=0   # another waiter on the lock should not rebuild again
-fi
+cache_build_lock "$CACHE_ROOT/.kube-cluster.lock" KUBE_CLUSTER_REBUILD "$BIN_DIR/.complete" "$BIN_DIR/.addons-complete"
+# (another run may have built them while this one waited for the lock)
 if built && addons_built; then
   report
   exit 0

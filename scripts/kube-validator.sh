@@ -80,11 +80,7 @@ command -v go >/dev/null || die "go is required (to build kubeconform from the G
 command -v node >/dev/null || die "node is required"
 mkdir -p "$KC_DIR" "$SCHEMAS/source" "$(dirname "$LOG")"
 # One run at a time (test processes may start this concurrently).
-cache_lock "$CACHE_ROOT/.kube-validator.lock"
-if [[ "${KUBE_VALIDATOR_REBUILD:-}" == 1 ]]; then
-  rm -f "$KC_DIR/.complete" "$SCHEMAS/.complete"
-  export KUBE_VALIDATOR_REBUILD=0   # another waiter on the lock should not rebuild again
-fi
+cache_build_lock "$CACHE_ROOT/.kube-validator.lock" KUBE_VALIDATOR_REBUILD "$KC_DIR/.complete" "$SCHEMAS/.complete"
 # (another run may have built them while this one waited for the lock)
 if kc_ok && schemas_ok; then
   report

@@ -5,6 +5,9 @@
 #   cache_lock FILE      hold an exclusive lock on FILE (fd 9) until the script exits: one build
 #                        at a time, though test processes may start the same script concurrently
 #                        (says so through `log` when it has to wait)
+#   cache_build_lock FILE REBUILD_VAR MARKER...
+#                        cache_lock FILE; then, when $REBUILD_VAR is 1 (a forced rebuild), removes the
+#                        cache entries' markers and sets it to 0 for the tools this run starts
 #   goproxy_url          the first http(s) entry of GOPROXY (default https://proxy.golang.org)
 #   cache_complete MARKER LINE [FILE...]
 #                        whether the marker file holds LINE (e.g. "build 2") and every FILE is
@@ -25,6 +28,16 @@ cache_lock() {
       if declare -F log >/dev/null; then log "waiting for another run that holds $1 (it is building the same cache) ..."; fi
       flock 9
     fi
+  fi
+}
+
+cache_build_lock() {
+  local lock=$1 var=$2
+  shift 2
+  cache_lock "$lock"
+  if [[ "${!var:-}" == 1 ]]; then
+    rm -f "$@"
+    export "$var=0"
   fi
 }
 
