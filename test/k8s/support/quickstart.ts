@@ -51,7 +51,7 @@ export async function reachableLoadBalancers(kube: Kube, stackLabel: string): Pr
         const configs = await kube.list(`${NS}/configmaps?labelSelector=${selector(`,app.kubernetes.io/instance=${s.metadata.name}`)}`);
         const hostnames = new Set<string>();
         for (const c of configs) {
-            for (const m of String(c.data?.["nginx.conf"] ?? "").matchAll(/server_name ([^;]+);/g)) for (const h of m[1].split(/\s+/)) if (h) hostnames.add(h);
+            for (const m of String(c.data?.["nginx.conf"] ?? "").matchAll(/server_name ([^;]+);/g)) for (const h of m[1].split(/\s+/)) if (/^[a-z0-9]/i.test(h)) hostnames.add(h); // not the catch-all "_"
         }
         result.push({ component: s.metadata.labels["app.kubernetes.io/component"], service: s.metadata.name, ports: { http: port("http"), https: port("https") }, hostnames: [...hostnames] });
     }
