@@ -229,11 +229,13 @@ type KubernetesSettings struct {
 	ImageRegistry *string `pulumi:"imageRegistry"`
 	// When set, every plain-HTTP hostname also gets an Ingress of this class pointing at its load balancer, for clusters that already run a controller.
 	IngressClassName *string `pulumi:"ingressClassName"`
+	// Seconds `pulumi up` waits for a LoadBalancer Service to be given an address before it fails (a bare cluster never gives one: use NodePort there). Default 300.
+	LoadBalancerTimeout *int `pulumi:"loadBalancerTimeout"`
 	// Namespace every object goes into (it must exist). Default: default.
 	Namespace *string `pulumi:"namespace"`
 	// Pods per load balancer (each app's and domain's). Default 2.
 	RouterReplicas *int `pulumi:"routerReplicas"`
-	// Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default), NodePort for clusters without one, ClusterIP when an Ingress controller is the entry point.
+	// Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default; inboundIps are the addresses the cluster gives them), NodePort for clusters without a load-balancer controller, ClusterIP when an Ingress controller is the entry point (with both, inboundIps are cloudengine:gateway's inboundIps: the nodes' or the controller's addresses).
 	ServiceType *string `pulumi:"serviceType"`
 	// StorageClass of LeanCache volumes. Default: the cluster's default class.
 	StorageClassName *string `pulumi:"storageClassName"`
@@ -252,6 +254,10 @@ func (val *KubernetesSettings) Defaults() *KubernetesSettings {
 	if tmp.DnsResolver == nil {
 		dnsResolver_ := "kube-dns.kube-system.svc.cluster.local"
 		tmp.DnsResolver = &dnsResolver_
+	}
+	if tmp.LoadBalancerTimeout == nil {
+		loadBalancerTimeout_ := 300
+		tmp.LoadBalancerTimeout = &loadBalancerTimeout_
 	}
 	if tmp.Namespace == nil {
 		namespace_ := "default"

@@ -135,6 +135,7 @@ class KubernetesSettings(dict):
                  dns_resolver: Optional[_builtins.str] = None,
                  image_registry: Optional[_builtins.str] = None,
                  ingress_class_name: Optional[_builtins.str] = None,
+                 load_balancer_timeout: Optional[_builtins.int] = None,
                  namespace: Optional[_builtins.str] = None,
                  router_replicas: Optional[_builtins.int] = None,
                  service_type: Optional[_builtins.str] = None,
@@ -146,9 +147,10 @@ class KubernetesSettings(dict):
         :param _builtins.str dns_resolver: DNS server the load balancers resolve Services with (name or address). Default kube-dns.kube-system.svc.cluster.local.
         :param _builtins.str image_registry: Registry apps built from source are pushed to, for clusters that pull images. Without it images are built on the local Docker engine and used as they are (clusters sharing that engine).
         :param _builtins.str ingress_class_name: When set, every plain-HTTP hostname also gets an Ingress of this class pointing at its load balancer, for clusters that already run a controller.
+        :param _builtins.int load_balancer_timeout: Seconds `pulumi up` waits for a LoadBalancer Service to be given an address before it fails (a bare cluster never gives one: use NodePort there). Default 300.
         :param _builtins.str namespace: Namespace every object goes into (it must exist). Default: default.
         :param _builtins.int router_replicas: Pods per load balancer (each app's and domain's). Default 2.
-        :param _builtins.str service_type: Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default), NodePort for clusters without one, ClusterIP when an Ingress controller is the entry point.
+        :param _builtins.str service_type: Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default; inboundIps are the addresses the cluster gives them), NodePort for clusters without a load-balancer controller, ClusterIP when an Ingress controller is the entry point (with both, inboundIps are cloudengine:gateway's inboundIps: the nodes' or the controller's addresses).
         :param _builtins.str storage_class_name: StorageClass of LeanCache volumes. Default: the cluster's default class.
         """
         if cluster_domain is None:
@@ -163,6 +165,10 @@ class KubernetesSettings(dict):
             pulumi.set(__self__, "image_registry", image_registry)
         if ingress_class_name is not None:
             pulumi.set(__self__, "ingress_class_name", ingress_class_name)
+        if load_balancer_timeout is None:
+            load_balancer_timeout = 300
+        if load_balancer_timeout is not None:
+            pulumi.set(__self__, "load_balancer_timeout", load_balancer_timeout)
         if namespace is None:
             namespace = 'default'
         if namespace is not None:
@@ -211,6 +217,14 @@ class KubernetesSettings(dict):
         return pulumi.get(self, "ingress_class_name")
 
     @_builtins.property
+    @pulumi.getter(name="loadBalancerTimeout")
+    def load_balancer_timeout(self) -> Optional[_builtins.int]:
+        """
+        Seconds `pulumi up` waits for a LoadBalancer Service to be given an address before it fails (a bare cluster never gives one: use NodePort there). Default 300.
+        """
+        return pulumi.get(self, "load_balancer_timeout")
+
+    @_builtins.property
     @pulumi.getter
     def namespace(self) -> Optional[_builtins.str]:
         """
@@ -230,7 +244,7 @@ class KubernetesSettings(dict):
     @pulumi.getter(name="serviceType")
     def service_type(self) -> Optional[_builtins.str]:
         """
-        Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default), NodePort for clusters without one, ClusterIP when an Ingress controller is the entry point.
+        Type of the Services in front of each app's and domain's load balancer: LoadBalancer (default; inboundIps are the addresses the cluster gives them), NodePort for clusters without a load-balancer controller, ClusterIP when an Ingress controller is the entry point (with both, inboundIps are cloudengine:gateway's inboundIps: the nodes' or the controller's addresses).
         """
         return pulumi.get(self, "service_type")
 
