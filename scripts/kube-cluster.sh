@@ -64,6 +64,12 @@ wait_for() { # what, seconds, process name (checked alive) or "", command...
   done
 }
 
+kube_proxy_synced() {
+  curl -sf http://127.0.0.1:10256/healthz &&
+    iptables -w -t nat -S OUTPUT | grep -q -- '-j KUBE-SERVICES' &&
+    iptables -w -t nat -S KUBE-SERVICES | grep -q 'default/kubernetes:https'
+}
+
 api() { # method, path, [json body] -> the response body; fails on an HTTP error
   local method=$1 path=$2 body=${3:-}
   curl -sS --fail-with-body --cacert "$KC_STATE/pki/ca.crt" -H "Authorization: Bearer $(cat "$KC_STATE/pki/admin.token")" \
@@ -397,8 +403,10 @@ start() {
   wait_for "node $KC_NODE_NAME to be Ready" "$START_TIMEOUT" kubelet node_ready
   # Pods need their namespace's default ServiceAccount (the controller manager makes it).
   wait_for "the default ServiceAccount" 60 kube-controller-manager api GET /api/v1/namespaces/default/serviceaccounts/default
-  # Services work once kube-proxy has written its rules (its health check says so).
-  wait_for "kube-proxy's first sync of the Service rules" 60 kube-proxy curl -sf http://127.0.0.1:10256/healthz
+  # Services work once kube-proxy has written its rules. Its health check can answer before the first
+  # sync (seen on a cold start), so wait for the rules themselves: the kubernetes Service's, reached from
+  # the host's own traffic.
+  wait_for "kube-proxy's first sync of the Service rules" 60 kube-proxy kube_proxy_synced
   kc_kubeconfig admin "$KC_KUBECONFIG"
   log "cluster ready in $((SECONDS - began))s: node $KC_NODE_NAME, Kubernetes v$KUBE_VERSION, API $KC_API_URL"
   log "use it: export KUBECONFIG=$KC_KUBECONFIG; registry: $KC_REGISTRY (pulumi config set --path cloudengine:kubernetes.imageRegistry $KC_REGISTRY/cloudengine)"
