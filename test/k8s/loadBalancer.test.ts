@@ -46,8 +46,10 @@ describe("load balancers on a cluster without a load-balancer controller", { tim
         assert.ok(seconds >= TIMEOUT_S && seconds < FAIL_WITHIN_S, `fails after ${TIMEOUT_S} s and within ${FAIL_WITHIN_S} s (${seconds.toFixed(0)} s)`);
         assert.match(diagnostics, /Service was not allocated an IP address/);
         const services = await kube.list(`${NS}/services?labelSelector=${encodeURIComponent(`${d.stackLabel},app.kubernetes.io/name=load-balancer`)}`);
-        assert.deepEqual(services.map((s) => s.spec.type), services.map(() => "LoadBalancer"));
-        assert.deepEqual(services.map((s) => s.metadata.annotations?.["pulumi.com/timeoutSeconds"]), services.map(() => String(TIMEOUT_S)));
+        // The update stops at the first Service that times out: the others may not have been changed yet.
+        const balancers = services.filter((s) => s.spec.type === "LoadBalancer");
+        assert.ok(balancers.length >= 1, `a LoadBalancer Service among ${services.map((s) => `${s.metadata.name} ${s.spec.type}`).join(", ")}`);
+        for (const s of balancers) assert.equal(s.metadata.annotations?.["pulumi.com/timeoutSeconds"], String(TIMEOUT_S), s.metadata.name);
         // A LoadBalancer Service keeps its node ports: the app is reached as before.
         assert.equal((await d.app.request({ hostname: d.appHost })).status, 200);
 

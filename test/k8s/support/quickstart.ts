@@ -14,7 +14,8 @@ const NS = "/api/v1/namespaces/default";
 /** The quick start's stack dev; `keptIn`: a directory to keep its backend in (otherwise a temporary one). */
 export function quickstartStack(cluster: ClusterEnv, keptIn?: string): KubeStack {
     const stack = new KubeStack("k8s-quickstart", cluster, Object.fromEntries(
-        ["index.ts", "app", "Pulumi.yaml", "tsconfig.json"].map((f) => [f, path.join(QUICKSTART_DIR, f)]),
+        // package.json too: the Node.js host takes the project's root and main from the nearest one.
+        ["index.ts", "app", "Pulumi.yaml", "tsconfig.json", "package.json"].map((f) => [f, path.join(QUICKSTART_DIR, f)]),
     ), keptIn);
     const dev = parse(fs.readFileSync(path.join(QUICKSTART_DIR, "Pulumi.dev.yaml"), "utf8")).config;
     stack.init("dev", {
