@@ -7,7 +7,7 @@ import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
 import { manifestOf, kubernetesObjects, quantityBytes } from "../kubernetesObjects";
 import { DYNAMIC_VOLUME_SIZE, run as runUnderMocks } from "../mocks";
 import { installPackage, withPythonRuntimeTracebacksOnly } from "./programs";
-import { assertNoStackTrace, listFiles, pulumi, pythonWithSdk, Ran, REPO, removeSandbox, Sandbox, sandbox } from "./support";
+import { assertNoStackTrace, listFiles, previewChanges, pulumi, pythonWithSdk, Ran, REPO, removeSandbox, Sandbox, sandbox } from "./support";
 
 // The Kubernetes platform through the real engine and the real Kubernetes provider plugin (issue 10),
 // in render mode: a program with every component, in TypeScript, in Python (the generated SDK) and in
@@ -60,9 +60,13 @@ function yamlProject(sb: Sandbox): void {
     }, null, 2));
 }
 
-/** "<op> <type> <name>" of every step a preview printed (+, ~, +-, ++, --, -). */
-function steps(text: string): string[] {
-    return [...text.matchAll(/^\s*(\+\+|\+-|--|\+|~|-)\s+(\S+:\S+)\s+(\S+)\s+(create replacement|replace|delete original|create|update|delete)\b/gm)].map((m) => `${m[4]} ${m[2]} ${m[3]}`).sort();
+/** The engine's step names as the CLI displays them ("create-replacement" is shown "create replacement"). */
+const DISPLAYED_OP: Record<string, string> = { "create-replacement": "create replacement", "delete-replaced": "delete original" };
+
+/** "<op> <type> <name>" of every change of a `preview --json` (the engine's steps, not the display's lines). */
+function steps(ran: Ran): string[] {
+    assert.equal(ran.status, 0, ran.all);
+    return previewChanges(ran).map((c: string) => { const [op, ...rest] = c.split(" "); return [DISPLAYED_OP[op] ?? op, ...rest].join(" "); }).sort();
 }
 
 /** The program under Pulumi's mocks, as the unit tests run it (the same components and arguments). */
@@ -194,7 +198,7 @@ for (const [language, writeProject] of LANGUAGES) {
         });
 
         it("an unchanged program previews no change, also after a refresh (which keeps the rendered state)", () => {
-            assert.deepEqual(steps(run("preview").stdout), []);
+            assert.deepEqual(steps(run("preview", "--json")), []);
             // Render mode has no cluster to read: the provider refuses a plain refresh and keeps the state
             // as it is with its skip switch (see the README).
             const plain = cli(["refresh", "--yes"]);
@@ -203,15 +207,14 @@ for (const [language, writeProject] of LANGUAGES) {
             const refreshed = cli(["refresh", "--yes"], { PULUMI_K8S_SKIP_UPDATE_UNREACHABLE: "true" });
             assert.equal(refreshed.status, 0, refreshed.all);
             assert.doesNotMatch(refreshed.stdout, /\d+ (updated|deleted|created)/);
-            const again = run("preview").stdout;
+            const again = run("preview", "--json");
             assert.deepEqual(steps(again), []);
-            assert.match(again, /\d+ unchanged/);
+            assert.ok(JSON.parse(again.stdout).steps.some((step: { op: string }) => step.op === "same"), "the resources are there, unchanged");
         });
 
         it("one changed variable: the EngineApp and its Deployments update, its env Secrets are replaced create-first; nothing else", () => {
             run("config", "set", "mode", "b");
-            const preview = run("preview").stdout;
-            assert.deepEqual(steps(preview), [
+            assert.deepEqual(steps(run("preview", "--json")), [
                 "create replacement kubernetes:core/v1:Secret web-production-env",
                 "create replacement kubernetes:core/v1:Secret web-stage-env",
                 "delete original kubernetes:core/v1:Secret web-production-env",
@@ -223,28 +226,28 @@ for (const [language, writeProject] of LANGUAGES) {
                 "update kubernetes:apps/v1:Deployment web-stage",
             ].sort());
             run("up", "--yes", "--skip-preview");
-            assert.deepEqual(steps(run("preview").stdout), []);
+            assert.deepEqual(steps(run("preview", "--json")), []);
         });
 
         it("a new capacity or eviction policy updates the cache in place; the volume grows and never shrinks", () => {
             assert.equal(renderedClaimMiB(), 1024);
             run("config", "set", "capacity", "512M");
-            assert.deepEqual(steps(run("preview").stdout), cacheSteps(language, true));
+            assert.deepEqual(steps(run("preview", "--json")), cacheSteps(language, true));
             const claim = JSON.parse(run("preview", "--json").stdout).steps.find((step: { urn: string }) => step.urn.endsWith("::sessions-data"));
             assert.equal(claim?.newState?.inputs?.spec?.resources?.requests?.storage, "1536Mi", "the preview shows the new size, not an unknown value");
             run("up", "--yes", "--skip-preview");
             assert.equal(renderedClaimMiB(), 1536);
             run("config", "set", "eviction", "allkeys-lru");
-            assert.deepEqual(steps(run("preview").stdout), cacheSteps(language, false));
+            assert.deepEqual(steps(run("preview", "--json")), cacheSteps(language, false));
             run("up", "--yes", "--skip-preview");
             run("config", "set", "capacity", "256M");
-            assert.deepEqual(steps(run("preview").stdout), cacheSteps(language, false), "a smaller capacity keeps the volume");
+            assert.deepEqual(steps(run("preview", "--json")), cacheSteps(language, false), "a smaller capacity keeps the volume");
             run("up", "--yes", "--skip-preview");
             assert.equal(renderedClaimMiB(), 1536);
             const config = renderedManifests().find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("cache-sessions-config"));
             assert.match(config.data["redis.conf"], /^maxmemory 268435456$/m);
             assert.match(config.data["redis.conf"], /^maxmemory-policy allkeys-lru$/m);
-            assert.deepEqual(steps(run("preview").stdout), []);
+            assert.deepEqual(steps(run("preview", "--json")), []);
         });
 
         it("the state and everything the CLI printed hold no secret in plaintext (the rendered files do, as render mode writes Secrets)", () => {

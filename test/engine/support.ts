@@ -165,3 +165,12 @@ export function listFiles(dir: string): string[] {
     walk(dir);
     return out.sort();
 }
+
+/** The changes a `pulumi preview --json` reports, as "<op> <type> <name>" (same steps left out), sorted. */
+export function previewChanges(ran: Ran): string[] {
+    const preview = JSON.parse(ran.stdout);
+    return (preview.steps ?? [])
+        .filter((s: any) => s.op !== "same")
+        .map((s: any) => `${s.op} ${s.urn.split("::")[2].split("$").pop()} ${s.urn.split("::").pop()}`)
+        .sort();
+}

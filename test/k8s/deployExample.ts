@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     }
     const stack = quickstartStack(cluster, KEPT_IN);
     console.log(`run-quickstart: pulumi up of examples/quickstart (stack dev, state in ${path.relative(process.cwd(), KEPT_IN)}/) onto the local cluster`);
-    pulumiVisible(stack.sb.env, stack.work, "up", "--yes", "--skip-preview");
+    // --refresh: the cluster may have lost objects since the last run (a restart with --purge, test:k8s clearing it).
+    pulumiVisible(stack.sb.env, stack.work, "up", "--yes", "--skip-preview", "--refresh");
     const outputs = stack.outputs();
     console.log("outputs:", JSON.stringify(outputs, null, 2));
     const kube = new Kube(cluster.KUBECONFIG);

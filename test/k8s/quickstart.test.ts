@@ -3,7 +3,8 @@ import { after, before, describe, it } from "node:test";
 import { LoopbackClient, Reply } from "../support/httpClient";
 import { ClusterEnv, deleteLabelled, ensureCluster, Kube, labelledObjects, PACKAGE_LABEL } from "./support/cluster";
 import { quickstartStack, quickstartStackLabel, reachableLoadBalancers } from "./support/quickstart";
-import { KubeStack, previewChanges } from "./support/stack";
+import { previewChanges } from "../engine/support";
+import { KubeStack } from "./support/stack";
 
 // The quick start (examples/quickstart, TypeScript) with cloudengine:platform kubernetes, deployed by
 // the real `pulumi up` with the real Kubernetes provider onto the local cluster: the app built from

@@ -84,12 +84,3 @@ export class KubeStack {
         removeSandbox(this.sb);
     }
 }
-
-/** The changes a `pulumi preview --json` reports, as "<op> <type> <name>" (same steps left out). */
-export function previewChanges(ran: Ran): string[] {
-    const preview = JSON.parse(ran.stdout);
-    return (preview.steps ?? [])
-        .filter((s: any) => s.op !== "same")
-        .map((s: any) => `${s.op} ${s.urn.split("::")[2].split("$").pop()} ${s.urn.split("::").pop()}`)
-        .sort();
-}
