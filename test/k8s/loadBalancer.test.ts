@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ClusterEnv, ensureCluster, Kube } from "./support/cluster";
+import { clusterPlatformSettings, ClusterEnv, ensureCluster, Kube } from "./support/cluster";
 import { deployEcho, EchoDeployment, removeEcho } from "./support/echo";
 
 // What the package does about load balancers on a cluster that has no load-balancer controller (like
@@ -19,9 +19,6 @@ describe("load balancers on a cluster without a load-balancer controller", { tim
     let d: EchoDeployment;
     let kube: Kube;
     let cluster: ClusterEnv;
-    const kubernetes = (more: Record<string, unknown>) => ({
-        "cloudengine:kubernetes": { imageRegistry: `${cluster.CLOUDENGINE_KUBE_REGISTRY}/cloudengine`, ...more },
-    });
 
     before(async () => {
         cluster = ensureCluster();
@@ -36,7 +33,7 @@ describe("load balancers on a cluster without a load-balancer controller", { tim
     });
 
     it("LoadBalancer: pulumi up fails after loadBalancerTimeout, saying no address was given, while the app keeps serving; NodePort again heals the stack", async (t) => {
-        d.stack.configure(kubernetes({ serviceType: "LoadBalancer", loadBalancerTimeout: TIMEOUT_S }));
+        d.stack.configure(clusterPlatformSettings(cluster, { serviceType: "LoadBalancer", loadBalancerTimeout: TIMEOUT_S }));
         const t0 = Date.now();
         const up = await d.stack.runAsync("up", "--yes", "--skip-preview");
         const seconds = (Date.now() - t0) / 1000;
@@ -53,7 +50,7 @@ describe("load balancers on a cluster without a load-balancer controller", { tim
         // A LoadBalancer Service keeps its node ports: the app is reached as before.
         assert.equal((await d.app.request({ hostname: d.appHost })).status, 200);
 
-        d.stack.configure(kubernetes({ serviceType: "NodePort" }));
+        d.stack.configure(clusterPlatformSettings(cluster));
         d.stack.ok("up", "--yes", "--skip-preview");
         assert.deepEqual(d.stack.outputs().inboundIps, ["127.0.0.1"]);
         assert.equal((await d.app.request({ hostname: d.appHost })).status, 200);

@@ -186,3 +186,14 @@ export async function deleteLabelled(kube: Kube, selector: string, timeoutMs = 1
 
 /** Every object of the package, whichever stack made it. */
 export const PACKAGE_LABEL = "app.kubernetes.io/part-of=cloudengine";
+
+/** Stack config `cloudengine:kubernetes` for this cluster: NodePort load balancers (no load-balancer controller) and its registry; `more` overrides. */
+export function clusterPlatformSettings(cluster: ClusterEnv, more: Record<string, unknown> = {}): Record<string, unknown> {
+    return { "cloudengine:kubernetes": { serviceType: "NodePort", imageRegistry: `${cluster.CLOUDENGINE_KUBE_REGISTRY}/cloudengine`, ...more } };
+}
+
+/** The NodePorts of a load balancer Service (0 for a port it does not have). */
+export function nodePortsOf(service: any): { http: number; https: number } {
+    const port = (n: string) => service.spec.ports.find((p: any) => p.name === n)?.nodePort ?? 0;
+    return { http: port("http"), https: port("https") };
+}

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LoopbackClient } from "../../support/httpClient";
-import { ClusterEnv, deleteLabelled, Kube, PACKAGE_LABEL, REPO } from "./cluster";
+import { clusterPlatformSettings, ClusterEnv, deleteLabelled, Kube, nodePortsOf, PACKAGE_LABEL, REPO } from "./cluster";
 import { KubeStack } from "./stack";
 
 const NS = "/api/v1/namespaces/default";
@@ -27,8 +27,7 @@ export async function loadBalancerPorts(kube: Kube, stackLabel: string, componen
     const services = await kube.list(`${NS}/services?labelSelector=${encodeURIComponent(`${stackLabel},app.kubernetes.io/name=load-balancer,app.kubernetes.io/component=${component}`)}`);
     const service = services.find((s) => s.metadata.name.includes(name));
     assert.ok(service, `the load balancer Service of ${component} ${name} among ${services.map((s) => s.metadata.name).join(", ")}`);
-    const port = (n: string) => service.spec.ports.find((p: any) => p.name === n)?.nodePort ?? 0;
-    return { http: port("http"), https: port("https") };
+    return nodePortsOf(service);
 }
 
 /** Polls until GET / on the hostname answers 200. */
@@ -52,7 +51,7 @@ export async function deployEcho(project: string, cluster: ClusterEnv, kube: Kub
     fs.writeFileSync(path.join(stack.work, "Pulumi.yaml"), JSON.stringify({ name: project, runtime: "nodejs", main: "index.ts" }));
     stack.init("dev", {
         "cloudengine:platform": "kubernetes",
-        "cloudengine:kubernetes": { serviceType: "NodePort", imageRegistry: `${cluster.CLOUDENGINE_KUBE_REGISTRY}/cloudengine` },
+        ...clusterPlatformSettings(cluster),
         ...config,
     });
     stack.ok("up", "--yes", "--skip-preview");

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ClusterEnv, Kube, REPO } from "./cluster";
+import { clusterPlatformSettings, ClusterEnv, Kube, nodePortsOf, REPO } from "./cluster";
 import { KubeStack } from "./stack";
 
 export const QUICKSTART_DIR = path.join(REPO, "examples", "quickstart");
@@ -21,7 +21,7 @@ export function quickstartStack(cluster: ClusterEnv, keptIn?: string): KubeStack
     stack.init("dev", {
         ...dev,
         "cloudengine:platform": "kubernetes",
-        "cloudengine:kubernetes": { serviceType: "NodePort", imageRegistry: `${cluster.CLOUDENGINE_KUBE_REGISTRY}/cloudengine` },
+        ...clusterPlatformSettings(cluster),
     });
     return stack;
 }
@@ -48,13 +48,12 @@ export async function reachableLoadBalancers(kube: Kube, stackLabel: string): Pr
     const services = await kube.list(`${NS}/services?labelSelector=${selector("")}`);
     const result: ReachableLoadBalancer[] = [];
     for (const s of services) {
-        const port = (n: string) => s.spec.ports.find((p: any) => p.name === n)?.nodePort ?? 0;
         const configs = await kube.list(`${NS}/configmaps?labelSelector=${selector(`,app.kubernetes.io/instance=${s.metadata.name}`)}`);
         const hostnames = new Set<string>();
         for (const c of configs) {
             for (const m of String(c.data?.["nginx.conf"] ?? "").matchAll(/server_name ([^;]+);/g)) for (const h of m[1].split(/\s+/)) if (/^[a-z0-9]/i.test(h)) hostnames.add(h); // not the catch-all "_"
         }
-        result.push({ component: s.metadata.labels["app.kubernetes.io/component"], service: s.metadata.name, ports: { http: port("http"), https: port("https") }, hostnames: [...hostnames] });
+        result.push({ component: s.metadata.labels["app.kubernetes.io/component"], service: s.metadata.name, ports: nodePortsOf(s), hostnames: [...hostnames] });
     }
     return result.sort((a, b) => a.service.localeCompare(b.service));
 }
