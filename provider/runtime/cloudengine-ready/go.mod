@@ -1,0 +1,3 @@
+module cloudengine.internal/ready
+
+go 1.20
