@@ -5,26 +5,27 @@
 #
 #   bash scripts/preflight.sh [test|e2e|example|engine|k8s|example-k8s]
 #
-# test    nginx, its stream module (libnginx-mod-stream), redis-server, openssl, Go >= 1.24
-#         (/cloudengine/init tests; etcd 3.5.24's go.mod asks for 1.24), node_modules (npm ci)
+# test    redis-server, openssl, Go >= 1.24 (/cloudengine/init tests; etcd 3.5.24's go.mod asks for 1.24),
+#         node_modules (npm ci), and NGINX 1.28 for the artifact tests: built already by scripts/host-nginx.sh
+#         (in $CLOUDENGINE_TEST_CACHE), or buildable (root installs the compiler; else gcc and make on the path)
 # e2e     root (dockerd, iptables, debootstrap, /var/cache), node_modules
 # example the same, for `npm run example` without the Pulumi CLI (examples/run-quickstart.sh)
 # engine  Go >= 1.25 (scripts/toolchain.sh builds the Pulumi CLI with it), python3, node_modules
 # k8s     the engine's, and root (the local cluster: kubelet, containerd, iptables, mounts)
 # example-k8s  the same, for `npm run example -- --platform kubernetes`
 #
-# Commands are looked up on $PATH plus /usr/local/sbin, /usr/sbin and /sbin (where Debian puts nginx,
+# Commands are looked up on $PATH plus /usr/local/sbin, /usr/sbin and /sbin (where Debian puts some,
 # also for users whose PATH lacks them). For tests of this script: PREFLIGHT_PATH replaces that search
-# path, PREFLIGHT_NGINX_MODULES the nginx module directory (default /usr/lib/nginx/modules),
-# PREFLIGHT_UID the user id.
+# path, PREFLIGHT_UID the user id.
 set -uo pipefail
 
 MODE=${1:-test}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SEARCH=${PREFLIGHT_PATH:-$PATH:/usr/local/sbin:/usr/sbin:/sbin}
-MODULES=${PREFLIGHT_NGINX_MODULES:-/usr/lib/nginx/modules}
 UID_NOW=${PREFLIGHT_UID:-$(id -u)}
-APT_PACKAGES="nginx libnginx-mod-stream redis-server openssl"
+APT_PACKAGES="redis-server openssl"
+NGINX_BUILD_PACKAGES="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev"
+HOST_NGINX="${CLOUDENGINE_TEST_CACHE:-/var/cache/cloudengine-test}/host-nginx-$(sed -n 's/^NGINX_VERSION=//p' "$ROOT/scripts/lib/nginx-source.sh")/sbin/nginx"
 
 problems=()
 fixes=()
@@ -66,8 +67,12 @@ case "$MODE" in
   test)
     what="npm test"
     check_node_modules
-    if nginx=$(find_cmd nginx); then found+=("$nginx"); else problems+=("nginx: not found (the artifact tests run the rendered gateway and router configurations in it)"); apt_fix; fi
-    if [[ -e "$MODULES/ngx_stream_module.so" ]]; then found+=("stream module"); else problems+=("nginx stream module: $MODULES/ngx_stream_module.so is missing (the gateway's TLS passthrough)"); apt_fix; fi
+    if [[ -x "$HOST_NGINX" ]]; then found+=("$HOST_NGINX")
+    elif [[ "$UID_NOW" == 0 ]] || { find_cmd gcc >/dev/null && find_cmd make >/dev/null; }; then found+=("nginx: scripts/host-nginx.sh builds it")
+    else
+      problems+=("nginx 1.28 for the artifact tests: not built yet, and no C compiler to build it (scripts/host-nginx.sh)")
+      add_fix "apt-get install $NGINX_BUILD_PACKAGES     # Debian/Ubuntu, as root"
+    fi
     if r=$(find_cmd redis-server); then found+=("$r"); else problems+=("redis-server: not found (the redis.conf tests run it)"); apt_fix; fi
     if o=$(find_cmd openssl); then found+=("$o"); else problems+=("openssl: not found (test certificates)"); apt_fix; fi
     check_go 1.24 "the /cloudengine/init tests, and building etcd and kube-apiserver for the Kubernetes dry run"

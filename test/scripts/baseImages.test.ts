@@ -11,7 +11,7 @@ import { BASE_IMAGE_VERSION_LABEL, BASE_IMAGES, VERSIONED_BASE_IMAGES } from "..
 import { repoRoot } from "./support";
 
 const ROOT = repoRoot();
-const SCRIPT = fs.readFileSync(path.join(ROOT, "scripts", "base-images.sh"), "utf8");
+const SCRIPT = ["base-images.sh", "lib/nginx-source.sh"].map((f) => fs.readFileSync(path.join(ROOT, "scripts", f), "utf8")).join("\n");
 
 function setting(name: string): string {
     const m = new RegExp(`^${name}=(\\S+)$`, "m").exec(SCRIPT);

@@ -10,7 +10,7 @@ import { repoRoot } from "./support";
 
 const ROOT = repoRoot();
 const SCRIPT = path.join(ROOT, "scripts", "preflight.sh");
-const APT = "apt-get install nginx libnginx-mod-stream redis-server openssl";
+const APT = "apt-get install redis-server openssl";
 
 function which(cmd: string): string {
     const r = spawnSync("bash", ["-c", `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v ${cmd}`], { encoding: "utf8" });
@@ -33,7 +33,8 @@ function preflight(mode: string, env: Record<string, string>): { status: number 
 describe("scripts/preflight.sh", () => {
     const dirs: string[] = [];
     after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
-    const real = { nginx: which("nginx"), "redis-server": which("redis-server"), openssl: which("openssl"), go: which("go") };
+    const real = { "redis-server": which("redis-server"), openssl: which("openssl"), go: which("go") };
+    const noNginx = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), "cloudengine-preflight-cache-")); dirs.push(d); return d; };
 
     it("passes on this machine (it has everything npm test needs)", () => {
         const r = preflight("test", {});
@@ -41,8 +42,8 @@ describe("scripts/preflight.sh", () => {
         assert.match(r.stderr, /^preflight: ok for npm test — /);
     });
 
-    it("without nginx on the search path: exit 1, one message naming nginx, the Debian packages and the apt-get command", () => {
-        const { nginx: _nginx, ...rest } = real;
+    it("without redis-server on the search path: exit 1, one message naming it, the Debian packages and the apt-get command", () => {
+        const { "redis-server": _r, ...rest } = real;
         const bin = fakeBin(rest);
         dirs.push(bin);
         const r = preflight("test", { PREFLIGHT_PATH: bin });
@@ -51,25 +52,24 @@ describe("scripts/preflight.sh", () => {
         const lines = r.stderr.trim().split("\n");
         assert.equal(lines[0], "preflight: npm test cannot run on this machine yet:");
         assert.equal(lines.filter((l) => l.startsWith("preflight")).length, 1, r.stderr);
-        // exactly one problem: nginx; redis-server, openssl and go were found
-        assert.deepEqual(lines.filter((l) => l.startsWith("  - ")).map((l) => l.split(":")[0]), ["  - nginx"], r.stderr);
+        // exactly one problem: redis-server; openssl, go and the nginx were found
+        assert.deepEqual(lines.filter((l) => l.startsWith("  - ")).map((l) => l.split(":")[0]), ["  - redis-server"], r.stderr);
         assert.equal(r.stderr.split(APT).length - 1, 1, `the apt-get command once:\n${r.stderr}`);
     });
 
-    it("without the stream module and redis-server: both listed, the same single apt-get command", () => {
-        const { "redis-server": _r, ...rest } = real;
-        const bin = fakeBin(rest);
-        const modules = fs.mkdtempSync(path.join(os.tmpdir(), "cloudengine-preflight-modules-"));
-        dirs.push(bin, modules);
-        const r = preflight("test", { PREFLIGHT_PATH: bin, PREFLIGHT_NGINX_MODULES: modules });
+    it("no nginx built, not root and no compiler: names the packages host-nginx.sh builds it with", () => {
+        const bin = fakeBin(real);
+        dirs.push(bin);
+        const r = preflight("test", { PREFLIGHT_PATH: bin, PREFLIGHT_UID: "1000", CLOUDENGINE_TEST_CACHE: noNginx() });
         assert.equal(r.status, 1);
-        assert.match(r.stderr, new RegExp(`nginx stream module: ${modules}/ngx_stream_module.so is missing`));
-        assert.match(r.stderr, /\n {2}- redis-server: not found/);
-        assert.equal(r.stderr.split(APT).length - 1, 1, r.stderr);
+        assert.match(r.stderr, /\n {2}- nginx 1\.28 for the artifact tests: not built yet, and no C compiler/);
+        assert.match(r.stderr, /apt-get install gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev/);
+        // as root it would be built (host-nginx.sh installs the compiler)
+        assert.equal(preflight("test", { PREFLIGHT_PATH: bin, PREFLIGHT_UID: "0", CLOUDENGINE_TEST_CACHE: noNginx() }).status, 0);
     });
 
     it("with Debian bookworm's Go 1.19: too old, and the fix is scripts/install-go.sh", () => {
-        const bin = fakeBin({ nginx: real.nginx, "redis-server": real["redis-server"], openssl: real.openssl });
+        const bin = fakeBin({ "redis-server": real["redis-server"], openssl: real.openssl });
         dirs.push(bin);
         fs.writeFileSync(path.join(bin, "go"), "#!/bin/sh\necho go1.19.8\n", { mode: 0o755 });
         const r = preflight("test", { PREFLIGHT_PATH: bin });

@@ -30,7 +30,7 @@ import { ProxySite, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT, RouterModel, tlsCertifi
 
 // nginx.conf of a router (one per app, one per Domain): everything the spec's load balancer does for the
 // hostnames it serves — TLS, HTTPS redirect, limits, client-address headers, gzip, CDN cache — in front
-// of the DNS name that resolves to every instance. Valid for nginx 1.22 through 1.28.
+// of the DNS name that resolves to every instance. Written for nginx 1.28 as in the official image.
 
 /** The gateway's addresses: only these may tell the router the client address (X-Real-IP, PROXY protocol). */
 export const TRUSTED_PROXY_RANGES = ["127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "::1/128", "fc00::/7"];
