@@ -107,6 +107,7 @@ func runApp(argv []string, cfg config, stdin io.Reader, stdout, stderr io.Writer
 	}()
 
 	st := &stopper{pid: pid, grace: cfg.stopGrace, exited: exited, note: logs.Note, record: terminationRecorder(cfg.terminationLog)}
+	startup := &startupChecks{start: time.Now()}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if cfg.port == 0 {
@@ -120,15 +121,18 @@ func runApp(argv []string, cfg config, stdin io.Reader, stdout, stderr io.Writer
 		if g != nil {
 			ready = g.set
 		}
-		go superviseHealth(ctx, policy, func() probeResult { return check(cfg.probeTarget(host)) }, ready, logs.Note, st.stop)
+		go superviseHealth(ctx, policy, func() probeResult { return startup.observe(check(cfg.probeTarget(host))) }, ready, logs.Note, st.stop)
 	}
 
-	relaySignals(sigs, exited, g, cfg.drain, logs.Note, func(s syscall.Signal) { _ = syscall.Kill(-pid, s) })
+	stoppedBy := relaySignals(sigs, exited, g, cfg.drain, logs.Note, func(s syscall.Signal) { _ = syscall.Kill(-pid, s) })
 	if g != nil {
 		g.shutDown()
 	}
 	cancel()
 	stoppedByInit := st.finish()
+	if reason := startup.stoppedBefore(stoppedBy); reason != "" && !stoppedByInit && st.record != nil {
+		st.record(reason)
+	}
 
 	drained := make(chan struct{})
 	go func() { pumps.Wait(); close(drained) }()
@@ -169,7 +173,8 @@ func setUpGate(cfg config, host string, note func(string)) (*gate, error) {
 // and their DNS caches forget this address (a vanished address would make
 // them hang until their connect timeout). A second stop signal ends the drain
 // early; it was meant for the drain, so only the held one reaches the app.
-func relaySignals(sigs <-chan os.Signal, exited <-chan struct{}, g *gate, drain time.Duration, note func(string), forward func(syscall.Signal)) {
+// It returns the first stop signal it got (0 if none).
+func relaySignals(sigs <-chan os.Signal, exited <-chan struct{}, g *gate, drain time.Duration, note func(string), forward func(syscall.Signal)) (stoppedBy syscall.Signal) {
 	var held syscall.Signal       // the stop signal waiting for the drain to end
 	var drainEnd <-chan time.Time // non-nil while draining
 	var timer *time.Timer
@@ -183,6 +188,9 @@ func relaySignals(sigs <-chan os.Signal, exited <-chan struct{}, g *gate, drain 
 		select {
 		case sig := <-sigs:
 			s := sig.(syscall.Signal)
+			if isStop(s) && stoppedBy == 0 {
+				stoppedBy = s
+			}
 			switch {
 			case g == nil || !isStop(s) || (stopping && drainEnd == nil):
 				forward(s)
@@ -202,7 +210,7 @@ func relaySignals(sigs <-chan os.Signal, exited <-chan struct{}, g *gate, drain 
 			forward(held)
 			drainEnd = nil
 		case <-exited:
-			return
+			return stoppedBy
 		}
 	}
 }
@@ -295,4 +303,45 @@ func (s *stopper) finish() bool {
 	defer s.mu.Unlock()
 	s.done = true
 	return s.stopped
+}
+
+// startupChecks remembers what the health checks said until the app first
+// passed one, so that a stop from outside during start-up (the kubelet, a
+// docker stop) still leaves the reason in the termination message.
+type startupChecks struct {
+	start time.Time
+
+	mu      sync.Mutex
+	healthy bool
+	last    string
+}
+
+func (c *startupChecks) observe(r probeResult) probeResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.Healthy {
+		c.healthy = true
+	} else if !c.healthy {
+		c.last = r.Message
+	}
+	return r
+}
+
+// stoppedBefore is the termination message for a stop by sig before the app
+// was ever healthy ("" when there was no such stop or no check yet).
+func (c *startupChecks) stoppedBefore(sig syscall.Signal) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if sig == 0 || c.healthy || c.last == "" {
+		return ""
+	}
+	return fmt.Sprintf("cloudengine: stopped by %s %s after start, before the app became healthy: %s",
+		stopSignalName(sig), time.Since(c.start).Round(time.Second), c.last)
+}
+
+func stopSignalName(sig syscall.Signal) string {
+	if sig == syscall.SIGINT {
+		return "SIGINT"
+	}
+	return "SIGTERM"
 }

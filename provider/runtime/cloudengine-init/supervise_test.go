@@ -272,3 +272,31 @@ func childrenOf(t *testing.T, ppid int, state string) []int {
 	}
 	return pids
 }
+
+// Stopped from outside (the kubelet, docker stop) before the app was ever
+// healthy: the termination message still says why it was not healthy.
+func TestStopBeforeHealthyReasonInTerminationLog(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	logFile := filepath.Join(t.TempDir(), "termination-log")
+	cmd, cancel := initCmd(t, `exec sleep 30`,
+		"LEANCLOUD_APP_PORT="+itoa(port), "CLOUDENGINE_STARTUP_TIMEOUT=60", "CLOUDENGINE_TERMINATION_LOG="+logFile)
+	defer cancel()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Init checks at once and then every second, quietly during start-up: after 1.5 s it has a diagnosis.
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	got, err := os.ReadFile(logFile)
+	want := "cloudengine: stopped by SIGTERM "
+	if err != nil || !strings.HasPrefix(string(got), want) || !strings.Contains(string(got), "before the app became healthy: no process listens on port "+itoa(port)) {
+		t.Fatalf("termination log %q (%v)", got, err)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGTERM) {
+		t.Fatalf("exit code %d, want the app's %d", code, 128+int(syscall.SIGTERM))
+	}
+}
