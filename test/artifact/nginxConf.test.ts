@@ -524,10 +524,11 @@ describe("gateway and router in front of a live app", { timeout: 300_000 }, () =
     });
 });
 
-describe("a Kubernetes load balancer (clients connect directly) in front of a live app", { timeout: 120_000 }, () => {
+describe("a Kubernetes load balancer (clients connect directly, pooled connections to the ready pods) in front of a live app", { timeout: 120_000 }, () => {
     let root = "";
     let nginx: RunningNginx | undefined;
     let server: http.Server | undefined;
+    let accepted = 0;
     let dns: { port: number; queries: string[]; socket: dgram.Socket } | undefined;
     let httpPort = 0, httpsPort = 0;
     const echo = (reply: Reply) => JSON.parse(reply.body.toString()) as Record<string, string>;
@@ -538,19 +539,25 @@ describe("a Kubernetes load balancer (clients connect directly) in front of a li
         const [appPort, p1, p2] = await freePorts(3);
         [httpPort, httpsPort] = [p1, p2];
         server = await startApp("127.0.0.1", appPort, []);
-        // Stands in for cluster DNS: the Service name of the app's environment.
-        dns = await startDns({ "app-web-production.default.svc.cluster.local": ["127.0.0.1"] });
-        const sites = [site("web", { hostnames: ["web.test"], upstreamHost: "app-web-production.default.svc.cluster.local", upstreamPort: appPort, tls: true })];
+        server.on("connection", () => accepted++);
+        // Stands in for cluster DNS: the headless Service of the app's environment (its ready pods).
+        dns = await startDns({ "app-web-production-pods.default.svc.cluster.local": ["127.0.0.1"] });
+        const sites = [site("web", { hostnames: ["web.test"], upstreamHost: "app-web-production-pods.default.svc.cluster.local", upstreamPort: appPort, tls: true })];
         installCertificates(root, sites, pair);
         const file = path.join(root, "lb.conf");
         fs.writeFileSync(file, renderRouterConf(
-            { sites, publicHttpsPort: httpsPort, resolver: `127.0.0.1:${dns.port}` },
+            { sites, publicHttpsPort: httpsPort, resolver: `127.0.0.1:${dns.port}`, pooledUpstreams: true },
             { fileRoot: root, listenAddress: "127.0.0.1", httpPort, httpsPort, direct: true },
         ));
         assertNginxAccepts(file);
         // As on Kubernetes: nginx unprivileged from the start (nobody), writing only under its root.
         for (const f of [root, ...fs.readdirSync(root, { recursive: true }).map((p) => path.join(root, String(p)))]) fs.chownSync(f, NOBODY, NOBODY);
         nginx = await startNginx(file, [httpPort, httpsPort], NOBODY);
+        // nginx resolves pooled upstreams in the background, right after it starts.
+        for (let i = 0; (await request({ port: httpPort, host: "web.test", path: "/echo" })).status !== 200; i++) {
+            assert.ok(i < 100, `no 200 within 5 s:\n${nginx.output()}`);
+            await sleep(50);
+        }
     });
 
     after(async () => {
@@ -580,6 +587,15 @@ describe("a Kubernetes load balancer (clients connect directly) in front of a li
         assert.equal(h["x-forwarded-proto"], "https");
         assert.equal(h["x-real-ip"], CLIENT_ADDRESS);
         assert.equal(await handshake(httpsPort, "unknown.test"), false, "no certificate for an unknown name");
+    });
+
+    it("requests reuse pooled connections to the app: 100 requests over fresh client connections, a few app connections", { timeout: 30_000 }, async () => {
+        const before = accepted;
+        for (let i = 0; i < 25; i++) {
+            const replies = await Promise.all([0, 1, 2, 3].map(() => request({ port: httpPort, host: "web.test", path: "/echo" })));
+            assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200]);
+        }
+        assert.ok(accepted - before <= 8, `the app accepted ${accepted - before} connections for 100 requests`);
     });
 
     it("the exact 64K header limit applies on HTTP too (no gateway checked it first)", { timeout: 30_000 }, async () => {

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import * as http from "node:http";
 import { after, before, describe, it } from "node:test";
 import { startLoad, summarize } from "../../bench/rollout/load";
@@ -93,9 +92,11 @@ describe("health checks on the local cluster", { timeout: 30 * 60_000 }, () => {
             assert.ok(Date.now() - t0 < 20_000, "not Ready within 20 s of turning unhealthy");
             await new Promise((r) => setTimeout(r, 500));
         }
-        // ...and kube-proxy stops sending the Service's traffic to it (its DNAT rule goes).
-        while (execFileSync("iptables", ["-w", "-t", "nat", "-S"], { encoding: "utf8" }).includes(`--to-destination ${pod.status.podIP}:`)) {
-            assert.ok(Date.now() - t0 < 30_000, "kube-proxy still sends traffic to it 30 s after it turned unhealthy");
+        // ...and leaves the headless Service's ready endpoints, the DNS answer the load balancer follows.
+        const readyEndpoints = async () => (await kube.list(`${NS.replace("/api/v1/", "/apis/discovery.k8s.io/v1/")}/endpointslices`))
+            .flatMap((slice: any) => (slice.endpoints ?? []).filter((e: any) => e.conditions?.ready).flatMap((e: any) => e.addresses as string[]));
+        while ((await readyEndpoints()).includes(pod.status.podIP)) {
+            assert.ok(Date.now() - t0 < 30_000, "still a ready endpoint of its Service 30 s after it turned unhealthy");
             await new Promise((r) => setTimeout(r, 200));
         }
         const outAfter = (Date.now() - t0) / 1000;

@@ -77,8 +77,9 @@ describe("EngineApp on Kubernetes", () => {
         const resources = await run(() => new EngineApp("web", { engineImage: DIGEST, instances: 2, stagingInstances: 1, memory: "512M", cpus: 0.5 }), { config: kubernetesConfig() });
         const c = appContainer(byName(resources, K8S.deployment, "app-web-production"));
         assert.deepEqual(c.resources, { limits: { memory: "512Mi", cpu: "500m" }, requests: { memory: "512Mi", cpu: "500m" } });
-        const service = byName(resources, K8S.service, "app-web-production");
-        assert.equal(service.inputs.spec.type, "ClusterIP");
+        const service = byName(resources, K8S.service, "app-web-production-pods");
+        assert.equal(service.inputs.spec.clusterIP, "None", "headless: its DNS name lists the ready pods, which the load balancer pools connections to");
+        assert.equal(service.inputs.spec.publishNotReadyAddresses, undefined, "only ready pods are listed");
         assert.deepEqual(service.inputs.spec.selector, byName(resources, K8S.deployment, "app-web-production").inputs.spec.selector.matchLabels);
         assert.deepEqual(service.inputs.spec.ports, [{ name: "http", port: 3000, targetPort: "http", protocol: "TCP" }]);
         const pdbs = ofType(resources, K8S.pdb);
@@ -156,7 +157,11 @@ describe("load balancers on Kubernetes", () => {
         const conf = byBase(resources, K8S.configMap, "app-web-lb-config").inputs.data["nginx.conf"] as string;
         assert.match(conf, /server_name web\.localhost;/);
         assert.match(conf, /server_name stg-web\.localhost;/);
-        assert.match(conf, /set \$cloudengine_upstream "app-web-production\.apps\.svc\.cluster\.local";\n\s+proxy_pass http:\/\/\$cloudengine_upstream:3000;/);
+        // A pool of connections to the ready pods, following the headless Service's name.
+        assert.match(conf, /upstream cloudengine_site_web_production \{\n\s+zone cloudengine_site_web_production 64k;\n\s+server app-web-production-pods\.apps\.svc\.cluster\.local:3000 resolve max_fails=0;\n\s+keepalive 32;/);
+        assert.match(conf, /location \/ \{\n\s+proxy_pass http:\/\/cloudengine_site_web_production;/);
+        assert.match(conf, /proxy_set_header Connection \$cloudengine_upstream_connection;/);
+        assert.doesNotMatch(conf, /\$cloudengine_upstream\b/, "no per-request resolution");
         assert.match(conf, /resolver kube-dns\.kube-system\.svc\.cluster\.local valid=1s ipv6=off;/);
         assert.doesNotMatch(conf, /set_real_ip_from|proxy_protocol/, "clients connect directly: nothing forwarded is trusted");
         const deployment = byName(resources, K8S.deployment, "app-web-lb");
@@ -203,7 +208,7 @@ describe("load balancers on Kubernetes", () => {
         }, { config: kubernetesConfig() });
         const conf = byBase(resources, K8S.configMap, "domain-shop-lb-config").inputs.data["nginx.conf"] as string;
         assert.match(conf, /server_name stg-shop\.example\.com;/);
-        assert.match(conf, /app-web-stage\.default\.svc\.cluster\.local/);
+        assert.match(conf, /server app-web-stage-pods\.default\.svc\.cluster\.local:3000 resolve /);
         assert.match(conf, /listen 8443 ssl;/);
         assert.match(conf, /return 301 https:\/\/\$host\$request_uri;/);
         const tls = byBase(resources, K8S.secret, "domain-shop-lb-tls");

@@ -35,6 +35,14 @@ export function appServiceName(m: AppModel, env: AppEnvironment): string {
     return objectName(appObjectBase(m), env);
 }
 
+/**
+ * The headless Service of an environment's pods: its DNS name lists the ready pods only, which the load
+ * balancers follow with pooled connections (a ClusterIP would pin each pooled connection to one pod).
+ */
+export function appInstancesServiceName(m: AppModel, env: AppEnvironment): string {
+    return objectName(appObjectBase(m), env, "pods");
+}
+
 export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInputs): AppResult {
     const m = inputs.model;
     const s = kubernetesSettingsOf();
@@ -83,9 +91,10 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
                 },
             },
         }, { parent, dependsOn: [...inputs.dependsOn, secret] });
+        const serviceName = appInstancesServiceName(m, env);
         new k8s.core.v1.Service(`${m.name}-${env}`, {
-            metadata: metadata(name, labels.all),
-            spec: { type: "ClusterIP", selector: labels.selector, ports: [{ name: "http", port: m.port, targetPort: "http", protocol: "TCP" }] },
+            metadata: metadata(serviceName, labels.all),
+            spec: { clusterIP: "None", selector: labels.selector, ports: [{ name: "http", port: m.port, targetPort: "http", protocol: "TCP" }] },
         }, { parent });
         if (instances > 1) {
             new k8s.policy.v1.PodDisruptionBudget(`${m.name}-${env}`, {
@@ -93,7 +102,7 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
                 spec: { maxUnavailable: 1, selector: { matchLabels: labels.selector } },
             }, { parent });
         }
-        upstreams[env] = serviceHost(name);
+        upstreams[env] = serviceHost(serviceName);
     }
 
     const routing: pulumi.Output<AppRouting> = inputs.gateway.apply((gateway) => ({
@@ -109,7 +118,7 @@ export function appSites(m: AppModel, domain: string): ProxySite[] {
     return m.environments.map(({ env }) => ({
         id: `${m.slug}-${env}`,
         hostnames: [`${env === "stage" ? "stg-" : ""}${m.slug}.${domain}`],
-        upstreamHost: serviceHost(appServiceName(m, env)),
+        upstreamHost: serviceHost(appInstancesServiceName(m, env)),
         upstreamPort: m.port,
         forceHttps: false,
         tls: false,

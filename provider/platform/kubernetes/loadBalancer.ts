@@ -38,7 +38,7 @@ export function kubernetesLoadBalancer(
     const s = kubernetesSettingsOf();
     const labels = objectLabels("load-balancer", base, args.component);
     const conf = pulumi.all([args.sites, args.gateway]).apply(([sites, gw]) =>
-        renderRouterConf({ sites, publicHttpsPort: gw.publicHttpsPort, resolver: s.dnsResolver }, { direct: true }),
+        renderRouterConf({ sites, publicHttpsPort: gw.publicHttpsPort, resolver: s.dnsResolver, pooledUpstreams: true }, { direct: true }),
     );
     // Names as computed (see contentName), never the objects' outputs: those are unknown during a replacement.
     const configName = conf.apply((c) => contentName(objectName(base, "config"), checksum(c)));

@@ -186,9 +186,12 @@ export function renderHeaderSizeMap(proxied = false): string[] {
     return [`map $request_length ${name} {`, `    "~${regex}" 0;`, "    default 1;", "}"];
 }
 
-/** $cloudengine_connection: keeps WebSocket upgrades working through a proxy hop. */
-export function renderUpgradeMap(): string[] {
-    return ["map $http_upgrade $cloudengine_connection {", "    default upgrade;", '    "" close;', "}"];
+/**
+ * $cloudengine_connection: keeps WebSocket upgrades working through a proxy hop; `pooled`: the variant for a
+ * keep-alive upstream ($cloudengine_upstream_connection), which must not ask the app to close.
+ */
+export function renderUpgradeMap(pooled = false): string[] {
+    return [`map $http_upgrade ${pooled ? "$cloudengine_upstream_connection" : "$cloudengine_connection"} {`, "    default upgrade;", `    "" ${pooled ? '""' : "close"};`, "}"];
 }
 
 export function indent(lines: string[], depth = 1): string[] {

@@ -84,6 +84,11 @@ export const RESOLVER_TIMEOUT_SECONDS = 5;
 /** Not in the spec: attempts per request across instances, so a stopping/starting instance is skipped (bounded). */
 export const PROXY_NEXT_UPSTREAM_TRIES = 3;
 
+/** Not in the spec: idle connections a router keeps per site to its instances (pooled upstreams). */
+export const UPSTREAM_KEEPALIVE_CONNECTIONS = 32;
+/** Not in the spec: below the idle timeouts apps commonly use (Node.js: 5 s), so the router closes first. */
+export const UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS = 4;
+
 /** Not in the spec: size of each site's CDN cache; bounded because it lives on the /tmp tmpfs (PROXY_TMP_BYTES holds several). */
 export const CDN_CACHE_MAX_SIZE = "128m";
 

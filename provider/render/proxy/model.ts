@@ -39,6 +39,13 @@ export interface RouterModel {
     publicHttpsPort: number;
     /** DNS resolver the router uses to find instances (Docker: 127.0.0.11; Kubernetes: cluster DNS). */
     resolver: string;
+    /**
+     * Each site's upstreamHost lists only ready instances (Kubernetes: a headless Service): the router keeps
+     * a pool of connections to them that follows the name (nginx >= 1.27.3 `resolve`), so no request opens
+     * a connection. Otherwise (Docker, until its routers find instances through cloudengine-ready) the name
+     * lists every instance's init gate and is resolved per request, one connection each.
+     */
+    pooledUpstreams?: boolean;
 }
 
 export interface GatewayModel {

@@ -23,6 +23,8 @@ import {
     PROXY_NEXT_UPSTREAM_TRIES,
     INTERNAL_CONNECT_TIMEOUT_MS,
     PROXY_TIMEOUT_SECONDS,
+    UPSTREAM_KEEPALIVE_CONNECTIONS,
+    UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS,
     RESOLVER_TIMEOUT_SECONDS,
     RESOLVER_VALID_SECONDS,
 } from "./limits";
@@ -96,7 +98,8 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
     const anyTls = model.sites.some((s) => s.tls);
     const cacheSites = model.sites.filter((s) => s.cdnCache);
     const direct = options.direct ?? false;
-    const ctx: SiteContext = { root, address, httpPort, httpsPort, publicHttpsPort, direct };
+    const pooled = model.pooledUpstreams ?? false;
+    const ctx: SiteContext = { root, address, httpPort, httpsPort, publicHttpsPort, direct, pooled };
 
     const http: string[] = [
         ...renderHttpCommon(root),
@@ -128,6 +131,7 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
         "}",
         ...renderHostHeaderMap(),
         ...renderUpgradeMap(),
+        ...(pooled ? renderUpgradeMap(true) : []),
         ...renderHeaderSizeMap(),
         ...renderHeaderSizeMap(true),
         "",
@@ -139,7 +143,8 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
         // Replaced, not appended: it describes the original request (spec), which a client could otherwise forge.
         `proxy_set_header Forwarded 'for=$cloudengine_forwarded_for;proto=$scheme;host="$cloudengine_host"';`,
         "proxy_set_header Upgrade $http_upgrade;",
-        "proxy_set_header Connection $cloudengine_connection;",
+        // Pooled: no "Connection: close" to the app, or the connection could not be used again.
+        `proxy_set_header Connection ${pooled ? "$cloudengine_upstream_connection" : "$cloudengine_connection"};`,
         "proxy_redirect off;",
         `proxy_connect_timeout ${Math.min(timeout * 1000, INTERNAL_CONNECT_TIMEOUT_MS)}ms;`,
         `proxy_send_timeout ${timeout}s;`,
@@ -216,6 +221,7 @@ export function renderRouterConf(model: RouterModel, options: RouterRenderOption
             "}",
         );
     }
+    if (pooled) for (const site of model.sites) http.push("", ...renderUpstream(site));
     for (const site of model.sites) {
         http.push("", ...renderSiteServer(site, ctx, false));
         if (site.tls) http.push("", ...renderSiteServer(site, ctx, true));
@@ -241,10 +247,34 @@ interface SiteContext {
     httpsPort: number;
     publicHttpsPort: number;
     direct: boolean;
+    pooled: boolean;
 }
 
 function cacheZone(site: ProxySite): string {
     return `cloudengine_cache_${site.id}`;
+}
+
+function upstreamName(site: ProxySite): string {
+    return `cloudengine_site_${site.id.replace(/-/g, "_")}`;
+}
+
+/**
+ * A site's pool of connections to its instances: nginx follows the name (every RESOLVER_VALID_SECONDS) and
+ * keeps idle connections shorter than apps commonly keep theirs (Node.js: 5 s), so the app never closes
+ * one under a request; a request that fails on one instance goes to the next (proxy_next_upstream).
+ */
+function renderUpstream(site: ProxySite): string[] {
+    const name = upstreamName(site);
+    return [
+        `upstream ${name} {`,
+        `    zone ${name} 64k;`,
+        // max_fails=0: DNS already lists only ready instances; marking one down after a single failed attempt
+        // (a pooled connection the app closed, a replaced pod) would leave a one-instance site with none.
+        `    server ${site.upstreamHost}:${site.upstreamPort} resolve max_fails=0;`,
+        `    keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`,
+        `    keepalive_timeout ${UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS}s;`,
+        "}",
+    ];
 }
 
 function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): string[] {
@@ -280,12 +310,16 @@ function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): stri
         const port = ctx.publicHttpsPort === 443 ? "" : `:${ctx.publicHttpsPort}`;
         lines.push(`        return 301 https://$host${port}$request_uri;`);
     } else {
-        // The name in a variable: resolved per request (cached RESOLVER_VALID_SECONDS) into all instance
-        // addresses, used in turn; nginx starts even before the name exists.
-        lines.push(
-            `        set $cloudengine_upstream "${site.upstreamHost}";`,
-            `        proxy_pass http://$cloudengine_upstream:${site.upstreamPort};`,
-        );
+        if (ctx.pooled) {
+            lines.push(`        proxy_pass http://${upstreamName(site)};`);
+        } else {
+            // The name in a variable: resolved per request (cached RESOLVER_VALID_SECONDS) into all instance
+            // addresses, used in turn; nginx starts even before the name exists.
+            lines.push(
+                `        set $cloudengine_upstream "${site.upstreamHost}";`,
+                `        proxy_pass http://$cloudengine_upstream:${site.upstreamPort};`,
+            );
+        }
         if (site.cdnCache) {
             lines.push(
                 `        proxy_cache ${cacheZone(site)};`,
