@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
+import { renderHttpCommon } from "../../provider/render/proxy/gatewayConf";
 import { freePorts, makeRoot, NGINX, NGINX_HINT, RunningNginx, sleep, startDns, startNginx } from "./support/nginxProcess";
 
 const READY_SOURCE = path.join(__dirname, "..", "..", "..", "provider", "runtime", "cloudengine-ready");
@@ -107,11 +108,7 @@ error_log stderr warn;
 events {}
 http {
     access_log off;
-    client_body_temp_path ${root}/tmp/client-body;
-    proxy_temp_path ${root}/tmp/proxy;
-    fastcgi_temp_path ${root}/tmp/fastcgi;
-    uwsgi_temp_path ${root}/tmp/uwsgi;
-    scgi_temp_path ${root}/tmp/scgi;
+${renderHttpCommon(root).map((l) => `    ${l}`).join("\n")}
     resolver 127.0.0.1:${dnsPort} valid=1s ipv6=off;
     upstream instances {
         zone instances 64k;
