@@ -38,7 +38,8 @@ describe("sandbox: what an instance may do", { timeout: 20 * 60_000 }, () => {
     async function write(file: string, bytes: number): Promise<WriteResult> {
         const res = await get(`/write?path=${encodeURIComponent(file)}&bytes=${bytes}`, 120_000);
         assert.equal(res.status, 200, `GET /write ${file}: ${res.status} ${res.body}`);
-        return JSON.parse(res.body);
+        const { written, error } = JSON.parse(res.body);
+        return { written, error };
     }
 
     before(async () => {
