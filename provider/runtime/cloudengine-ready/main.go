@@ -12,6 +12,9 @@
 // CLOUDENGINE_READY_UPSTREAM (127.0.0.11:53, Docker's DNS),
 // CLOUDENGINE_READY_SUFFIX (ready.cloudengine.internal),
 // CLOUDENGINE_READY_PORT (61000), CLOUDENGINE_READY_INTERVAL_MS (200).
+//
+// Usage: cloudengine-ready [-- command [args...]]: with a command (the
+// gateway's nginx), it runs that command beside the DNS server (supervise.go).
 package main
 
 import (
@@ -116,6 +119,11 @@ func serve(pc net.PacketConn, t *tracker, suffix string) error {
 }
 
 func main() {
+	child, err := childArgs(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cloudengine-ready:", err)
+		os.Exit(2)
+	}
 	c, err := configFrom(os.Getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cloudengine-ready:", err)
@@ -129,5 +137,19 @@ func main() {
 	t := newTracker(c.port, c.interval, c.interval, 10*time.Minute, resolverVia(c.upstream))
 	log.Printf("cloudengine-ready: answering <name>.%s on %s with the addresses of <name> (via %s) whose port %d accepts connections, checked every %s",
 		c.suffix, c.listen, c.upstream, c.port, c.interval)
+	if len(child) > 0 {
+		runWithChild(child, func() error { return serve(pc, t, c.suffix) })
+	}
 	log.Fatal(serve(pc, t, c.suffix))
+}
+
+// childArgs: nothing, or `--` followed by the command to run beside the DNS server.
+func childArgs(args []string) ([]string, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	if args[0] != "--" || len(args) == 1 {
+		return nil, fmt.Errorf("usage: cloudengine-ready [-- command [args...]], got %q", args)
+	}
+	return args[1:], nil
 }
