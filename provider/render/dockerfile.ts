@@ -62,14 +62,22 @@ export function renderDockerfile(input: DockerfileInput): string {
 
 /** Compiles /cloudengine/init with a fixed Go toolchain: static, so it runs on any base image. */
 function initStage(files: Record<string, string>, builderImage: string, quiet: boolean): string[] {
-    const names = Object.keys(files).sort();
-    if (!names.length) throw new Error("renderDockerfile: no /cloudengine/init source files");
-    const write = names.map((n) => `printf '%s' '${Buffer.from(files[n]).toString("base64")}' | base64 -d > ${n}`).join(" && ");
+    return goBinaryStage({ stage: "cloudengine-init", files, builderImage, output: INIT_PATH, quiet });
+}
+
+/**
+ * A build stage named `stage` that compiles one of the package's Go programs (its source inlined, so the
+ * build context stays the app's) into a static binary at `output`, for any base image.
+ */
+export function goBinaryStage(args: { stage: string; files: Record<string, string>; builderImage: string; output: string; quiet: boolean }): string[] {
+    const names = Object.keys(args.files).sort();
+    if (!names.length) throw new Error(`no source files for ${args.output}`);
+    const write = names.map((n) => `printf '%s' '${Buffer.from(args.files[n]).toString("base64")}' | base64 -d > ${n}`).join(" && ");
     return [
-        `FROM ${builderImage} AS cloudengine-init`,
-        "WORKDIR /src/cloudengine-init",
+        `FROM ${args.builderImage} AS ${args.stage}`,
+        `WORKDIR /src/${args.stage}`,
         `RUN ${json(["/bin/sh", "-c", write])}`,
-        run(`CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o ${INIT_PATH} .`, quiet),
+        run(`CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o ${args.output} .`, args.quiet),
     ];
 }
 
@@ -84,6 +92,6 @@ function escapeForEcho(command: string): string {
     return command.replace(/["\\$`]/g, "\\$&").replace(/\n/g, " ");
 }
 
-function json(value: string[]): string {
+export function json(value: string[]): string {
     return JSON.stringify(value);
 }
