@@ -11,6 +11,7 @@ import { appEnvironments, cacheName } from "./components/knownFacts";
 import { certificateProvider } from "./components/generatedCertificate";
 import { secretProvider } from "./components/generatedSecret";
 import { volumeSizeProvider } from "./platform/kubernetes/volumeSize";
+import { gatewaySiteProvider } from "./platform/docker/gatewaySite";
 import { releaseProvider } from "./platform/docker/release";
 import { TYPE_PREFIX } from "./components/kinds";
 import { LeanCacheInstance } from "./components/leanCacheInstance";
@@ -112,6 +113,7 @@ const OWN_RESOURCES: Record<string, pulumi.dynamic.ResourceProvider> = {
     GeneratedSecret: secretProvider,
     GeneratedCertificate: certificateProvider,
     Release: releaseProvider,
+    GatewaySite: gatewaySiteProvider,
     VolumeSize: volumeSizeProvider,
 };
 

@@ -173,6 +173,7 @@ export const VOLUME = "docker:index/volume:Volume";
 export const DYNAMIC = "pulumi-nodejs:dynamic/cloudengine:GeneratedSecret";
 export const DYNAMIC_CERTIFICATE = "pulumi-nodejs:dynamic/cloudengine:GeneratedCertificate";
 export const DYNAMIC_RELEASE = "pulumi-nodejs:dynamic/cloudengine:Release";
+export const DYNAMIC_SITE = "pulumi-nodejs:dynamic/cloudengine:GatewaySite";
 export const DYNAMIC_VOLUME_SIZE = "pulumi-nodejs:dynamic/cloudengine:VolumeSize";
 
 /** A real certificate for example.com and *.example.com with its key (test/fixtures/tls). */

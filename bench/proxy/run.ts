@@ -3,10 +3,9 @@
 // measured at 16 and 64 connections, in the same run, against:
 //   app         the instance container itself (its address on the stack network, LEANCLOUD_APP_PORT): the baseline
 //   anchor      one hand-tuned nginx container (same image, keep-alive upstream to the instance, access log off,
-//               gzip as the package's router) published on 127.0.0.1 like the gateway: what a careful user
+//               gzip as the package's gateway) published on 127.0.0.1 like the gateway: what a careful user
 //               would put in front of the app by hand; the package's path is measured against it
-//   router      the app's router container (its address, port 8080, Host: echo.localhost)
-//   gateway     the gateway container (its address, port 80): gateway → router → app
+//   gateway     the gateway container (its address, port 80, Host: echo.localhost): gateway → app
 //   published   the gateway's published port on 127.0.0.1, as clients reach it: the package's path
 // Each measurement: a warm-up, then a fixed duration at fixed concurrency, with wrk (Debian package `wrk`,
 // installed with apt-get when missing). First the run checks the load generator on a bare nginx container
@@ -26,7 +25,6 @@ import type Docker from "dockerode";
 import * as os from "os";
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
-import { ROUTER_HTTP_PORT } from "../../provider/render/proxy/model";
 import { GZIP_COMP_LEVEL, GZIP_MIN_LENGTH, GZIP_TYPES } from "../../provider/render/proxy/routerConf";
 import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
 import { BOUND_SLACK, checkGenerator, ensureWrk, GeneratorCheck, REFERENCE_ABOVE, REFERENCE_BELOW, wrk } from "./loadgen";
@@ -137,9 +135,8 @@ async function main(): Promise<void> {
         const targets: Target[] = [
             { name: "app", base: `http://${address(instance)}:${appPort}`, what: "instance container, no proxy" },
             { name: "anchor", base: `http://127.0.0.1:${anchorPort}`, host: APP_HOST, what: "127.0.0.1 published port → one hand-tuned nginx (keep-alive) → app" },
-            { name: "router", base: `http://${address(await inspect(h, "echo-router"))}:${ROUTER_HTTP_PORT}`, host: APP_HOST, what: "router container → app" },
-            { name: "gateway", base: `http://${address(await inspect(h, "edge"))}:80`, host: APP_HOST, what: "gateway container → router → app" },
-            { name: "published", base: `http://127.0.0.1:${httpPort}`, host: APP_HOST, what: "127.0.0.1 published port → gateway → router → app" },
+            { name: "gateway", base: `http://${address(await inspect(h, "edge"))}:80`, host: APP_HOST, what: "gateway container → app (pooled)" },
+            { name: "published", base: `http://127.0.0.1:${httpPort}`, host: APP_HOST, what: "127.0.0.1 published port → gateway → app" },
         ];
         for (const t of targets) {
             await eventually(async () => {
@@ -280,7 +277,7 @@ function report(results: Measurement[], targets: Target[], check: GeneratorCheck
 
 /**
  * The anchor: one nginx container, configured as a careful user would by hand (keep-alive upstream pool to
- * the instance, access log off, gzip like the package's router), on the instance's network and published on
+ * the instance, access log off, gzip like the package's gateway), on the instance's network and published on
  * 127.0.0.1 like the gateway. Labelled like the harness's resources, so destroy() and sweeps remove it.
  */
 async function startAnchor(h: DockerHarness, instance: Docker.ContainerInspectInfo, appPort: number, port: number): Promise<void> {

@@ -12,8 +12,8 @@
 //
 // Run: npm run bench:rollout [-- --quick] [-- --rate 50 --instances 2]
 //   (or: npx tsc -p . && node bin/bench/rollout/run.js [--quick] [--rate 50] [--instances 2])
-// --quick (CI): 50 req/s, one rollout, 1 s of load before the up, 3 s after it (longer than the routers cache
-// DNS answers), and the steady phase at most 10 s; the whole path (deploy, rollout under load, steady state, ratios).
+// --quick (CI): 50 req/s, one rollout, 1 s of load before the up, 3 s after it (longer than the gateway takes
+// to notice instances come and go), and the steady phase at most 10 s; the whole path (deploy, rollout under load, steady state, ratios).
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
 import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
@@ -21,7 +21,7 @@ import { describeFailures, LoadSample, startLoad, summarize } from "./load";
 
 const HOST = "echo.localhost";
 const QUICK = process.argv.includes("--quick");
-/** Load before the up starts and after it returned (the routers cache DNS answers 2 s). */
+/** Load before the up starts and after it returned (the gateway follows ready instances within about a second). */
 const LEAD_MS = QUICK ? 1_000 : 3_000;
 const TAIL_MS = QUICK ? 3_000 : 5_000;
 /** With --quick the steady phase is at most this long (else as long as the rollout phase). */

@@ -8,7 +8,7 @@ import { CacheModel, DomainModel, GatewayModel } from "../config/models";
 
 /** What apps and domains need to know about the entry point serving them. */
 export interface GatewayRouting {
-    /** Network (Docker) or namespace-level name the routers join to be found by the gateway. */
+    /** Network (Docker: the gateway's, which instances join) or namespace (Kubernetes). */
     network: string;
     proxyImage: string;
     domain: string;
@@ -16,6 +16,8 @@ export interface GatewayRouting {
     publicHttpsPort: number;
     inboundIps: string[];
     outboundIps: string[];
+    /** Docker: the gateway container that apps and Domains load their sites into, and the engine it runs on. */
+    sites?: { container: string; host: string };
 }
 
 /** What a Domain needs to know about its app; published as EngineApp.routing (an Output). */
@@ -32,7 +34,7 @@ export interface AppRouting {
 /** Seconds a stopping instance gets (draining, then the app's own shutdown) before it is killed. */
 export const INSTANCE_STOP_GRACE_SECONDS = 30;
 
-/** The routing a gateway model publishes, on either platform, given where routers join it. */
+/** The routing a gateway model publishes, on either platform, given the network (Docker) or namespace its load balancing lives in. */
 export function gatewayRouting(model: GatewayModel, network: string): GatewayRouting {
     return {
         network,

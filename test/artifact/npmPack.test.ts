@@ -106,7 +106,7 @@ describe("npm pack: the tarball works in a fresh project", { timeout: 240_000 },
         assert.ok(fs.existsSync(path.join(project, "index.js")));
     });
 
-    it("runs under Pulumi's mocks from the installed files: the app image embeds /cloudengine/init's source", async () => {
+    it("runs under Pulumi's mocks from the installed files: the app image embeds /cloudengine/init's source, the gateway's cloudengine-ready's", async () => {
         const out = JSON.parse(await run(process.execPath, ["run.js"], project, 60_000)) as { installed: string; url: string; stagingUrl: string; registered: { type: string; name: string; inputs: any }[] };
         assert.equal(out.installed, path.join(fs.realpathSync(project), "node_modules", "pulumi-cloudengine", "bin", "provider", "index.js"));
         assert.equal(out.url, "http://hello.localhost");
@@ -115,13 +115,19 @@ describe("npm pack: the tarball works in a fresh project", { timeout: 240_000 },
         for (const t of ["cloudengine:index:EngineApp", "cloudengine:index:LeanCacheInstance", "cloudengine:index:Domain", "cloudengine:index:EnvGroup", "docker:index/image:Image", "docker:index/container:Container"]) {
             assert.ok(types.has(t), `${t} registered (got ${[...types].join(", ")})`);
         }
-        // the app image's Dockerfile carries /cloudengine/init's Go source, read from the package's provider/runtime
-        const images = out.registered.filter((r) => r.type === "docker:index/image:Image" && typeof r.inputs?.build?.dockerfile === "string");
-        assert.ok(images.length > 0, "an app image with a Dockerfile");
-        const dockerfile = fs.readFileSync(images[0].inputs.build.dockerfile, "utf8");
-        for (const f of ["go.mod", "main.go", "health.go"]) {
-            const source = fs.readFileSync(path.join(ROOT, "provider", "runtime", "cloudengine-init", f));
-            assert.ok(dockerfile.includes(`'${source.toString("base64")}' | base64 -d > ${f}`), `the Dockerfile writes cloudengine-init/${f}`);
+        // the app image's Dockerfile carries /cloudengine/init's Go source, the gateway's cloudengine-ready's,
+        // read from the package's provider/runtime
+        const dockerfileOf = (name: string) => {
+            const image = out.registered.find((r) => r.type === "docker:index/image:Image" && r.name === name && typeof r.inputs?.build?.dockerfile === "string");
+            assert.ok(image, `an image ${name} with a Dockerfile (got ${out.registered.filter((r) => r.type === "docker:index/image:Image").map((r) => r.name).join(", ")})`);
+            return fs.readFileSync(image.inputs.build.dockerfile, "utf8");
+        };
+        for (const [image, program, files] of [["hello", "cloudengine-init", ["go.mod", "main.go", "health.go"]], ["cloudengine-image", "cloudengine-ready", ["go.mod", "main.go", "supervise.go"]]] as const) {
+            const dockerfile = dockerfileOf(image);
+            for (const f of files) {
+                const source = fs.readFileSync(path.join(ROOT, "provider", "runtime", program, f));
+                assert.ok(dockerfile.includes(`'${source.toString("base64")}' | base64 -d > ${f}`), `the ${image} Dockerfile writes ${program}/${f}`);
+            }
         }
     });
 

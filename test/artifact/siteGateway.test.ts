@@ -128,11 +128,12 @@ describe("one-nginx gateway in front of live apps", { timeout: 120_000 }, () => 
         await Promise.all(apps.map((a) => new Promise((r) => a.close(r))));
     });
 
-    it("routes by Host and by SNI; TLS ends here; unknown hostnames get 404 and a refused handshake", async () => {
+    it("routes by Host and by SNI; TLS ends here; unknown hostnames get 404 (400 if no hostname) and a refused handshake", async () => {
         assert.deepEqual(await request("one.example.com"), { status: 200, body: "app0 one.example.com http" });
         assert.deepEqual(await request("www.two.example.com"), { status: 200, body: "app1 www.two.example.com http" });
         assert.deepEqual(await request("two.example.com", "https"), { status: 200, body: "app1 two.example.com https" });
         assert.equal((await request("nobody.example.com")).status, 404);
+        assert.equal((await request("bad_host!")).status, 400, "a Host that is no hostname");
         const refused = await request("nobody.example.com", "https");
         assert.equal(refused.status, 0);
         assert.match(refused.error ?? "", /alert|handshake|socket hang up|reset/i);

@@ -108,8 +108,8 @@ describe("apps, domains and environment on Docker", { timeout: 25 * 60_000 }, ()
         const echoImage = (await harness.docker.getContainer(harness.container("echo-production-0").id).inspect()).Image;
         const result = await harness.up(program(false));
         const deleted = result.changes.filter((s) => s.op === "delete").map((s) => s.name).sort();
-        // The echo image, its instance and Release, its router and the api Domain's router; nothing of hello's.
-        assert.deepEqual(deleted, ["api", "echo", "echo-production-0", "echo-production-release", "echo-router"]);
+        // The echo image, its instance, Release and site, and the api Domain's site; nothing of hello's.
+        assert.deepEqual(deleted, ["api", "echo", "echo-production-0", "echo-production-release", "echo-production-site"]);
         assert.deepEqual(result.changes.filter((s) => s.op !== "delete"), [], "nothing else changes");
         assert.equal(harness.containers({ name: /^echo/ }).length, 0);
         // The instance is retained by the engine's delete; the Release's delete removed it from the engine.

@@ -148,7 +148,7 @@ describe("health checks on the local Docker engine", { timeout: 30 * 60_000 }, (
     function assertPreviousVersionServed(t: { diagnostic: (m: string) => void }, samples: Sample[], t0: number, what: string): void {
         t.diagnostic(`${what}: ${samples.length} polls of /, /env and the Domain over ${((samples.at(-1)!.at - samples[0].at) / 1000).toFixed(1)}s`);
         const show = (list: Sample[], key: "home" | "env" | "domain") => list.slice(0, 5).map((s) => `+${((s.at - t0) / 1000).toFixed(1)}s ${s[key]}`).join("; ");
-        // The health path: always 200 from the old version (a 503 of the new one would be retried by the router).
+        // The health path: always 200 from the old version (a 503 of the new one would be retried by the gateway).
         const badHome = samples.filter((s) => !/^200 echoapp production \S+$/.test(s.home));
         assert.equal(badHome.length, 0, `${what}: GET / did not get the previous version's 200 (${badHome.length} of ${samples.length}): ${show(badHome, "home")}`);
         // Any other path: answered by the previous version, never by the instance that is not healthy.

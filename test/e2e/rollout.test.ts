@@ -15,7 +15,7 @@ import { DockerHarness, eventually, httpRequest, prepareE2E, repoRoot } from "./
 const HOST = "echo.localhost";
 const INSTANCES = ["echo-production-0", "echo-production-1"];
 const RATE = 50;
-/** Load before the new version is deployed and after the up returned (the routers cache DNS answers 2 s). */
+/** Load before the new version is deployed and after the up returned (the gateway follows the ready instances within about a second). */
 const LEAD_MS = 3_000;
 const TAIL_MS = 5_000;
 
@@ -85,7 +85,7 @@ describe("rollout: a new version replaces 2 instances without a failed request",
         assert.equal(s.failed, 0, `failed requests during the rollout: ${describeFailures(samples, t0, ok)}`);
 
         // The answers switch from v1 to v2: v1 until the new instances existed, v2 at the end, and once the up
-        // returned (old instances deleted) and the routers' DNS cache expired, only v2.
+        // returned (old instances deleted) and the gateway noticed, only v2.
         const version = (x: LoadSample) => /^echoapp production (v[12])\n$/.exec(x.body)![1];
         assert.ok(samples.filter((x) => x.at < upStart).every((x) => version(x) === "v1"), "before the rollout every answer is v1");
         assert.ok(samples.some((x) => version(x) === "v1") && samples.some((x) => version(x) === "v2"), "both versions answered");

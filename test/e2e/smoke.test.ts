@@ -55,7 +55,7 @@ describe("smoke: the quick start on the local Docker engine", { timeout: 20 * 60
         versionTag = result.outputs.versionTag;
         assert.ok(result.steps.every((s) => s.op === "create"), "a first up only creates");
 
-        assert.deepEqual(harness.containers().map((c) => c.name).sort(), ["cache", "edge", INSTANCE, "hello-router"].sort());
+        assert.deepEqual(harness.containers().map((c) => c.name).sort(), ["cache", "edge", INSTANCE].sort());
         assert.equal(await harness.publishedPort("edge", 80), httpPort);
         assert.equal(await harness.publishedPort("edge", 443), httpsPort);
         const first = await eventually(visit, { timeoutMs: 30_000 });
@@ -108,7 +108,7 @@ describe("smoke: the quick start on the local Docker engine", { timeout: 20 * 60
         for (const [name, id] of idsAfterFirstUp) if (name !== INSTANCE) assert.equal(ids.get(name), id, `${name} untouched`);
         await assert.rejects(harness.docker.getContainer(oldId).inspect(), (err: any) => err.statusCode === 404, "the old instance is removed");
 
-        // The router re-resolves the instance name; the new instance keeps counting in the same Redis.
+        // The gateway follows the ready instances by name; the new instance keeps counting in the same Redis.
         const v = await eventually(async () => {
             const answer = await visit();
             assert.equal(answer.greeting, "hi");

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Domain, EngineApp, EnvGroup, Gateway } from "../../provider";
-import { CONTAINER, DYNAMIC_CERTIFICATE, fixture, isSecret, NETWORK, only, reveal, run, tlsFixture, valueOf } from "../mocks";
+import * as fs from "node:fs";
+import { CONTAINER, DYNAMIC_CERTIFICATE, DYNAMIC_SITE, fixture, IMAGE, isSecret, NETWORK, only, reveal, run, tlsFixture, valueOf } from "../mocks";
 
 describe("Gateway on Docker", () => {
-    it("one static nginx publishing HTTP and HTTPS on the chosen address, on its own network", async () => {
+    it("one nginx (with cloudengine-ready) publishing HTTP and HTTPS on the chosen address, on its own network; sites are included", async () => {
         let gw!: Gateway;
         const resources = await run(() => { gw = new Gateway("edge", { listenAddress: "127.0.0.1", httpPort: 8080, httpsPort: 8443, domain: "apps.test" }); }, { stack: "gw" });
         const component = only(resources, "cloudengine:index:Gateway", "edge");
@@ -16,12 +17,17 @@ describe("Gateway on Docker", () => {
             { internal: 80, external: 8080, ip: "127.0.0.1", protocol: "tcp" },
             { internal: 443, external: 8443, ip: "127.0.0.1", protocol: "tcp" },
         ]);
-        assert.equal(container.inputs.image, "nginx:1.28-bookworm");
-        assert.deepEqual(container.inputs.entrypoints, ["nginx"]);
-        assert.deepEqual(container.inputs.sysctls, { "net.ipv4.tcp_tw_reuse": "1" }, "a new connection per request per hop must not run out of ports");
+        const image = only(resources, IMAGE, "edge-image");
+        assert.equal(image.inputs.imageName, "cloudengine/proj-gw-edge-gateway:latest");
+        assert.match(fs.readFileSync(image.inputs.build.dockerfile, "utf8"), /^FROM nginx:1\.28-bookworm$/m, "built on the configured nginx image");
+        assert.equal(container.inputs.image, "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "the gateway runs the image just built");
+        assert.deepEqual(container.inputs.entrypoints, ["/cloudengine/ready", "--", "nginx"]);
+        assert.ok(container.inputs.envs.includes("CLOUDENGINE_READY_LISTEN=127.0.0.1:53"), "the readiness DNS answers only inside the gateway");
+        assert.deepEqual(container.inputs.sysctls, { "net.ipv4.tcp_tw_reuse": "1" }, "bursts beyond the pool and reloads must not run out of ports");
         assert.equal(container.inputs.readOnly, undefined, "Docker refuses uploads into a read-only root");
         assert.deepEqual([container.deleteBeforeReplaceDefined, container.deleteBeforeReplace], [true, true], "host ports can be bound by one container at a time");
-        assert.match(container.inputs.uploads[0].content, /ssl_preread on/);
+        assert.match(container.inputs.uploads[0].content, /include \/etc\/cloudengine\/sites\/\*\.conf;/);
+        assert.match(container.inputs.uploads[0].content, /resolver 127\.0\.0\.1:53 /);
         assert.equal(await valueOf(gw.url), "http://apps.test:8080");
         assert.deepEqual(await valueOf(gw.inboundIps), ["127.0.0.1"]);
     });
@@ -47,36 +53,40 @@ describe("Gateway on Docker", () => {
 });
 
 describe("Domain on Docker", () => {
-    it("a router for the hostname, aliased on the gateway network, pointing at the app's production instances", async () => {
+    it("a site loaded into the gateway for the hostname, pointing at the ready instances of the app's production environment", async () => {
         let domain!: Domain;
         const resources = await run(() => {
             const app = new EngineApp("web", { source: fixture("goapp") });
             domain = new Domain("www", { hostname: "www.example.com", app, cdn: true });
         });
-        const router = only(resources, CONTAINER, "www");
-        assert.equal(router.parent, only(resources, "cloudengine:index:Domain", "www").urn);
-        assert.deepEqual(router.inputs.networksAdvanced[0].aliases, ["www.example.com.route.cloudengine.internal"]);
-        const conf = router.inputs.uploads[0].content as string;
-        assert.match(conf, /server_name www\.example\.com/);
-        assert.match(conf, /production\.web\.app\.cloudengine\.internal/);
+        const site = only(resources, DYNAMIC_SITE, "www");
+        assert.equal(site.parent, only(resources, "cloudengine:index:Domain", "www").urn);
+        assert.equal(site.inputs.siteId, "domain-www");
+        assert.equal(site.inputs.what, 'Domain "www"');
+        const conf = site.inputs.conf as string;
+        assert.match(conf, /server_name www\.example\.com;/);
+        assert.match(conf, /server production\.web\.app\.cloudengine\.internal\.ready\.cloudengine\.internal:3000 resolve max_fails=0;/);
+        assert.match(conf, /keepalive 32;/);
         assert.match(conf, /proxy_cache /);
+        assert.equal(site.inputs.certificate, undefined);
         assert.equal(await valueOf(domain.url), "http://www.example.com");
         assert.equal(await valueOf(domain.environment), "production");
     });
 
-    it("stg- hostnames go to the staging environment; TLS files are uploaded, the key as a secret; force HTTPS redirects", async () => {
+    it("stg- hostnames go to the staging environment; certificate and key go with the site, the key as a secret; force HTTPS redirects", async () => {
         let domain!: Domain;
         const resources = await run(() => {
             const app = new EngineApp("web", { source: fixture("goapp"), stagingInstances: 1 });
             domain = new Domain("stg", { hostname: "stg-www.example.com", app, forceHttps: true, tls: tlsFixture() });
         });
-        const router = only(resources, CONTAINER, "stg");
-        assert.ok(isSecret(router.inputs.uploads), "the uploads carry the private key");
-        const [conf, cert, key] = reveal(router.inputs.uploads);
-        assert.match(conf.content, /stage\.web\.app\.cloudengine\.internal/);
-        assert.match(conf.content, /return 301 https:\/\/\$host\$request_uri/);
-        assert.deepEqual([cert.file, cert.content], ["/etc/cloudengine/tls/stg.crt", tlsFixture().certificate]);
-        assert.deepEqual([key.file, key.content], ["/etc/cloudengine/tls/stg.key", tlsFixture().privateKey]);
+        const site = only(resources, DYNAMIC_SITE, "stg");
+        assert.match(site.inputs.conf, /stage\.web\.app\.cloudengine\.internal\.ready\.cloudengine\.internal/);
+        assert.match(site.inputs.conf, /return 301 https:\/\/\$host\$request_uri/);
+        assert.match(site.inputs.conf, /ssl_certificate \/etc\/cloudengine\/tls\/domain-stg\.crt;/);
+        assert.equal(site.inputs.certificate, tlsFixture().certificate);
+        assert.ok(isSecret(site.inputs.privateKey), "the key is a secret input");
+        assert.equal(reveal(site.inputs.privateKey), tlsFixture().privateKey);
+        assert.deepEqual(site.additionalSecretOutputs, ["privateKey"]);
         assert.equal(await valueOf(domain.url), "https://stg-www.example.com");
         assert.equal(await valueOf(domain.environment), "stage");
     });
@@ -93,8 +103,8 @@ describe("Domain with a generated certificate", () => {
         assert.equal(certificate.parent, only(resources, "cloudengine:index:Domain", "www").urn);
         assert.equal(certificate.inputs.hostname, "www.example.com");
         assert.deepEqual(certificate.additionalSecretOutputs, ["privateKey"]);
-        const [, cert, key] = reveal(only(resources, CONTAINER, "www").inputs.uploads);
-        assert.deepEqual([cert.content, key.content], ["CERT(www.example.com)", "KEY(www.example.com)"]);
+        const site = only(resources, DYNAMIC_SITE, "www");
+        assert.deepEqual([site.inputs.certificate, reveal(site.inputs.privateKey)], ["CERT(www.example.com)", "KEY(www.example.com)"]);
         assert.equal(await valueOf(domain.url), "https://www.example.com");
     });
 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as fs from "fs";
 import { EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
-import { CONTAINER, DYNAMIC, DYNAMIC_RELEASE, fixture, IMAGE, isSecret, NETWORK, only, ofType, reveal, run, valueOf } from "../mocks";
+import { CONTAINER, DYNAMIC, DYNAMIC_RELEASE, DYNAMIC_SITE, fixture, IMAGE, isSecret, NETWORK, only, ofType, onRegistration, reveal, run, valueOf } from "../mocks";
 
 const APP = "cloudengine:index:EngineApp";
 
@@ -77,7 +77,7 @@ describe("EngineApp on Docker", () => {
         assert.equal(prod.OWN, "x");
         assert.equal(prod.CLOUDENGINE_HEALTH_PATH, "/");
         assert.equal(prod.CLOUDENGINE_SERVE_PORT, "61000", "Docker: init serves only while healthy");
-        assert.equal(prod.CLOUDENGINE_DRAIN_SECONDS, "2", "longer than routers cache DNS answers");
+        assert.equal(prod.CLOUDENGINE_DRAIN_SECONDS, "3", "longer than the gateway takes to notice (a readiness probe, then its cached answer expiring)");
         assert.equal(prod.CLOUDENGINE_STARTUP_TIMEOUT, "30");
         assert.equal(envOf(only(resources, CONTAINER, "web-stage-0")).LEANCLOUD_APP_ENV, "stage");
     });
@@ -122,18 +122,16 @@ describe("EngineApp on Docker", () => {
         assert.equal(envOf(c).CLOUDENGINE_STARTUP_TIMEOUT, "60");
     });
 
-    it("health on a Docker host the program cannot reach (ssh://): the provider's wait, no Release", async () => {
+    it("a Docker host the program cannot reach (ssh://) is an error before anything is deployed, saying how to reach it", async () => {
         process.env.DOCKER_HOST = "ssh://deploy@docker-host.example";
         try {
-            const resources = await run(() => new EngineApp("web", { source: fixture("goapp"), startupTimeout: 60, stagingInstances: 1 }));
-            for (const name of ["web-production-0", "web-stage-0"]) {
-                const c = only(resources, CONTAINER, name);
-                assert.equal(c.inputs.wait, true);
-                assert.equal(c.inputs.waitTimeout, 63);
-                assert.equal(c.inputs.mustRun, true);
-                assert.equal(c.retainOnDelete, false);
-            }
-            assert.deepEqual(ofType(resources, DYNAMIC_RELEASE), []);
+            const registered: string[] = [];
+            const off = onRegistration((r) => registered.push(r.type));
+            await assert.rejects(
+                run(() => new EngineApp("web", { source: fixture("goapp"), startupTimeout: 60, stagingInstances: 1 })).finally(off),
+                /Gateway "cloudengine": the Docker platform releases instances and loads sites into the gateway through the Docker engine's API, which the program reaches only over unix:\/\/ or plain tcp:\/\/ \(docker:host or DOCKER_HOST is ssh:\/\/deploy@docker-host\.example\)\. For an ssh:\/\/ host, forward its socket/,
+            );
+            assert.deepEqual(registered.filter((t) => !t.startsWith("cloudengine:index:")), [], "no container, image or network was registered");
         } finally {
             delete process.env.DOCKER_HOST;
         }
@@ -163,20 +161,23 @@ describe("EngineApp on Docker", () => {
         assert.equal(c.inputs.destroyGraceSeconds, 30);
     });
 
-    it("joins the stack network under one DNS name per environment, and a router serves the default hostnames", async () => {
+    it("joins the stack network (caches) and the gateway's under one DNS name per environment; each default hostname is a site loaded after its release", async () => {
         const resources = await run(() => new EngineApp("web", { source: fixture("goapp"), stagingInstances: 2 }), { stack: "netstack" });
         const net = only(resources, NETWORK, "cloudengine-stack");
         assert.equal(net.inputs.name, "proj-netstack-cloudengine");
         assert.equal(net.parent, "", "the stack network belongs to the stack, not to one app");
-        assert.deepEqual(only(resources, CONTAINER, "web-stage-1").inputs.networksAdvanced, [{ name: "proj-netstack-cloudengine", aliases: ["stage.web.app.cloudengine.internal"] }]);
-        const router = only(resources, CONTAINER, "web-router");
-        assert.equal(router.parent, only(resources, APP, "web").urn);
-        assert.deepEqual([router.deleteBeforeReplaceDefined, router.deleteBeforeReplace], [true, false], "the new router joins before the old leaves");
-        assert.deepEqual(router.inputs.networksAdvanced[0].aliases, ["web.localhost.route.cloudengine.internal", "stg-web.localhost.route.cloudengine.internal"]);
-        const conf = router.inputs.uploads[0].content as string;
-        assert.match(conf, /set \$cloudengine_upstream "production\.web\.app\.cloudengine\.internal";/);
-        assert.match(conf, /proxy_pass http:\/\/\$cloudengine_upstream:61000;/, "routers reach instances through init's gate");
-        assert.match(conf, /stage\.web\.app\.cloudengine\.internal/);
+        assert.deepEqual(only(resources, CONTAINER, "web-stage-1").inputs.networksAdvanced, [
+            { name: "proj-netstack-cloudengine" },
+            { name: "proj-netstack-cloudengine-gateway", aliases: ["stage.web.app.cloudengine.internal"] },
+        ]);
+        for (const [env, hostname] of [["production", "web.localhost"], ["stage", "stg-web.localhost"]]) {
+            const site = only(resources, DYNAMIC_SITE, `web-${env}-site`);
+            assert.equal(site.parent, only(resources, APP, "web").urn);
+            assert.equal(site.inputs.siteId, `app-web-${env}`);
+            assert.ok(site.dependencies.includes(only(resources, DYNAMIC_RELEASE, `web-${env}-release`).urn), "loaded once the release is healthy");
+            assert.match(site.inputs.conf, new RegExp(`server_name ${hostname.replace(/\./g, "\\.")};`));
+            assert.match(site.inputs.conf, new RegExp(`server ${env}\\.web\\.app\\.cloudengine\\.internal\\.ready\\.cloudengine\\.internal:3000 resolve`), "straight to the app's port, ready instances only");
+        }
     });
 
     it("a default gateway is created once for all apps", async () => {

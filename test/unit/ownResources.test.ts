@@ -14,6 +14,7 @@ const rpc = require("@pulumi/pulumi/runtime/rpc");
 const secretUrn = "urn:pulumi:dev::app::cloudengine:index:LeanCacheInstance$cloudengine:index:GeneratedSecret::c-password";
 const certificateUrn = "urn:pulumi:dev::app::cloudengine:index:Domain$cloudengine:index:GeneratedCertificate::d-certificate";
 const volumeSizeUrn = "urn:pulumi:dev::app::cloudengine:index:LeanCacheInstance$cloudengine:index:VolumeSize::c-volume-size";
+const siteUrn = "urn:pulumi:dev::app::cloudengine:index:Domain$cloudengine:index:GatewaySite::www";
 const wrappedSecret = (value: unknown) => ({ [rpc.specialSigKey]: rpc.specialSecretSig, value });
 
 describe("own resources served by the plugin", () => {
@@ -24,6 +25,17 @@ describe("own resources served by the plugin", () => {
         assert.deepEqual(await componentProvider.diff!(created.id, secretUrn, olds, { bytes: 24 }), { changes: false });
         assert.deepEqual((await componentProvider.diff!(created.id, secretUrn, olds, { bytes: 16 })).replaces, ["bytes"]);
         assert.equal((await componentProvider.update!(created.id, secretUrn, olds, { bytes: 24 })).outs.value, created.outs.value);
+    });
+
+    it("a gateway site: new content is loaded in place, another gateway container or site id is a new site, the same content is no change", async () => {
+        const site = { host: "unix:///var/run/docker.sock", what: 'Domain "www"', container: "c0ffee", siteId: "domain-www", conf: "server {}\n", certificate: "CERT", privateKey: "KEY" };
+        const olds = { ...site, privateKey: wrappedSecret("KEY") };
+        assert.deepEqual(await componentProvider.diff!("c0ffee/domain-www", siteUrn, olds, site), { changes: false });
+        assert.deepEqual(await componentProvider.diff!("c0ffee/domain-www", siteUrn, olds, { ...site, privateKey: "OTHER" }), { changes: true });
+        assert.deepEqual(await componentProvider.diff!("c0ffee/domain-www", siteUrn, olds, { ...site, conf: "server { }\n" }), { changes: true });
+        const moved = await componentProvider.diff!("c0ffee/domain-www", siteUrn, olds, { ...site, container: "beef" });
+        assert.deepEqual([moved.changes, moved.replaces, moved.deleteBeforeReplace], [true, ["container"], false]);
+        assert.deepEqual((await componentProvider.diff!("c0ffee/domain-www", siteUrn, olds, { ...site, siteId: "domain-web" })).replaces, ["siteId"]);
     });
 
     it("a generated certificate for the hostname", async () => {

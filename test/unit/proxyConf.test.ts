@@ -145,8 +145,8 @@ describe("renderRouterConf", () => {
         assert.doesNotMatch(conf, /modules-enabled/);
     });
 
-    it("answers unknown hostnames with 404 on both ports", () => {
-        assert.match(conf, /listen 8080 default_server;\n\s+server_name _;\n\s+real_ip_header X-Real-IP;\n\s+return 404;/);
+    it("answers unknown hostnames with 404 on both ports, and a Host that is no hostname with 400", () => {
+        assert.match(conf, /listen 8080 default_server;\n\s+server_name _;\n\s+real_ip_header X-Real-IP;\n\s+if \(\$cloudengine_invalid_host\) \{\n\s+return 400;\n\s+\}\n\s+return 404;/);
         assert.match(conf, /listen 8443 ssl proxy_protocol default_server;[\s\S]*?ssl_reject_handshake on;\n\s+return 404;/);
     });
 

@@ -2,15 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { DomainModel } from "../../config/models";
 import { domainSites } from "../domainSites";
 import { AppRouting, DomainResult, TlsFiles } from "../platform";
-import { dockerRouter } from "./router";
+import { dockerSite } from "./site";
 
 export function dockerDomain(parent: pulumi.ComponentResource, m: DomainModel, app: pulumi.Output<AppRouting>, tls?: TlsFiles): DomainResult {
-    dockerRouter(m.name, parent, {
-        sites: domainSites(parent, m, app),
+    dockerSite(m.name, parent, {
         gateway: app.gateway,
-        stackNetwork: app.network,
-        tls: tls && { siteId: m.slug, ...tls },
-        component: "Domain",
+        site: domainSites(parent, m, app).apply(([site]) => ({ ...site, id: `domain-${site.id}` })),
+        what: `Domain "${m.name}"`,
+        tls,
     });
     return {}; // reached through the gateway: the gateway's addresses
 }

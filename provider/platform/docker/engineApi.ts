@@ -64,6 +64,24 @@ export function reachableDockerHost(): string | undefined {
     return requestTarget(host) ? host : undefined;
 }
 
+/**
+ * The Docker host for the package's own resources (releases, gateway sites), which talk to the engine's API
+ * themselves; a host they cannot reach is an error before anything is deployed.
+ */
+export function requireDockerHost(what: string, parent: pulumi.Resource): string {
+    const host = reachableDockerHost();
+    if (host === undefined) {
+        throw new pulumi.ResourceError(
+            `${what}: the Docker platform releases instances and loads sites into the gateway through the Docker engine's API, ` +
+            `which the program reaches only over unix:// or plain tcp:// (docker:host or DOCKER_HOST is ${dockerHost()}). For an ssh:// host, forward its socket ` +
+            `(ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock user@host) and set DOCKER_HOST=unix:///tmp/docker.sock.`,
+            parent,
+            true,
+        );
+    }
+    return host;
+}
+
 /** unix:// and plain tcp:// hosts can be asked; TLS (DOCKER_TLS_VERIFY) and ssh:// hosts are not. */
 function requestTarget(host: string): http.RequestOptions | undefined {
     if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { perRun } from "../perRun";
 import { labels, stackPrefix } from "./naming";
 
-// The stack's private network: instances, caches and routers meet here. One per stack, created by
+// The stack's private network: instances reach their caches here. One per stack, created by
 // whichever component needs it first and owned by the stack itself (no component parent), so
 // removing any one app or cache never removes the network the others use.
 export function stackNetwork(): docker.Network {

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { tmpfsMount } from "./tmpfsMount";
 import { PROXY_ARGS, PROXY_CONF_PATH, PROXY_DRAIN_SECONDS, PROXY_SYSCTLS, PROXY_TMP_BYTES } from "../proxyProcess";
 
-// An nginx container of the package (gateway and routers), run as proxyProcess.ts says. The root
+// An nginx container of the package (the Docker gateway; Kubernetes load balancers run the same way in pods), run as proxyProcess.ts says. The root
 // filesystem stays writable: Docker refuses uploads into a container whose root is read-only.
 
 export function proxyContainerArgs(args: {

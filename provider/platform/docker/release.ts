@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ownResource } from "../../components/ownResource";
+import { dockerCall, demuxStream } from "./engineCall";
 
 // A release of one app environment on Docker: its instance containers become healthy, then the
 // instances of earlier releases are retired. Pulumi alone cannot keep a previous version serving
@@ -32,29 +33,6 @@ export interface ReleaseInputs {
     waitSeconds: number;
     /** Seconds a stopped instance has to drain and exit before it is killed. */
     stopGraceSeconds: number;
-}
-
-interface DockerAnswer { status: number; body: Buffer }
-
-async function dockerCall(host: string, method: string, path: string): Promise<DockerAnswer> {
-    const http = require("http");
-    const target: Record<string, unknown> = {};
-    if (host.startsWith("unix://")) target.socketPath = host.slice("unix://".length);
-    else if (host.startsWith("tcp://")) {
-        const url = new URL(`http://${host.slice("tcp://".length)}`);
-        target.host = url.hostname;
-        target.port = Number(url.port || 2375);
-    } else throw new Error(`cannot reach the Docker engine at ${host}: only unix:// and tcp:// hosts are supported`);
-    return new Promise((resolve, reject) => {
-        const req = http.request({ ...target, method, path }, (res: any) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c: Buffer) => chunks.push(c));
-            res.on("end", () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
-            res.on("error", reject);
-        });
-        req.on("error", (err: Error) => reject(new Error(`cannot reach the Docker engine at ${host}: ${err.message}`)));
-        req.end();
-    });
 }
 
 async function inspectContainer(host: string, id: string): Promise<any | undefined> {
@@ -102,16 +80,7 @@ async function listSelected(host: string, select: Record<string, string>): Promi
 async function initLines(host: string, id: string, sinceSeconds: number): Promise<string[]> {
     const answer = await dockerCall(host, "GET", `/containers/${encodeURIComponent(id)}/logs?stdout=1&stderr=1&tail=200&since=${sinceSeconds}`);
     if (answer.status !== 200) return [];
-    // Without a TTY the log is multiplexed: 8-byte frame headers (stream, 0, 0, 0, length).
-    const lines: string[] = [];
-    let text = "";
-    for (let at = 0; at + 8 <= answer.body.length;) {
-        const size = answer.body.readUInt32BE(at + 4);
-        text += answer.body.subarray(at + 8, at + 8 + size).toString("utf8");
-        at += 8 + size;
-    }
-    for (const line of text.split("\n")) if (line.startsWith("cloudengine:")) lines.push(line);
-    return lines.slice(-5);
+    return demuxStream(answer.body).split("\n").filter((line) => line.startsWith("cloudengine:")).slice(-5);
 }
 
 /** `sinceSeconds`: this attempt's start (Unix seconds), so a retry does not repeat an earlier attempt's lines. */

@@ -144,12 +144,15 @@ export function renderGatewayConf(model: GatewayModel, options: GatewayRenderOpt
 
 // ---- Shared with routerConf.ts -------------------------------------------------------------------------
 
+/** Where nginx keeps its master's process id (`nginx -s reload` reads it). */
+export const NGINX_PID_FILE = "/tmp/nginx.pid";
+
 /** Top-level directives: root master, unprivileged workers, everything writable under /tmp (read-only root). */
 export function renderMainContext(root: string): string[] {
     return [
         "user nobody nogroup;",
         "worker_processes auto;",
-        `pid ${root}/tmp/nginx.pid;`,
+        `pid ${root}${NGINX_PID_FILE};`,
         "error_log stderr warn;",
         "",
         "events {",

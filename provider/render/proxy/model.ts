@@ -1,11 +1,12 @@
-// The proxy layer's input: what the gateway and the per-app / per-domain routers must do.
-// Built by the config step, rendered to nginx configuration by gatewayConf.ts and routerConf.ts.
+// The proxy layer's input: what the load balancers must do for each site (an app environment's
+// hostnames, a Domain). Rendered to nginx configuration by routerConf.ts (its pieces) and siteGatewayConf.ts.
 //
-// Topology (Docker and Kubernetes alike):
-//   client ──► gateway (one per host: static config, dispatches by Host / SNI through DNS)
-//          ──► router (one per app and one per Domain: TLS, limits, headers, gzip, CDN cache)
-//          ──► app instances (DNS name that resolves to every instance; round robin)
-// The gateway never needs to change when apps come and go, so removing one app never breaks another.
+// Topology:
+//   Docker      client ──► gateway (one nginx per stack: every site in its own included file; TLS, limits,
+//               headers, gzip, CDN cache) ──► app instances (pooled; the readiness DNS lists the ready ones)
+//   Kubernetes  client ──► one load balancer per app and per Domain (the same site blocks) ──► ready pods
+//               (pooled; a headless Service lists them)
+// (gatewayConf.ts still renders the earlier static Docker gateway that dispatched to per-app routers.)
 
 /** Ports the router listens on inside its container; the gateway forwards to them. */
 export const ROUTER_HTTP_PORT = 8080;

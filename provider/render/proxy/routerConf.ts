@@ -158,6 +158,11 @@ export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: st
         "    default $remote_addr;",
         "}",
         ...renderHostHeaderMap(),
+        // Hostnames no site serves are 404, unless they are not hostnames at all: 400.
+        "map $host $cloudengine_invalid_host {",
+        `    "~*${HOSTNAME_PATTERN}" 0;`,
+        "    default 1;",
+        "}",
         ...renderUpgradeMap(),
         ...(pooled ? renderUpgradeMap(true) : []),
         ...renderHeaderSizeMap(),
@@ -229,6 +234,9 @@ export function renderDefaultServers(ctx: SiteContext, tls: boolean): string[] {
         `    listen ${listen(address, ctx.httpPort)} default_server;`,
         "    server_name _;",
         ...(direct ? [] : ["    real_ip_header X-Real-IP;"]),
+        "    if ($cloudengine_invalid_host) {",
+        "        return 400;",
+        "    }",
         "    return 404;",
         "}",
     ];

@@ -45,7 +45,7 @@
 import Docker from "dockerode";
 import * as fs from "fs";
 import { apiAtLeast } from "../../../provider/platform/docker/engineApi";
-import { tar } from "./tar";
+import { tar } from "../../../provider/platform/docker/tar";
 
 export interface ContainerContext {
     docker: Docker;

@@ -15,7 +15,7 @@ import Docker from "dockerode";
 import * as fs from "fs";
 import * as path from "path";
 import { IgnoreMatcher, readIgnorePatterns } from "./dockerignore";
-import { tar, TarEntry } from "./tar";
+import { tar, TarEntry } from "../../../provider/platform/docker/tar";
 
 export interface BuiltImage {
     id: string;

@@ -1,5 +1,5 @@
-// A minimal tar writer (ustar headers, PAX records for long names): build contexts and uploads are
-// sent to the Engine API as tar archives, as the provider does with Go's archive/tar.
+// A minimal tar writer (ustar headers, PAX records for long names): the Engine API takes files as tar
+// archives (uploads into containers; the e2e harness also sends build contexts this way).
 
 export interface TarEntry {
     /** Path inside the archive ("dir/file", "dir/" for directories). */
