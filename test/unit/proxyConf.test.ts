@@ -139,7 +139,7 @@ describe("renderRouterConf", () => {
         assert.match(conf, /^user nobody nogroup;$/m);
         assert.match(conf, /^pid \/tmp\/nginx\.pid;$/m);
         assert.match(conf, /^error_log stderr warn;$/m);
-        assert.match(conf, /access_log \/dev\/stdout cloudengine_router;/);
+        assert.match(conf, /access_log \/dev\/stdout cloudengine_router buffer=64k flush=1s;/);
         assert.match(conf, /proxy_cache_path \/tmp\/nginx-cache-shop /);
         // The router needs no dynamic module.
         assert.doesNotMatch(conf, /modules-enabled/);

@@ -133,7 +133,9 @@ export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: st
         ...renderHttpCommon(root),
         "log_format cloudengine_router '$remote_addr \"$host\" \"$request\" $status $body_bytes_sent $request_time '",
         "                              '\"$upstream_addr\" $upstream_status $upstream_cache_status';",
-        "access_log /dev/stdout cloudengine_router;",
+        // Buffered: a write to the container's log per request costs a fifth to a third of the throughput
+        // (measured); lines reach the log within a second.
+        "access_log /dev/stdout cloudengine_router buffer=64k flush=1s;",
         // Hostnames may be up to 253 characters; the default bucket only fits short ones.
         "server_names_hash_bucket_size 512;",
         "server_names_hash_max_size 8192;",
