@@ -132,35 +132,6 @@ describe("the echo app from source on the local cluster: environment, sandbox, l
         assert.ok(shm.written <= SANDBOX_MOUNTS["/dev/shm"], `/dev/shm took ${shm.written}`);
     });
 
-    it("a pod whose /tmp grows past its share of the 1 GiB is evicted by the kubelet and replaced; the app keeps serving", { timeout: 5 * 60_000 }, async (t) => {
-        const over = SANDBOX_MOUNTS["/tmp"] + 32 * MiB;
-        const r = await write("/tmp/fill", over, true);
-        assert.deepEqual({ written: r.written, error: r.error }, { written: over, error: "" }, "a disk-backed emptyDir takes the write; the kubelet measures it");
-        const holder = r.hostname;
-        const deadline = Date.now() + 180_000;
-        let evicted: any;
-        while (!evicted) {
-            const pod = await kube.request("GET", `${NS}/pods/${holder}`);
-            if (pod.status === 200 && pod.body.status.reason === "Evicted") evicted = pod.body;
-            else if (pod.status === 404) {
-                const events = await kube.list(`${NS}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${holder}`)}`);
-                evicted = events.find((e) => e.reason === "Evicted");
-            }
-            assert.ok(evicted || Date.now() < deadline, `pod ${holder} evicted within 180 s`);
-            if (!evicted) await new Promise((res) => setTimeout(res, 1000));
-        }
-        const message = evicted.status?.message ?? evicted.message;
-        t.diagnostic(`eviction: ${message}`);
-        assert.match(message, /emptyDir|EmptyDir|ephemeral/i);
-        // The other instance serves meanwhile; the Deployment brings the count back.
-        assert.equal((await app.request({ hostname: appHost })).status, 200);
-        const back = Date.now() + 120_000;
-        while ((await appPods()).filter((p) => (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True")).length < 2) {
-            assert.ok(Date.now() < back, "2 Ready instances again within 120 s");
-            await new Promise((res) => setTimeout(res, 1000));
-        }
-    });
-
     // ---- Load balancer -----------------------------------------------------------------------------
 
     it("client-address headers: X-Real-IP, X-Forwarded-For and Forwarded carry the address the load balancer saw; a client's own are not trusted", async (t) => {
@@ -220,4 +191,38 @@ describe("the echo app from source on the local cluster: environment, sandbox, l
             refused((await send(fillHead(`${hostname}:${port}`, "/request", 64 * 1024 + 1, 4097))).status, "a 64 KiB + 1 head");
         }
     });
+
+    // ---- Last: an abrupt pod loss ---------------------------------------------------------------------
+    // The kubelet kills the evicted pod at once; for a few seconds after, a request sent on a pooled
+    // connection to it can still get 502 (a known gap, issue 12), so nothing runs after this test.
+
+    it("a pod whose /tmp grows past its share of the 1 GiB is evicted by the kubelet and replaced; the app keeps serving", { timeout: 5 * 60_000 }, async (t) => {
+        const over = SANDBOX_MOUNTS["/tmp"] + 32 * MiB;
+        const r = await write("/tmp/fill", over, true);
+        assert.deepEqual({ written: r.written, error: r.error }, { written: over, error: "" }, "a disk-backed emptyDir takes the write; the kubelet measures it");
+        const holder = r.hostname;
+        const deadline = Date.now() + 180_000;
+        let evicted: any;
+        while (!evicted) {
+            const pod = await kube.request("GET", `${NS}/pods/${holder}`);
+            if (pod.status === 200 && pod.body.status.reason === "Evicted") evicted = pod.body;
+            else if (pod.status === 404) {
+                const events = await kube.list(`${NS}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${holder}`)}`);
+                evicted = events.find((e) => e.reason === "Evicted");
+            }
+            assert.ok(evicted || Date.now() < deadline, `pod ${holder} evicted within 180 s`);
+            if (!evicted) await new Promise((res) => setTimeout(res, 1000));
+        }
+        const message = evicted.status?.message ?? evicted.message;
+        t.diagnostic(`eviction: ${message}`);
+        assert.match(message, /emptyDir|EmptyDir|ephemeral/i);
+        // The other instance serves meanwhile; the Deployment brings the count back.
+        assert.equal((await app.request({ hostname: appHost })).status, 200);
+        const back = Date.now() + 120_000;
+        while ((await appPods()).filter((p) => (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True")).length < 2) {
+            assert.ok(Date.now() < back, "2 Ready instances again within 120 s");
+            await new Promise((res) => setTimeout(res, 1000));
+        }
+    });
+
 });
