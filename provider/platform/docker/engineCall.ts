@@ -33,13 +33,14 @@ export async function dockerCall(host: string, method: string, path: string, bod
 
 /** The text of a multiplexed stream (logs, exec output without a TTY): 8-byte frame headers (stream, 0, 0, 0, length). */
 export function demuxStream(body: Buffer): string {
-    let text = "";
+    const parts: Buffer[] = [];
     for (let at = 0; at + 8 <= body.length;) {
         const size = body.readUInt32BE(at + 4);
-        text += body.subarray(at + 8, at + 8 + size).toString("utf8");
+        parts.push(body.subarray(at + 8, at + 8 + size));
         at += 8 + size;
     }
-    return text;
+    // Decoded once: a character split across two frames stays whole.
+    return Buffer.concat(parts).toString("utf8");
 }
 
 /** Runs a command in a running container as root and waits for it: its exit code and output (stdout and stderr). */

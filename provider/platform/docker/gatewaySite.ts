@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ownResource } from "../../components/ownResource";
 import { NGINX_PID_FILE } from "../../render/proxy/gatewayConf";
 import { GATEWAY_SITES_DIR } from "../../render/proxy/siteGatewayConf";
-import { tlsCertificatePath, tlsKeyPath } from "../../render/proxy/model";
+import { tlsCertificatePath } from "../../render/proxy/model";
 import { PROXY_CONF_PATH } from "../proxyProcess";
 import { dockerCall, dockerExec } from "./engineCall";
 import { tar } from "./tar";
@@ -96,7 +96,6 @@ async function runScript(inputs: GatewaySiteInputs, mode: "apply" | "remove"): P
 }
 
 async function applySite(inputs: GatewaySiteInputs): Promise<void> {
-    if (dirOf(tlsCertificatePath(inputs.siteId)) !== dirOf(tlsKeyPath(inputs.siteId))) throw new Error("gateway site: certificate and key must share a directory");
     const uploaded = await dockerCall(inputs.host, "PUT", `/containers/${encodeURIComponent(inputs.container)}/archive?path=/`, tar(siteFiles(inputs)));
     if (uploaded.status !== 200) throw new Error(`${inputs.what}: cannot copy the site into the gateway container ${inputs.container.slice(0, 12)}: ${uploaded.status} ${uploaded.body.toString().trim()}`);
     const result = await runScript(inputs, "apply");

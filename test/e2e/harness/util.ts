@@ -1,5 +1,6 @@
 // Small helpers for e2e tests: the repository root, free loopback ports, HTTP with a Host header,
 // polling, and making sure the local Docker engine and base images are there.
+import { demuxStream } from "../../../provider/platform/docker/engineCall";
 import { execFile } from "child_process";
 import Docker from "dockerode";
 import * as fs from "fs";
@@ -136,13 +137,6 @@ export async function dockerExec(container: Docker.Container, cmd: string[], use
         stream.on("end", resolve);
         stream.on("error", reject);
     });
-    const raw = Buffer.concat(chunks);
-    const parts: Buffer[] = [];
-    for (let i = 0; i + 8 <= raw.length;) {
-        const size = raw.readUInt32BE(i + 4);
-        parts.push(raw.subarray(i + 8, i + 8 + size));
-        i += 8 + size;
-    }
     const info = await e.inspect();
-    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(parts).toString() };
+    return { exitCode: info.ExitCode ?? -1, output: demuxStream(Buffer.concat(chunks)) };
 }
