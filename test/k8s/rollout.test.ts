@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { LoadSample, startLoad, summarize } from "../../bench/rollout/load";
 import { ensureCluster, Kube } from "./support/cluster";
-import { deployEcho, EchoDeployment, removeEcho } from "./support/echo";
+import { deployEcho, EchoDeployment, loadBalancerTrouble, removeEcho } from "./support/echo";
 
 // Zero downtime on the local cluster: a rolling update of the echo app (2 instances, a new release, so
 // a new LEANCLOUD_VERSION_TAG) through the real `pulumi up`, under a bounded steady load through the
@@ -50,6 +50,12 @@ describe("rolling update on the local cluster under load", { timeout: 30 * 60_00
         t.diagnostic(`pulumi up took ${upSeconds.toFixed(1)} s; ${during.requests} requests at ${during.rate.toFixed(0)}/s, ${during.failed} failed; answered by ${[...new Set(versions)].join(" then ")} (${changes.length - 1} switches)`);
         t.diagnostic(`p99 ${during.p99.toFixed(1)} ms during the rollout vs ${steady.p99.toFixed(1)} ms steady (p50 ${during.p50.toFixed(1)} vs ${steady.p50.toFixed(1)}; max ${during.max.toFixed(0)} ms)`);
         assert.ok(steady.requests > 0 && steady.failed === 0, `steady state: ${steady.failed} of ${steady.requests} failed`);
+        if (during.failed > 0) {
+            const failed = samples.filter((s) => s.status !== 200);
+            const seconds = (at: number) => ((at - t0) / 1000).toFixed(1);
+            t.diagnostic(`failed from ${seconds(failed[0].at)} s to ${seconds(failed[failed.length - 1].at)} s after the update started`);
+            t.diagnostic(`the load balancer's log:\n${await loadBalancerTrouble(new Kube(ensureCluster().KUBECONFIG), d.stackLabel, "EngineApp")}`);
+        }
         assert.equal(during.failed, 0, `failed during the rollout: ${samples.filter((s) => s.status !== 200).slice(0, 5).map(versionOf).join("; ")}`);
         assert.ok(during.requests >= MIN_REQUESTS, `${during.requests} requests`);
         assert.equal(versions[0], "r1", "the old version answers first");

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppModel, HealthCheck } from "../../config/appModel";
 import { AppEnvironment } from "../../config/spec";
 import { PROBE_COMMAND } from "../../render/healthCheck";
+import { RESOLVER_VALID_SECONDS } from "../../render/proxy/limits";
 import { ProxySite } from "../../render/proxy/model";
 import { appImage } from "../appImage";
 import { AppInputs, AppResult, AppRouting, INSTANCE_STOP_GRACE_SECONDS } from "../platform";
@@ -11,8 +12,17 @@ import { contentName, labelValue, secretChecksum, metadata, objectLabels, object
 import { APP_CONTAINER_SECURITY, APP_POD_SECURITY, sandboxVolumes } from "./sandbox";
 import { kubernetesSettingsOf } from "./settings";
 
-/** Endpoints drop a terminating pod asynchronously: it keeps serving this long before it is signalled. */
-const ENDPOINT_DRAIN_SECONDS = 3;
+/** How long cluster DNS caches an answer: CoreDNS's default TTL for Kubernetes records (its `cache` honours it). */
+const CLUSTER_DNS_TTL_SECONDS = 5;
+/** Room for the EndpointSlice controller and CoreDNS's watch to notice a terminating pod on a busy node. */
+const ENDPOINT_PROPAGATION_SECONDS = 4;
+/**
+ * A terminating pod keeps serving this long before it is signalled: until no load balancer can still pick
+ * it. The load balancer finds instances by DNS, so an answer listing only the old pods (cached just before
+ * the new ones turned ready) can live for propagation + DNS TTL + nginx's own reuse of it; a shorter drain
+ * sent requests to stopped pods during rollouts (502, then 504 once their addresses were gone).
+ */
+export const ENDPOINT_DRAIN_SECONDS = ENDPOINT_PROPAGATION_SECONDS + CLUSTER_DNS_TTL_SECONDS + RESOLVER_VALID_SECONDS;
 
 /** Beyond the startup timeout, what a new version may take to be scheduled, pulled and started. */
 export const ROLLOUT_MARGIN_SECONDS = 90;

@@ -70,3 +70,18 @@ export function removeEcho(d: EchoDeployment | undefined): void {
     d.stack.run("destroy", "--yes", "--skip-preview");
     d.stack.remove();
 }
+
+/**
+ * What the load balancer pods of a component logged that explains failed requests: nginx's error lines and
+ * access lines with a 5xx status, the last `max` of them, each prefixed by its pod. For a failing test's message.
+ */
+export async function loadBalancerTrouble(kube: Kube, stackLabel: string, component: string, max = 40): Promise<string> {
+    const pods = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(`${stackLabel},app.kubernetes.io/name=load-balancer,app.kubernetes.io/component=${component}`)}`);
+    const lines: string[] = [];
+    for (const pod of pods) {
+        const log = await kube.request("GET", `${NS}/pods/${pod.metadata.name}/log?timestamps=true&tailLines=5000`);
+        const text = typeof log.body === "string" ? log.body : JSON.stringify(log.body);
+        for (const line of text.split("\n")) if (/\[(?:error|crit|alert|emerg|warn)\]|" 5\d\d /.test(line)) lines.push(`${pod.metadata.name}: ${line}`);
+    }
+    return lines.length ? lines.slice(-max).join("\n") : `(nothing in the logs of ${pods.length} load balancer pod(s))`;
+}
