@@ -117,10 +117,19 @@ func (g *gate) serve(ln net.Listener) {
 	}
 }
 
-// forward connects one accepted connection to the app. If the app cannot be
-// reached the connection is closed: the router sees an error and retries
-// elsewhere.
+// forward connects one accepted connection to the app once the client has
+// sent its first bytes (HTTP clients speak first): a connection closed
+// without a word, such as the gateway's readiness probe, never reaches the
+// app, and a pooled one costs the app nothing until its first request. If
+// the app cannot be reached the connection is closed: the router sees an
+// error and retries elsewhere.
 func (g *gate) forward(client net.Conn) {
+	first := make([]byte, 16<<10)
+	n, _ := client.Read(first)
+	if n == 0 {
+		client.Close()
+		return
+	}
 	app, err := net.DialTimeout("tcp", g.target, g.dialTimeout)
 	if err != nil {
 		if g.dialFailing.CompareAndSwap(false, true) {
@@ -131,6 +140,11 @@ func (g *gate) forward(client net.Conn) {
 	}
 	if g.dialFailing.CompareAndSwap(true, false) {
 		g.note(fmt.Sprintf("cloudengine: the app at %s is reachable again", g.target))
+	}
+	if _, err := app.Write(first[:n]); err != nil {
+		client.Close()
+		app.Close()
+		return
 	}
 	splice(client, app)
 }

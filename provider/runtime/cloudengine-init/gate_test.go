@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -218,6 +219,41 @@ func TestGateHalfClose(t *testing.T) {
 	})
 }
 
+// TestGateDialsTheAppOnlyForBytes checks that connections closed before their
+// first byte (readiness probes) never reach the app, and that one which waits
+// before its first request is dialled then, with the request intact.
+func TestGateDialsTheAppOnlyForBytes(t *testing.T) {
+	var accepted atomic.Int32
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "hello "+r.URL.Path)
+	}))
+	app.Config.ConnState = func(c net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			accepted.Add(1)
+		}
+	}
+	app.Start()
+	defer app.Close()
+	g, addr, _ := testGate(t, app.Listener.Addr().String())
+	if err := g.set(true); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		dial(t, addr).Close()
+	}
+	idle := dial(t, addr)
+	time.Sleep(300 * time.Millisecond) // long enough for an eager gate to have dialled for all 21
+	if n := accepted.Load(); n != 0 {
+		t.Fatalf("the app accepted %d connections before any byte was sent, want 0", n)
+	}
+	if got := get(t, idle, bufio.NewReader(idle), "/late"); got != "hello /late" {
+		t.Fatalf("got %q", got)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Fatalf("the app accepted %d connections for one request, want 1", n)
+	}
+}
+
 func TestGateClosesClientWhenAppUnreachable(t *testing.T) {
 	target := "127.0.0.1:" + itoa(freePort(t))
 	g, addr, notes := testGate(t, target)
@@ -226,7 +262,10 @@ func TestGateClosesClientWhenAppUnreachable(t *testing.T) {
 	}
 	for i := 0; i < 2; i++ {
 		c := dial(t, addr)
-		if _, err := c.Read(make([]byte, 1)); err == nil {
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Read(make([]byte, 1)); err == nil || isTimeout(err) {
 			t.Fatal("read succeeded on a connection to an unreachable app")
 		}
 	}
