@@ -25,7 +25,7 @@ import type Docker from "dockerode";
 import * as os from "os";
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
-import { GZIP_COMP_LEVEL, GZIP_MIN_LENGTH, GZIP_TYPES } from "../../provider/render/proxy/routerConf";
+import { GZIP_COMP_LEVEL, GZIP_MIN_LENGTH, GZIP_TYPES } from "../../provider/render/proxy/siteConf";
 import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
 import { BOUND_SLACK, checkGenerator, ensureWrk, GeneratorCheck, REFERENCE_ABOVE, REFERENCE_BELOW, wrk } from "./loadgen";
 

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as net from "node:net";
 import * as path from "node:path";
-import { renderHttpCommon } from "../../provider/render/proxy/gatewayConf";
+import { renderHttpCommon } from "../../provider/render/proxy/nginxBase";
 import { freePorts, makeRoot, NGINX, NGINX_HINT, RunningNginx, sleep, startDns, startNginx } from "./support/nginxProcess";
 
 const READY_SOURCE = path.join(__dirname, "..", "..", "..", "provider", "runtime", "cloudengine-ready");
@@ -99,7 +99,7 @@ describe("cloudengine-ready: nginx reaches only ready instances, straight and po
                 CLOUDENGINE_READY_INTERVAL_MS: String(INTERVAL_MS),
             },
         });
-        // What production renders for a site's instances (routerConf.ts), reduced to the upstream.
+        // What production renders for a site's instances (siteConf.ts), reduced to the upstream.
         const conf = path.join(root, "nginx.conf");
         fs.writeFileSync(conf, `user nobody nogroup;
 worker_processes 1;

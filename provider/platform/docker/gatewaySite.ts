@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ownResource } from "../../components/ownResource";
-import { NGINX_PID_FILE } from "../../render/proxy/gatewayConf";
+import { NGINX_PID_FILE } from "../../render/proxy/nginxBase";
 import { GATEWAY_SITES_DIR } from "../../render/proxy/siteGatewayConf";
 import { tlsCertificatePath } from "../../render/proxy/model";
 import { PROXY_CONF_PATH } from "../proxyProcess";

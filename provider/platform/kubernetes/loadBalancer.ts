@@ -1,15 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ProxySite, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT, tlsCertificatePath, tlsKeyPath } from "../../render/proxy/model";
-import { renderRouterConf } from "../../render/proxy/routerConf";
+import { renderLoadBalancerConf } from "../../render/proxy/loadBalancerConf";
+import { LOAD_BALANCER_HTTP_PORT, LOAD_BALANCER_HTTPS_PORT, ProxySite, tlsCertificatePath, tlsKeyPath } from "../../render/proxy/model";
 import { GatewayRouting } from "../platform";
 import { PROXY_ARGS, PROXY_CONF_PATH, PROXY_DRAIN_SECONDS, PROXY_TMP_BYTES } from "../proxyProcess";
 import { checksum, contentName, metadata, objectLabels, objectName, secretChecksum } from "./naming";
 import { quantity } from "./sandbox";
 import { kubernetesSettingsOf } from "./settings";
 
-// The load balancer of one app (its default hostnames) or one Domain: the same nginx configuration as a
-// Docker router, run as a Deployment behind a Service (LoadBalancer, NodePort or ClusterIP) that clients
+// The load balancer of one app (its default hostnames) or one Domain: the same site blocks as the
+// Docker gateway, run as a Deployment behind a Service (LoadBalancer, NodePort or ClusterIP) that clients
 // reach directly, plus an Ingress per hostname when the cluster's own controller is the entry point.
 
 export interface LoadBalancerTls {
@@ -38,7 +38,7 @@ export function kubernetesLoadBalancer(
     const s = kubernetesSettingsOf();
     const labels = objectLabels("load-balancer", base, args.component);
     const conf = pulumi.all([args.sites, args.gateway]).apply(([sites, gw]) =>
-        renderRouterConf({ sites, publicHttpsPort: gw.publicHttpsPort, resolver: s.dnsResolver, pooledUpstreams: true }, { direct: true }),
+        renderLoadBalancerConf({ sites, publicHttpsPort: gw.publicHttpsPort, resolver: s.dnsResolver }),
     );
     // Names as computed (see contentName), never the objects' outputs: those are unknown during a replacement.
     const configName = conf.apply((c) => contentName(objectName(base, "config"), checksum(c)));
@@ -100,8 +100,8 @@ export function kubernetesLoadBalancer(
                         command: ["nginx"],
                         args: PROXY_ARGS,
                         ports: [
-                            { name: "http", containerPort: ROUTER_HTTP_PORT },
-                            ...(args.tls ? [{ name: "https", containerPort: ROUTER_HTTPS_PORT }] : []),
+                            { name: "http", containerPort: LOAD_BALANCER_HTTP_PORT },
+                            ...(args.tls ? [{ name: "https", containerPort: LOAD_BALANCER_HTTPS_PORT }] : []),
                         ],
                         readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 2, failureThreshold: 2 },
                         livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10, failureThreshold: 3 },

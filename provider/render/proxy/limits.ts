@@ -22,16 +22,6 @@ export const LARGE_CLIENT_HEADER_BUFFERS = `${(2 * REQUEST_HEADER_MAX_BYTES) / R
  */
 export const REQUEST_HEADER_WITHIN_LIMIT_REGEX = upToRegex(REQUEST_HEADER_MAX_BYTES);
 
-/**
- * Not in the spec: what the gateway may add to a head it forwards to a router over HTTP (X-Real-IP with an
- * IPv6 address, a longer Connection value). The router's HTTP servers allow this much more, so a client
- * head of exactly 64K passes both proxies while the router still refuses anything much larger.
- */
-export const GATEWAY_ADDED_HEADER_BYTES = 256;
-
-/** Matches 0..REQUEST_HEADER_MAX_BYTES + GATEWAY_ADDED_HEADER_BYTES: the router's HTTP servers (behind the gateway). */
-export const PROXIED_REQUEST_HEADER_WITHIN_LIMIT_REGEX = upToRegex(REQUEST_HEADER_MAX_BYTES + GATEWAY_ADDED_HEADER_BYTES);
-
 /** A regex matching exactly the decimal integers 0..max (no leading zeros). */
 export function upToRegex(max: number): string {
     if (!Number.isInteger(max) || max < 0) throw new Error(`upToRegex: ${max}`);
@@ -56,18 +46,12 @@ export const CLIENT_MAX_BODY_SIZE = `${REQUEST_BODY_MAX_BYTES / (1024 * 1024)}m`
 export const PROXY_TIMEOUT_SECONDS = 60;
 
 /**
- * Not in the spec: connecting across the platform's own hops (gateway → router → instance) on one
- * host network. A live container accepts or refuses at once; only the address of a container that was
- * just removed (still in a DNS answer cached for RESOLVER_VALID_SECONDS after it stopped) never answers. Waiting 60 s
- * for it would stall requests during rollouts, so such a connect fails fast and the next address is tried.
+ * Not in the spec: connecting from the load balancer to an instance on the platform's own network. A live
+ * instance accepts or refuses at once; only the address of one just removed (still in a DNS answer cached
+ * for RESOLVER_VALID_SECONDS after it stopped) never answers. Waiting 60 s for it would stall requests during
+ * rollouts, so such a connect fails fast and the next address is tried.
  */
 export const INTERNAL_CONNECT_TIMEOUT_MS = 500;
-
-/**
- * Not in the spec: the gateway waits this much longer than the router, so that on a slow app it is the
- * router that answers 504 (and logs it), not the gateway racing it by a few milliseconds.
- */
-export const GATEWAY_TIMEOUT_MARGIN_SECONDS = 5;
 
 /** "Paths starting with /.well-known/acme-challenge/ are used by Cloud Engine to automatically renew certificates." */
 export const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
@@ -75,7 +59,7 @@ export const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
 /** "for HTML files, they will be cached for at most 60 seconds" — also the default validity of any cached response. */
 export const CDN_HTML_MAX_AGE_SECONDS = 60;
 
-/** Not in the spec: how long a resolved instance / router address is reused; short so rollouts are seen quickly. */
+/** Not in the spec: how long a resolved instance address is reused; short so rollouts are seen quickly. */
 export const RESOLVER_VALID_SECONDS = 1;
 
 /** Not in the spec: an unknown hostname must fail fast (502) instead of hanging on an unanswered DNS query. */

@@ -1,5 +1,5 @@
-import { checkFileRoot, checkListenAddress, checkPort, checkResolver, indent, renderMainContext } from "./gatewayConf";
-import { checkSites, checkTimeout, renderDefaultServers, renderProxyHttpContext, renderSite, SiteContext } from "./routerConf";
+import { checkFileRoot, checkListenAddress, checkPort, checkResolver, indent, renderMainContext } from "./nginxBase";
+import { checkSites, checkTimeout, renderDefaultServers, renderProxyHttpContext, renderSite, SiteContext } from "./siteConf";
 import { ProxySite } from "./model";
 
 // One nginx per Docker host that is the whole load balancer: clients connect to it, it terminates TLS,
@@ -72,8 +72,5 @@ function context(model: SiteGatewayModel, options: SiteGatewayRenderOptions): Si
         httpPort: checkPort("httpPort", model.httpPort),
         httpsPort: checkPort("httpsPort", model.httpsPort),
         publicHttpsPort: checkPort("publicHttpsPort", model.publicHttpsPort),
-        // Clients connect straight to this nginx (the published port); instances are reached through a pool.
-        direct: true,
-        pooled: true,
     };
 }
