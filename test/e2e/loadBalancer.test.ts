@@ -15,6 +15,7 @@ import { execFileSync } from "child_process";
 import { randomUUID, X509Certificate } from "crypto";
 import forwardedParse from "forwarded-parse";
 import * as fs from "fs";
+import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
@@ -30,6 +31,14 @@ const CDN = "cdn.example.test";
 /** The spec's limits (restated, not imported: the test checks the deployed behaviour against the spec's numbers). */
 const BODY_LIMIT = 100 * 1024 * 1024;
 const TIMEOUT_SECONDS = 60;
+
+interface AccessLine { remoteAddr: string; host: string; request: string; status: number; upstream: string; cache: string; connection: number; line: string }
+
+/** One line of the gateway's access log (siteConf.ts's log_format), or undefined for other lines. */
+function parseAccessLine(line: string): AccessLine | undefined {
+    const m = /^(\S+) "([^"]*)" "([^"]*)" (\d{3}) \d+ [\d.]+ "([^"]*)" (\S+) (\S+) (\d+)$/.exec(line);
+    return m ? { remoteAddr: m[1], host: m[2], request: m[3], status: Number(m[4]), upstream: m[5], cache: m[7], connection: Number(m[8]), line } : undefined;
+}
 
 describe("load balancer: the spec's load balancer behaviour on the local Docker engine", { timeout: 20 * 60_000 }, () => {
     const h = new DockerHarness({ stack: "e2e-lb" });
@@ -47,12 +56,12 @@ describe("load balancer: the spec's load balancer behaviour on the local Docker 
     const streamBody = (p: string, declared: number, maxSend: number) => web.streamBody(PLAIN, p, declared, maxSend);
 
     /** The gateway's access log line for the request whose URI contains `marker`: what it saw, and what the app answered. */
-    async function accessLine(marker: string): Promise<{ remoteAddr: string; host: string; request: string; status: number; upstream: string; cache: string; line: string }> {
+    async function accessLine(marker: string): Promise<AccessLine> {
         return eventually(async () => {
             const lines = (await h.logs("edge", 1000)).split("\n");
             for (const line of lines) {
-                const m = /^(\S+) "([^"]*)" "([^"]*)" (\d{3}) \d+ [\d.]+ "([^"]*)" (\S+) (\S+)$/.exec(line);
-                if (m && m[3].includes(marker)) return { remoteAddr: m[1], host: m[2], request: m[3], status: Number(m[4]), upstream: m[5], cache: m[7], line };
+                const seen = parseAccessLine(line);
+                if (seen?.request.includes(marker)) return seen;
             }
             throw new Error(`no gateway access log line for ${marker}; last lines:\n${lines.slice(-10).join("\n")}`);
         }, { timeoutMs: 10_000, intervalMs: 200 });
@@ -419,5 +428,57 @@ describe("load balancer: the spec's load balancer behaviour on the local Docker 
         assert.equal(invalid.status, 400);
         // The known ones still answer.
         assert.equal((await request({ hostname: PLAIN })).status, 200);
+    });
+    // ---- Connections on the data path (issue 12) --------------------------------------------------------
+
+    it("no hop connects per request: 2,000 GETs over 8 kept-alive client connections reach the app over a few pooled connections; readiness probes never reach it", { timeout: 120_000 }, async (t) => {
+        const CLIENTS = 8;
+        const REQUESTS = 2_000;
+        const accepted = async () => {
+            const reply = await request({ hostname: PLAIN, path: "/connections" });
+            assert.equal(reply.status, 200, reply.text);
+            return JSON.parse(reply.text).accepted as number;
+        };
+        // Idle: the gateway's cloudengine-ready connects to the instance every 200 ms; the gate lets none of
+        // those through (only the asking request itself may need a new pooled connection: at most 1).
+        const idleFrom = await accepted();
+        await new Promise((r) => setTimeout(r, 3_000));
+        const idleGrowth = (await accepted()) - idleFrom;
+        assert.ok(idleGrowth <= 1, `the app accepted ${idleGrowth} connections in 3 idle seconds (readiness probes reaching it?)`);
+
+        const marker = randomUUID();
+        const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+        const clientSockets = new Set<unknown>();
+        const get = (i: number) => new Promise<number>((resolve, reject) => {
+            const req = http.get({ host: "127.0.0.1", port: httpPort, path: `/?${marker}-${i}`, headers: { Host: PLAIN }, agent, timeout: 15_000 }, (res) => {
+                res.resume();
+                res.on("end", () => resolve(res.statusCode ?? 0));
+            });
+            req.on("socket", (socket) => clientSockets.add(socket));
+            req.on("timeout", () => req.destroy(new Error("no answer within 15 s")));
+            req.on("error", reject);
+        });
+        const from = await accepted();
+        const statuses = await Promise.all(Array.from({ length: CLIENTS }, async (_, worker) => {
+            const mine: number[] = [];
+            for (let i = worker; i < REQUESTS; i += CLIENTS) mine.push(await get(i));
+            return mine;
+        }));
+        agent.destroy();
+        const appConnections = (await accepted()) - from;
+        assert.deepEqual([...new Set(statuses.flat())], [200], "every request answered 200");
+        assert.ok(clientSockets.size <= CLIENTS, `${clientSockets.size} client connections`);
+
+        // The gateway: its access log names the client connection of each request.
+        const lines = await eventually(async () => {
+            const mine = (await h.logs("edge", 3 * REQUESTS)).split("\n").map(parseAccessLine).filter((l) => l?.request.includes(marker));
+            assert.equal(mine.length, REQUESTS, "every request in the gateway's access log");
+            return mine as AccessLine[];
+        }, { timeoutMs: 15_000, intervalMs: 500 });
+        const gatewayConnections = new Set(lines.map((l) => l.connection)).size;
+        t.diagnostic(`${REQUESTS} requests: ${clientSockets.size} client connections, ${gatewayConnections} at the gateway, ${appConnections} to the app (gate and app); idle: ${idleGrowth} in 3 s`);
+        assert.ok(gatewayConnections <= CLIENTS, `the gateway took the requests on ${gatewayConnections} connections (clients used ${clientSockets.size})`);
+        // Pooled: at most one connection per request in flight (CLIENTS), with room for a replaced one each.
+        assert.ok(appConnections <= 2 * CLIENTS, `the app accepted ${appConnections} connections for ${REQUESTS} requests`);
     });
 });
