@@ -99,6 +99,13 @@ describe("cloudengine-ready: nginx reaches only ready instances, straight and po
                 CLOUDENGINE_READY_INTERVAL_MS: String(INTERVAL_MS),
             },
         });
+        // Started before nginx, as in production (cloudengine-ready -- nginx): a resolver nginx finds refusing
+        // makes it wait seconds before asking again.
+        let readyLog = "";
+        ready.stderr!.on("data", (d: Buffer) => (readyLog += d.toString()));
+        for (const deadline = Date.now() + 10_000; !readyLog.includes("cloudengine-ready: answering"); await sleep(20)) {
+            assert.ok(Date.now() < deadline && ready.exitCode === null, `cloudengine-ready did not start listening:\n${readyLog}`);
+        }
         // What production renders for a site's instances (siteConf.ts), reduced to the upstream.
         const conf = path.join(root, "nginx.conf");
         fs.writeFileSync(conf, `user nobody nogroup;
