@@ -439,12 +439,13 @@ describe("load balancer: the spec's load balancer behaviour on the local Docker 
             assert.equal(reply.status, 200, reply.text);
             return JSON.parse(reply.text).accepted as number;
         };
-        // Idle: the gateway's cloudengine-ready connects to the instance every 200 ms; the gate lets none of
-        // those through (only the asking request itself may need a new pooled connection: at most 1).
+        // Idle: the gateway's cloudengine-ready connects to the instance's readiness port every 200 ms (15 times in
+        // 3 s); none of that may reach the app. What may: init's and Docker's health checks (every 5 s: 2 at most)
+        // and the asking request on a gateway worker without a pooled connection yet (2 workers: 2 at most).
         const idleFrom = await accepted();
         await new Promise((r) => setTimeout(r, 3_000));
         const idleGrowth = (await accepted()) - idleFrom;
-        assert.ok(idleGrowth <= 1, `the app accepted ${idleGrowth} connections in 3 idle seconds (readiness probes reaching it?)`);
+        assert.ok(idleGrowth <= 4, `the app accepted ${idleGrowth} connections in 3 idle seconds (readiness probes reaching it?)`);
 
         const marker = randomUUID();
         const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
@@ -476,7 +477,7 @@ describe("load balancer: the spec's load balancer behaviour on the local Docker 
             return mine as AccessLine[];
         }, { timeoutMs: 15_000, intervalMs: 500 });
         const gatewayConnections = new Set(lines.map((l) => l.connection)).size;
-        t.diagnostic(`${REQUESTS} requests: ${clientSockets.size} client connections, ${gatewayConnections} at the gateway, ${appConnections} to the app (gate and app); idle: ${idleGrowth} in 3 s`);
+        t.diagnostic(`${REQUESTS} requests: ${clientSockets.size} client connections, ${gatewayConnections} at the gateway, ${appConnections} to the app; idle: ${idleGrowth} in 3 s`);
         assert.ok(gatewayConnections <= CLIENTS, `the gateway took the requests on ${gatewayConnections} connections (clients used ${clientSockets.size})`);
         // Pooled: at most one connection per request in flight (CLIENTS), with room for a replaced one each.
         assert.ok(appConnections <= 2 * CLIENTS, `the app accepted ${appConnections} connections for ${REQUESTS} requests`);
