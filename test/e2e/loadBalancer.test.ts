@@ -15,13 +15,12 @@ import { execFileSync } from "child_process";
 import { randomUUID, X509Certificate } from "crypto";
 import forwardedParse from "forwarded-parse";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { Domain, EngineApp, Gateway } from "../../provider";
 import { DockerHarness, eventually, prepareE2E, repoRoot } from "./harness";
-import { Echo, fillHead, headSize, LoopbackClient, one, Reply, Req } from "../support/httpClient";
+import { Echo, fillHead, headSize, keepAliveGets, LoopbackClient, one, Reply, Req } from "../support/httpClient";
 
 const PLAIN = "plain.example.test";
 const SECURE = "secure.example.test";
@@ -448,27 +447,11 @@ describe("load balancer: the spec's load balancer behaviour on the local Docker 
         assert.ok(idleGrowth <= 4, `the app accepted ${idleGrowth} connections in 3 idle seconds (readiness probes reaching it?)`);
 
         const marker = randomUUID();
-        const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
-        const clientSockets = new Set<unknown>();
-        const get = (i: number) => new Promise<number>((resolve, reject) => {
-            const req = http.get({ host: "127.0.0.1", port: httpPort, path: `/?${marker}-${i}`, headers: { Host: PLAIN }, agent, timeout: 15_000 }, (res) => {
-                res.resume();
-                res.on("end", () => resolve(res.statusCode ?? 0));
-            });
-            req.on("socket", (socket) => clientSockets.add(socket));
-            req.on("timeout", () => req.destroy(new Error("no answer within 15 s")));
-            req.on("error", reject);
-        });
         const from = await accepted();
-        const statuses = await Promise.all(Array.from({ length: CLIENTS }, async (_, worker) => {
-            const mine: number[] = [];
-            for (let i = worker; i < REQUESTS; i += CLIENTS) mine.push(await get(i));
-            return mine;
-        }));
-        agent.destroy();
+        const { statuses, clientConnections } = await keepAliveGets(httpPort, PLAIN, marker, CLIENTS, REQUESTS);
         const appConnections = (await accepted()) - from;
-        assert.deepEqual([...new Set(statuses.flat())], [200], "every request answered 200");
-        assert.ok(clientSockets.size <= CLIENTS, `${clientSockets.size} client connections`);
+        assert.deepEqual([...new Set(statuses)], [200], "every request answered 200");
+        assert.ok(clientConnections <= CLIENTS, `${clientConnections} client connections`);
 
         // The gateway: its access log names the client connection of each request.
         const lines = await eventually(async () => {
@@ -477,8 +460,8 @@ describe("load balancer: the spec's load balancer behaviour on the local Docker 
             return mine as AccessLine[];
         }, { timeoutMs: 15_000, intervalMs: 500 });
         const gatewayConnections = new Set(lines.map((l) => l.connection)).size;
-        t.diagnostic(`${REQUESTS} requests: ${clientSockets.size} client connections, ${gatewayConnections} at the gateway, ${appConnections} to the app; idle: ${idleGrowth} in 3 s`);
-        assert.ok(gatewayConnections <= CLIENTS, `the gateway took the requests on ${gatewayConnections} connections (clients used ${clientSockets.size})`);
+        t.diagnostic(`${REQUESTS} requests: ${clientConnections} client connections, ${gatewayConnections} at the gateway, ${appConnections} to the app; idle: ${idleGrowth} in 3 s`);
+        assert.ok(gatewayConnections <= CLIENTS, `the gateway took the requests on ${gatewayConnections} connections (clients used ${clientConnections})`);
         // Pooled: at most one connection per request in flight (CLIENTS), with room for a replaced one each.
         assert.ok(appConnections <= 2 * CLIENTS, `the app accepted ${appConnections} connections for ${REQUESTS} requests`);
     });

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as zlib from "node:zlib";
 import { PLATFORM_VARIABLES, SANDBOX_MOUNTS } from "../../provider/config/spec";
-import { fillHead, LoopbackClient, one, Req } from "../support/httpClient";
+import { fillHead, keepAliveGets, LoopbackClient, one, Req } from "../support/httpClient";
 import { ClusterEnv, ensureCluster, Kube, podExec, REPO } from "./support/cluster";
 import { deployEcho, EchoDeployment, OWN, removeEcho } from "./support/echo";
 
@@ -190,6 +190,32 @@ describe("the echo app from source on the local cluster: environment, sandbox, l
             assert.equal((await send(fillHead(`${hostname}:${port}`, "/request", 64 * 1024, 4097))).status, 200, `${scheme}: a 64 KiB head`);
             refused((await send(fillHead(`${hostname}:${port}`, "/request", 64 * 1024 + 1, 4097))).status, "a 64 KiB + 1 head");
         }
+    });
+
+    // ---- Connections ---------------------------------------------------------------------------------
+
+    it("no hop connects per request: 1,000 GETs over 8 kept-alive client connections reach the pods over a few pooled connections", { timeout: 120_000 }, async (t) => {
+        const CLIENTS = 8;
+        const REQUESTS = 1_000;
+        /** Connections each pod's app accepted so far: asked through the load balancer until every pod answered. */
+        const acceptedByPod = async (): Promise<Map<string, number>> => {
+            const pods = (await appPods()).map((p) => p.metadata.name as string);
+            const seen = new Map<string, number>();
+            for (let i = 0; seen.size < pods.length; i++) {
+                assert.ok(i < 50, `/connections reached only ${[...seen.keys()].join(", ")} of ${pods.join(", ")}`);
+                const c = JSON.parse((await get("/connections")).text);
+                seen.set(c.hostname, c.accepted);
+            }
+            return seen;
+        };
+        const from = await acceptedByPod();
+        const { statuses, clientConnections } = await keepAliveGets(app.ports.http, appHost, "conn", CLIENTS, REQUESTS);
+        const to = await acceptedByPod();
+        assert.deepEqual([...new Set(statuses)], [200], "every request answered 200");
+        const opened = [...to].map(([pod, n]) => n - (from.get(pod) ?? 0));
+        t.diagnostic(`${REQUESTS} requests over ${clientConnections} client connections: the pods accepted ${opened.join(" + ")} connections`);
+        // 2 load balancer pods of 2 nginx workers each, at most one upstream connection per request in flight.
+        assert.ok(opened.reduce((a, b) => a + b, 0) <= 4 * CLIENTS, `the pods accepted ${opened.join(" + ")} connections for ${REQUESTS} requests`);
     });
 
     // ---- Last: an abrupt pod loss ---------------------------------------------------------------------

@@ -169,3 +169,32 @@ export function fillHead(host: string, p: string, total: number, lineBytes: numb
     assert.equal(headSize(p, headers), total);
     return headers;
 }
+
+/**
+ * `requests` GETs of `/?<tag>-<i>` with the given Host to 127.0.0.1:`port`, from `clients` workers sharing
+ * `clients` kept-alive connections (each worker sends its next request when the last is answered).
+ * Returns every status and how many client connections carried them.
+ */
+export async function keepAliveGets(port: number, host: string, tag: string, clients: number, requests: number): Promise<{ statuses: number[]; clientConnections: number }> {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
+    const sockets = new Set<unknown>();
+    const get = (i: number) => new Promise<number>((resolve, reject) => {
+        const req = http.get({ host: "127.0.0.1", port, path: `/?${tag}-${i}`, headers: { Host: host }, agent, timeout: 15_000 }, (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.on("socket", (socket) => sockets.add(socket));
+        req.on("timeout", () => req.destroy(new Error(`GET /?${tag}-${i}: no answer within 15 s`)));
+        req.on("error", reject);
+    });
+    try {
+        const perWorker = await Promise.all(Array.from({ length: clients }, async (_, worker) => {
+            const mine: number[] = [];
+            for (let i = worker; i < requests; i += clients) mine.push(await get(i));
+            return mine;
+        }));
+        return { statuses: perWorker.flat(), clientConnections: sockets.size };
+    } finally {
+        agent.destroy();
+    }
+}
