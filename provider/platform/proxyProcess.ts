@@ -5,7 +5,7 @@
 export const PROXY_CONF_PATH = "/etc/cloudengine/nginx.conf";
 /** nginx's arguments after the executable. */
 export const PROXY_ARGS = ["-c", PROXY_CONF_PATH, "-g", "daemon off;"];
-/** /tmp for nginx temp files and CDN caches (each cdn site may use up to CDN_CACHE_MAX_SIZE; see the README on many of them). */
+/** /tmp for nginx temp files and the CDN cache (CDN_CACHE_MAX_SIZE, shared by every site of the load balancer). */
 export const PROXY_TMP_BYTES = 512 * 1024 * 1024;
 /** Seconds a stopping proxy gets to finish in-flight requests (nginx quits gracefully on SIGQUIT). */
 export const PROXY_DRAIN_SECONDS = 30;

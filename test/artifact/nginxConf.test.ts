@@ -61,6 +61,8 @@ function startApp(address: string, port: number, seen: Seen[], failing = false):
                 case "/cache/lm-post":
                 case "/cache/lm-auth":
                     return void res.writeHead(200, { "Last-Modified": LAST_MODIFIED, "Content-Type": "text/plain" }).end("cacheable");
+                case "/cache/host":
+                    return void res.writeHead(200, { "Last-Modified": LAST_MODIFIED, "Content-Type": "text/plain" }).end(`for ${req.headers.host}`);
                 case "/cache/maxage1":
                     if (revalidated) return void res.writeHead(304, { "Last-Modified": LAST_MODIFIED, "Cache-Control": "max-age=1" }).end();
                     return void res.writeHead(200, { "Last-Modified": LAST_MODIFIED, "Cache-Control": "max-age=1" }).end("short");
@@ -263,6 +265,8 @@ describe("a load balancer (clients connect directly, pooled connections to the r
             site("plain", { hostnames: ["plain.test"], upstreamHost: "plain.app.test", upstreamPort: appPort, tls: true }),
             site("secure", { hostnames: ["secure.test", "www.secure.test"], upstreamHost: "app.test", upstreamPort: appPort, tls: true, forceHttps: true, cdnCache: true }),
             site("multi", { hostnames: ["multi.test"], upstreamHost: "multi.app.test", upstreamPort: multiPort }),
+            // A second cdn site: the load balancer's one cache holds both.
+            site("cdn2", { hostnames: ["cdn2.test"], upstreamHost: "app.test", upstreamPort: appPort, tls: true, cdnCache: true }),
             site("flaky", { hostnames: ["flaky.test"], upstreamHost: "flaky.app.test", upstreamPort: flakyPort }),
             // No instance ready (the name does not resolve): answered at once, not after a timeout.
             site("ghost", { hostnames: ["ghost.test"], upstreamHost: "ghost.app.test", upstreamPort: appPort }),
@@ -464,7 +468,7 @@ describe("a load balancer (clients connect directly, pooled connections to the r
         assert.ok(accepted - before <= 8, `the app accepted ${accepted - before} connections for 100 requests`);
     });
 
-    it("caches like the CDN: 2xx GET/HEAD with Last-Modified, honouring Cache-Control", { timeout: 30_000 }, async () => {
+    it("caches like the CDN: 2xx GET/HEAD with Last-Modified, honouring Cache-Control; one cache, kept apart by host", { timeout: 30_000 }, async () => {
         const get = (p: string, headers: http.OutgoingHttpHeaders = {}) => request({ port: httpsPort, host: "secure.test", path: p, tls: true, headers });
 
         const first = await get("/cache/lm");
@@ -496,6 +500,16 @@ describe("a load balancer (clients connect directly, pooled connections to the r
         // The revalidated entry is fresh again.
         assert.equal((await get("/cache/maxage1")).headers["x-cache-status"], "HIT");
         assert.equal(hits("/cache/maxage1"), 2);
+
+        // Two cdn sites share the cache, never each other's entries: the key holds the host (same scheme, same path).
+        const hostBody = async (host: string) => {
+            const r = await request({ port: httpsPort, host, path: "/cache/host", tls: true });
+            return `${r.headers["x-cache-status"]} ${r.body.toString()}`;
+        };
+        assert.equal(await hostBody("secure.test"), "MISS for secure.test");
+        assert.equal(await hostBody("cdn2.test"), "MISS for cdn2.test");
+        assert.equal(await hostBody("secure.test"), "HIT for secure.test");
+        assert.equal(await hostBody("cdn2.test"), "HIT for cdn2.test");
 
         // Sites without cdnCache are not cached and carry no X-Cache-Status.
         const plain = await request({ port: httpPort, host: "plain.test", path: "/cache/lm" });

@@ -129,9 +129,9 @@ describe("Docker and Kubernetes agree", () => {
             const unindented = (text: string) => text.split("\n").map((l) => l.trim()).join("\n");
             const { onlyA: dockerOnly, onlyB: k8sOnly } = differingLines(unindented(normalized), unindented(k));
             const trimmed = (lines: string[]) => lines.map((l) => l.trim()).filter((l) => l !== "").sort();
-            // The gateway carries TLS session settings, the CDN cache's maps and the HTTPS default server
+            // The gateway carries TLS session settings, the CDN cache and its maps and the HTTPS default server
             // whether or not a site needs them: sites come and go without touching it.
-            const gatewayOnly = /^(# .*|ssl_protocols .*|ssl_prefer_server_ciphers off;|ssl_session_(cache|timeout|tickets) .*|map \$upstream_http_last_modified \$cloudengine_no_last_modified \{|map \$upstream_status \$cloudengine_not_2xx \{|"" 1;|"~\(\?:\^\|\[ ,:\]\)2\[0-9\]\[0-9\]\$" 0;|default [01];|\}|server \{|listen 8443 ssl default_server;|server_name _;|ssl_reject_handshake on;|return 404;)$/;
+            const gatewayOnly = /^(# .*|proxy_cache_path \/tmp\/nginx-cdn-cache .*|ssl_protocols .*|ssl_prefer_server_ciphers off;|ssl_session_(cache|timeout|tickets) .*|map \$upstream_http_last_modified \$cloudengine_no_last_modified \{|map \$upstream_status \$cloudengine_not_2xx \{|"" 1;|"~\(\?:\^\|\[ ,:\]\)2\[0-9\]\[0-9\]\$" 0;|default [01];|\}|server \{|listen 8443 ssl default_server;|server_name _;|ssl_reject_handshake on;|return 404;)$/;
             for (const line of trimmed(dockerOnly)) assert.match(line, gatewayOnly, `${dockerSites.join(", ")}: only on Docker: ${line}`);
             for (const line of trimmed(k8sOnly)) assert.match(line, /^# .*$/, `${k8sName}: only on Kubernetes: ${line}`);
             if (k8sName === "app-web-lb-config") assert.ok(trimmed(dockerOnly).includes("ssl_reject_handshake on;"), "the comparison saw the gateway's own lines");

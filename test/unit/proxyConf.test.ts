@@ -51,7 +51,7 @@ describe("renderLoadBalancerConf", () => {
         assert.match(conf, /^error_log stderr warn;$/m);
         assert.match(conf, /access_log \/dev\/stdout cloudengine_router buffer=64k flush=1s;/);
         assert.match(conf, /'"\$upstream_addr" \$upstream_status \$upstream_cache_status \$connection';/, "the log names each request's client connection");
-        assert.match(conf, /proxy_cache_path \/tmp\/nginx-cache-shop /);
+        assert.match(conf, /proxy_cache_path \/tmp\/nginx-cdn-cache /);
         // No dynamic module needed.
         assert.doesNotMatch(conf, /modules-enabled/);
     });
@@ -144,7 +144,7 @@ describe("renderLoadBalancerConf", () => {
 
     it("caches like the spec's CDN only for cdnCache sites", () => {
         const shop = serverBlock(conf, "shop", "https");
-        assert.match(shop, /proxy_cache cloudengine_cache_shop;/);
+        assert.match(shop, /proxy_cache cloudengine_cdn;/);
         assert.match(shop, /proxy_cache_methods GET HEAD;/);
         assert.match(shop, /proxy_cache_valid any 60s;/);
         assert.match(shop, /proxy_no_cache \$cloudengine_no_last_modified \$cloudengine_not_2xx \$http_authorization;/);
@@ -152,8 +152,12 @@ describe("renderLoadBalancerConf", () => {
         assert.doesNotMatch(shop, /proxy_ignore_headers/, "the app's Cache-Control must be honoured");
         assert.match(conf, /map \$upstream_http_last_modified \$cloudengine_no_last_modified \{\n\s+"" 1;\n\s+default 0;/);
         assert.match(conf, /map \$upstream_status \$cloudengine_not_2xx \{/);
-        assert.ok(conf.includes(`keys_zone=cloudengine_cache_shop:10m max_size=${CDN_CACHE_MAX_SIZE} `));
+        // One cache for every cdn site, bounded once (it lives on the load balancer's /tmp tmpfs).
+        assert.ok(conf.includes(`keys_zone=cloudengine_cdn:32m max_size=${CDN_CACHE_MAX_SIZE} `));
         assert.equal(count(conf, "proxy_cache_path"), 1);
+        const twoCdnSites = renderLoadBalancerConf(model([site("a", { cdnCache: true }), site("b", { cdnCache: true })]));
+        assert.equal(count(twoCdnSites, "proxy_cache_path"), 1);
+        assert.equal(count(twoCdnSites, "proxy_cache cloudengine_cdn;"), 2);
         for (const [id, scheme] of [["api", "http"], ["api", "https"], ["plain", "http"]] as const) {
             assert.doesNotMatch(serverBlock(conf, id, scheme), /proxy_cache|X-Cache-Status/);
         }
@@ -181,7 +185,7 @@ describe("renderLoadBalancerConf", () => {
         assert.match(c, /listen 127\.0\.0\.1:18080 default_server;/);
         assert.match(c, /listen 127\.0\.0\.1:18443 ssl;/);
         assert.ok(c.includes(`ssl_certificate /tmp/r${tlsCertificatePath("shop")};`));
-        assert.match(c, /proxy_cache_path \/tmp\/r\/tmp\/nginx-cache-shop /);
+        assert.match(c, /proxy_cache_path \/tmp\/r\/tmp\/nginx-cdn-cache /);
         assert.doesNotMatch(c, / 8080| 8443/);
     });
 

@@ -73,11 +73,14 @@ export const UPSTREAM_KEEPALIVE_CONNECTIONS = 32;
 /** Not in the spec: below the idle timeouts apps commonly use (Node.js: 5 s), so the router closes first. */
 export const UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS = 4;
 
-/** Not in the spec: size of each site's CDN cache; bounded because it lives on the /tmp tmpfs (PROXY_TMP_BYTES holds several). */
-export const CDN_CACHE_MAX_SIZE = "128m";
+/**
+ * Not in the spec: size of a load balancer's CDN cache, shared by all its sites; half of its /tmp tmpfs
+ * (PROXY_TMP_BYTES), so temp files and nginx's lag in trimming the cache still fit.
+ */
+export const CDN_CACHE_MAX_SIZE = "256m";
 
-/** Not in the spec: shared memory for cache keys (1m holds about 8000 keys). */
-export const CDN_CACHE_KEYS_ZONE_SIZE = "10m";
+/** Not in the spec: shared memory for cache keys (1m holds about 8000 keys; 32m about 256,000). */
+export const CDN_CACHE_KEYS_ZONE_SIZE = "32m";
 
 /** Not in the spec: entries not requested for this long are evicted regardless of freshness. */
 export const CDN_CACHE_INACTIVE = "10m";

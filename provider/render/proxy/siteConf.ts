@@ -57,6 +57,9 @@ export const GZIP_TYPES = [
 export const GZIP_COMP_LEVEL = 5;
 export const GZIP_MIN_LENGTH = 256;
 
+/** The shared memory zone of the CDN cache. */
+const CDN_CACHE_ZONE = "cloudengine_cdn";
+
 const SITE_ID = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const HOSTNAME = new RegExp(HOSTNAME_PATTERN);
 
@@ -153,6 +156,10 @@ export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: st
         http.push(
             "",
             "# CDN cache (spec 'CDN Caching'): only responses with Last-Modified, only 2xx (the last attempt's status).",
+            // One cache for every site of this load balancer (keys hold the host), so its size is bounded
+            // however many sites use it: it lives on the /tmp tmpfs. Flat under /tmp: nginx creates it.
+            `proxy_cache_path ${root}/tmp/nginx-cdn-cache levels=1:2 keys_zone=${CDN_CACHE_ZONE}:${CDN_CACHE_KEYS_ZONE_SIZE} ` +
+                `max_size=${CDN_CACHE_MAX_SIZE} inactive=${CDN_CACHE_INACTIVE} use_temp_path=off;`,
             "map $upstream_http_last_modified $cloudengine_no_last_modified {",
             '    "" 1;',
             "    default 0;",
@@ -194,17 +201,9 @@ export function renderDefaultServers(ctx: SiteContext, tls: boolean): string[] {
     return lines;
 }
 
-/** Everything one site adds at http level: its cache, its pool of connections, its servers. */
+/** Everything one site adds at http level: its pool of connections, its servers. */
 export function renderSite(site: ProxySite, ctx: SiteContext): string[] {
     const lines: string[] = [];
-    if (site.cdnCache) {
-        // Own directory per zone (flat, under /tmp): nginx creates it, a read-only root is fine.
-        lines.push(
-            `proxy_cache_path ${ctx.root}/tmp/nginx-cache-${site.id} levels=1:2 keys_zone=${cacheZone(site)}:${CDN_CACHE_KEYS_ZONE_SIZE} ` +
-                `max_size=${CDN_CACHE_MAX_SIZE} inactive=${CDN_CACHE_INACTIVE} use_temp_path=off;`,
-            "",
-        );
-    }
     lines.push(...renderUpstream(site), "");
     lines.push(...renderSiteServer(site, ctx, false));
     if (site.tls) lines.push("", ...renderSiteServer(site, ctx, true));
@@ -221,10 +220,6 @@ export interface SiteContext {
     httpsPort: number;
     /** Public HTTPS port, used in force-HTTPS redirects (443 is omitted from URLs). */
     publicHttpsPort: number;
-}
-
-function cacheZone(site: ProxySite): string {
-    return `cloudengine_cache_${site.id}`;
 }
 
 function upstreamName(site: ProxySite): string {
@@ -281,7 +276,7 @@ function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): stri
         lines.push(`        proxy_pass http://${upstreamName(site)};`);
         if (site.cdnCache) {
             lines.push(
-                `        proxy_cache ${cacheZone(site)};`,
+                `        proxy_cache ${CDN_CACHE_ZONE};`,
                 "        proxy_cache_methods GET HEAD;",
                 "        proxy_cache_key $scheme://$host$request_uri;",
                 // The app's Cache-Control / Expires take precedence (no-cache, private, max-age, s-maxage);
