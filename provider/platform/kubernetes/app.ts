@@ -22,7 +22,7 @@ const ENDPOINT_PROPAGATION_SECONDS = 4;
  * the new ones turned ready) can live for propagation + DNS TTL + nginx's own reuse of it; a shorter drain
  * sent requests to stopped pods during rollouts (502, then 504 once their addresses were gone).
  */
-export const ENDPOINT_DRAIN_SECONDS = ENDPOINT_PROPAGATION_SECONDS + CLUSTER_DNS_TTL_SECONDS + RESOLVER_VALID_SECONDS;
+const ENDPOINT_DRAIN_SECONDS = ENDPOINT_PROPAGATION_SECONDS + CLUSTER_DNS_TTL_SECONDS + RESOLVER_VALID_SECONDS;
 
 /** Beyond the startup timeout, what a new version may take to be scheduled, pulled and started. */
 export const ROLLOUT_MARGIN_SECONDS = 90;
