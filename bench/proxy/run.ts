@@ -20,7 +20,8 @@
 // Run: npm run bench:proxy [-- --quick]   (or: npx tsc -p . && node bin/bench/proxy/run.js [--quick])
 // --quick (CI): 1 s warm-up and 2 s per measurement, 1 s per wrk run of the generator check; the whole path (deploy,
 // generator check, every target, workload and connection count, ratios); the numbers are rough.
-// Knobs (environment): BENCH_SECONDS (10; 2 with --quick), BENCH_WARMUP_SECONDS (2; 1), BENCH_CONNECTIONS (16,64).
+// Knobs (environment): BENCH_SECONDS (10; 2 with --quick), BENCH_WARMUP_SECONDS (2; 1), BENCH_CONNECTIONS (16,64),
+// BENCH_ROUNDS (3; 1): rounds of every target per workload, interleaved; each target's median is reported.
 import type Docker from "dockerode";
 import * as os from "os";
 import * as path from "path";
@@ -34,12 +35,14 @@ for (const a of process.argv.slice(2)) if (a !== "--quick") throw new Error(`ben
 const SECONDS = positive("BENCH_SECONDS", QUICK ? 2 : 10);
 const WARMUP_SECONDS = positive("BENCH_WARMUP_SECONDS", QUICK ? 1 : 2);
 const CONNECTIONS = positiveList("BENCH_CONNECTIONS", [16, 64]);
+/** Rounds per workload and connection count (the median is reported): one run alone varies by a fifth here. */
+const ROUNDS = positive("BENCH_ROUNDS", QUICK ? 1 : 3);
 /** wrk threads: two (this class of machine has 2 cores), never more than connections. */
 const threads = (connections: number) => Math.min(2, connections);
 /** Seconds of each wrk run of the load generator check. */
 const CHECK_SECONDS = QUICK ? 1 : 2;
 /** Whole run, deploy included; past it everything is destroyed and the run fails. */
-const RUN_LIMIT_MS = 15 * 60_000;
+const RUN_LIMIT_MS = 25 * 60_000;
 const APP_HOST = "echo.localhost";
 const BARE_NGINX_IMAGE = "nginx:1.28-bookworm";
 /** The bare nginx of the load generator check: a fixed small answer; keepalive_requests is nginx's default (1000). */
@@ -151,11 +154,17 @@ async function main(): Promise<void> {
         const results: Measurement[] = [];
         for (const c of CONNECTIONS) {
             for (const w of WORKLOADS) {
-                for (const t of targets) {
-                    const m = await measure(t, w, c);
-                    results.push(m);
-                    log(`${w.name.padEnd(15)} c${String(c).padEnd(4)} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(3)} ms  p99 ${m.p99.toFixed(3)} ms`);
+                // Rounds interleave the targets (in a rotated order each time), so a slow spell of the shared
+                // machine lands on all of them; each target's median round is reported.
+                const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]));
+                for (let round = 0; round < ROUNDS; round++) {
+                    for (const t of [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)]) {
+                        const m = await measure(t, w, c);
+                        rounds.get(t.name)!.push(m);
+                        log(`${w.name.padEnd(15)} c${String(c).padEnd(4)} ${t.name.padEnd(9)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${m.p50.toFixed(3)} ms  p99 ${m.p99.toFixed(3)} ms${ROUNDS > 1 ? `  (round ${round + 1} of ${ROUNDS})` : ""}`);
+                    }
                 }
+                for (const t of targets) results.push(medianRound(rounds.get(t.name)!));
             }
         }
         summary = report(results, targets, check);
@@ -231,6 +240,27 @@ async function measure(t: Target, w: Workload, connections: number): Promise<Mea
         errors: r.errorText,
         socketErrors: r.socketErrors,
         load: os.loadavg()[0],
+    };
+}
+
+/** One target's rounds as one measurement: the median of each figure, all responses and socket errors. */
+function medianRound(rounds: Measurement[]): Measurement {
+    const median = (f: (m: Measurement) => number) => {
+        const xs = rounds.map(f).sort((a, b) => a - b);
+        const mid = xs.length >> 1;
+        return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
+    };
+    return {
+        ...rounds[0],
+        rps: median((m) => m.rps),
+        p50: median((m) => m.p50),
+        p99: median((m) => m.p99),
+        mean: median((m) => m.mean),
+        bytesPerResponse: median((m) => m.bytesPerResponse),
+        responses: rounds.reduce((sum, m) => sum + m.responses, 0),
+        errors: rounds.map((m) => m.errors).join(" + "),
+        socketErrors: rounds.reduce((sum, m) => sum + m.socketErrors, 0),
+        load: Math.max(...rounds.map((m) => m.load)),
     };
 }
 
