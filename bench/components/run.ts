@@ -11,6 +11,7 @@ import * as vm from "vm";
 import { performance } from "perf_hooks";
 import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
 import { fixture, isSecret, Registered, run } from "../../test/mocks";
+import { median } from "../stats";
 import { rawProgram } from "./rawProgram";
 
 /**
@@ -94,7 +95,6 @@ async function measure(kind: string, program: () => void, expected: number): Pro
     return { ms, allocatedMb: (end - idle + reclaimed) / 2 ** 20, peakMb: (peak - idle) / 2 ** 20 };
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const HEADER = ["apps", "res", "pkg ms", "raw ms", "ratio", "(range)", "ms/app", "+ms/app", "pkg alloc", "raw alloc", "pkg peak", "raw peak"];
 const tableLine = (cells: string[]) => cells.map((c, i) => c.padStart(i < 2 ? 5 : i === 5 ? 11 : 10)).join("");
 

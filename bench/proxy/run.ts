@@ -28,6 +28,7 @@ import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
 import { GZIP_COMP_LEVEL, GZIP_MIN_LENGTH, GZIP_TYPES } from "../../provider/render/proxy/siteConf";
 import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
+import { median } from "../stats";
 import { BOUND_SLACK, checkGenerator, ensureWrk, GeneratorCheck, REFERENCE_ABOVE, REFERENCE_BELOW, wrk } from "./loadgen";
 
 const QUICK = process.argv.includes("--quick");
@@ -245,18 +246,14 @@ async function measure(t: Target, w: Workload, connections: number): Promise<Mea
 
 /** One target's rounds as one measurement: the median of each figure, all responses and socket errors. */
 function medianRound(rounds: Measurement[]): Measurement {
-    const median = (f: (m: Measurement) => number) => {
-        const xs = rounds.map(f).sort((a, b) => a - b);
-        const mid = xs.length >> 1;
-        return xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
-    };
+    const of = (f: (m: Measurement) => number) => median(rounds.map(f));
     return {
         ...rounds[0],
-        rps: median((m) => m.rps),
-        p50: median((m) => m.p50),
-        p99: median((m) => m.p99),
-        mean: median((m) => m.mean),
-        bytesPerResponse: median((m) => m.bytesPerResponse),
+        rps: of((m) => m.rps),
+        p50: of((m) => m.p50),
+        p99: of((m) => m.p99),
+        mean: of((m) => m.mean),
+        bytesPerResponse: of((m) => m.bytesPerResponse),
         responses: rounds.reduce((sum, m) => sum + m.responses, 0),
         errors: rounds.map((m) => m.errors).join(" + "),
         socketErrors: rounds.reduce((sum, m) => sum + m.socketErrors, 0),

@@ -14,7 +14,7 @@ export const HOST_HEADER_PATTERN = "^[A-Za-z0-9.-]+(:[0-9]{1,5})?$";
 export const NGINX_PID_FILE = "/tmp/nginx.pid";
 
 /** Top-level directives: root master, unprivileged workers, everything writable under /tmp (read-only root). */
-export function renderMainContext(root: string): string[] {
+function renderMainContext(root: string): string[] {
     return [
         "user nobody nogroup;",
         "worker_processes auto;",
@@ -61,7 +61,12 @@ export function renderUpgradeMap(): string[] {
     return ["map $http_upgrade $cloudengine_upstream_connection {", "    default upgrade;", '    "" "";', "}"];
 }
 
-export function indent(lines: string[], depth = 1): string[] {
+/** A whole nginx.conf: the header comments, the main context, and the given http-level lines. */
+export function renderNginxConf(header: string[], root: string, http: string[]): string {
+    return [...header, "", ...renderMainContext(root), "", "http {", ...indent(http), "}"].join("\n") + "\n";
+}
+
+function indent(lines: string[], depth = 1): string[] {
     const pad = "    ".repeat(depth);
     return lines.map((l) => (l === "" ? "" : pad + l));
 }

@@ -1,4 +1,6 @@
 import {
+    checkFileRoot,
+    checkListenAddress,
     checkPort,
     listen,
     renderHeaderSizeMap,
@@ -208,6 +210,17 @@ export function renderSite(site: ProxySite, ctx: SiteContext): string[] {
     lines.push(...renderSiteServer(site, ctx, false));
     if (site.tls) lines.push("", ...renderSiteServer(site, ctx, true));
     return lines;
+}
+
+/** The checked SiteContext of render-time values (ports, the test file root and listen address). */
+export function siteContext(values: { fileRoot?: string; listenAddress?: string; httpPort: number; httpsPort: number; publicHttpsPort: number }): SiteContext {
+    return {
+        root: checkFileRoot(values.fileRoot ?? ""),
+        address: checkListenAddress(values.listenAddress),
+        httpPort: checkPort("httpPort", values.httpPort),
+        httpsPort: checkPort("httpsPort", values.httpsPort),
+        publicHttpsPort: checkPort("publicHttpsPort", values.publicHttpsPort),
+    };
 }
 
 /** Where and how a load balancer's sites are rendered (checked values). */

@@ -59,6 +59,24 @@ func refused(addr string) bool {
 	return errors.Is(err, syscall.ECONNREFUSED)
 }
 
+// helloApp starts an HTTP app answering "hello <path>"; it returns its address
+// and a count of the connections it accepted so far.
+func helloApp(t *testing.T) (string, func() int32) {
+	t.Helper()
+	var accepted atomic.Int32
+	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "hello "+r.URL.Path)
+	}))
+	app.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			accepted.Add(1)
+		}
+	}
+	app.Start()
+	t.Cleanup(app.Close)
+	return app.Listener.Addr().String(), accepted.Load
+}
+
 // get sends GET path on c (HTTP/1.1, keep-alive) and returns the body.
 func get(t *testing.T, c net.Conn, br *bufio.Reader, path string) string {
 	t.Helper()
@@ -78,18 +96,8 @@ func get(t *testing.T, c net.Conn, br *bufio.Reader, path string) string {
 }
 
 func TestGateFollowsHealthAndKeepsConnections(t *testing.T) {
-	var conns sync.Map
-	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, "hello "+r.URL.Path)
-	}))
-	app.Config.ConnState = func(c net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Store(c, true)
-		}
-	}
-	app.Start()
-	defer app.Close()
-	g, addr, notes := testGate(t, app.Listener.Addr().String())
+	app, accepted := helloApp(t)
+	g, addr, notes := testGate(t, app)
 
 	if !refused(addr) {
 		t.Fatal("the gate accepts before the first healthy check")
@@ -126,9 +134,7 @@ func TestGateFollowsHealthAndKeepsConnections(t *testing.T) {
 	if got := get(t, c, br, "/still"); got != "hello /still" {
 		t.Fatalf("got %q", got)
 	}
-	n := 0
-	conns.Range(func(any, any) bool { n++; return true })
-	if n != 2 {
+	if n := accepted(); n != 2 {
 		t.Fatalf("the app saw %d connections, want 2 (one per client connection)", n)
 	}
 
@@ -223,18 +229,8 @@ func TestGateHalfClose(t *testing.T) {
 // first byte (readiness probes) never reach the app, and that one which waits
 // before its first request is dialled then, with the request intact.
 func TestGateDialsTheAppOnlyForBytes(t *testing.T) {
-	var accepted atomic.Int32
-	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.WriteString(w, "hello "+r.URL.Path)
-	}))
-	app.Config.ConnState = func(c net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			accepted.Add(1)
-		}
-	}
-	app.Start()
-	defer app.Close()
-	g, addr, _ := testGate(t, app.Listener.Addr().String())
+	app, accepted := helloApp(t)
+	g, addr, _ := testGate(t, app)
 	if err := g.set(true); err != nil {
 		t.Fatal(err)
 	}
@@ -243,13 +239,13 @@ func TestGateDialsTheAppOnlyForBytes(t *testing.T) {
 	}
 	idle := dial(t, addr)
 	time.Sleep(300 * time.Millisecond) // long enough for an eager gate to have dialled for all 21
-	if n := accepted.Load(); n != 0 {
+	if n := accepted(); n != 0 {
 		t.Fatalf("the app accepted %d connections before any byte was sent, want 0", n)
 	}
 	if got := get(t, idle, bufio.NewReader(idle), "/late"); got != "hello /late" {
 		t.Fatalf("got %q", got)
 	}
-	if n := accepted.Load(); n != 1 {
+	if n := accepted(); n != 1 {
 		t.Fatalf("the app accepted %d connections for one request, want 1", n)
 	}
 }
