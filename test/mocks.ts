@@ -27,9 +27,13 @@ export interface Registered {
     additionalSecretOutputs: string[];
     /** Inputs with secrets as { [SECRET]: true, value }. */
     inputs: Record<string, any>;
+    /** What a component registered as its outputs (registerOutputs), secrets marked as in inputs; undefined: none. */
+    outputs?: Record<string, any>;
 }
 
 let recording: Registered[] | undefined;
+/** The recorded registrations by URN, for their registered outputs. */
+const recordedByUrn = new Map<string, Registered>();
 const listeners = new Set<(registered: Registered) => void>();
 
 /**
@@ -59,7 +63,10 @@ mocksModule.MockMonitor.prototype.registerResource = function (req: any, callbac
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             inputs: markSecrets(rpc.deserializeProperties(req.getObject(), true)),
         };
-        recording?.push(registered);
+        if (recording) {
+            recording.push(registered);
+            recordedByUrn.set(registered.urn, registered);
+        }
         for (const listener of listeners) listener(registered);
     }
     return originalRegister.call(this, req, callback);
@@ -72,6 +79,8 @@ mocksModule.MockMonitor.prototype.registerResourceOutputs = function (req: any, 
     const registered = this.resources.get(req.getUrn());
     if (!registered) return callback(new Error(`unknown resource ${req.getUrn()}`), undefined);
     registered.state = req.getOutputs()?.toJavaScript() ?? {};
+    const recorded = recordedByUrn.get(req.getUrn());
+    if (recorded) recorded.outputs = markSecrets(rpc.deserializeProperties(req.getOutputs(), true));
     callback(null, {});
 };
 
@@ -141,6 +150,7 @@ export async function run(program: () => unknown, options: RunOptions = {}): Pro
         await settings.waitForRPCs();
     } finally {
         recording = undefined;
+        recordedByUrn.clear();
     }
     return registered;
 }

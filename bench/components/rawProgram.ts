@@ -19,9 +19,9 @@ const DOCKER: Record<string, DockerClass> = {
 
 // Plain Pulumi resources: the SDK's classes are abstract or keep registerOutputs protected.
 class RawComponent extends pulumi.ComponentResource {
-    constructor(type: string, name: string, inputs: Record<string, unknown>, opts: pulumi.ComponentResourceOptions) {
+    constructor(type: string, name: string, inputs: Record<string, unknown>, outputs: Record<string, unknown>, opts: pulumi.ComponentResourceOptions) {
         super(type, name, inputs, opts); // the package's components register their validated arguments as inputs
-        this.registerOutputs({}); // the same RPC the package's components make
+        this.registerOutputs(outputs); // the same RPC, with the same outputs, the package's components make
     }
 }
 class RawCustom extends pulumi.CustomResource {}
@@ -61,7 +61,7 @@ export function rawProgram(captured: Registered[]): () => void {
             const inputs = literal(r.inputs, made);
             let resource: pulumi.Resource;
             if (!r.custom) {
-                resource = new RawComponent(r.type, r.name, inputs, { parent, dependsOn });
+                resource = new RawComponent(r.type, r.name, inputs, literal(r.outputs ?? {}, made), { parent, dependsOn });
             } else {
                 const opts: pulumi.CustomResourceOptions = {
                     parent,

@@ -56,6 +56,7 @@ function describeAll(resources: Registered[]): string[] {
         additionalSecretOutputs: [...r.additionalSecretOutputs].sort(),
         dependencies: r.dependencies.map((u) => byUrn.get(u) ?? u).sort(),
         inputs: canonical(r.inputs),
+        outputs: canonical(r.outputs),
     })).sort();
 }
 

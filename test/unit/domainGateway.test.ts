@@ -24,6 +24,7 @@ describe("Gateway on Docker", () => {
         assert.deepEqual(container.inputs.entrypoints, ["/cloudengine/ready", "--", "nginx"]);
         assert.ok(container.inputs.envs.includes("CLOUDENGINE_READY_LISTEN=127.0.0.1:53"), "the readiness DNS answers only inside the gateway");
         assert.deepEqual(container.inputs.sysctls, { "net.ipv4.tcp_tw_reuse": "1" }, "bursts beyond the pool and reloads must not run out of ports");
+        assert.deepEqual([container.inputs.logDriver, container.inputs.logOpts], ["local", { "max-size": "20m", "max-file": "5" }], "an access log line per request: rotated");
         assert.equal(container.inputs.readOnly, undefined, "Docker refuses uploads into a read-only root");
         assert.deepEqual([container.deleteBeforeReplaceDefined, container.deleteBeforeReplace], [true, true], "host ports can be bound by one container at a time");
         assert.match(container.inputs.uploads[0].content, /include \/etc\/cloudengine\/sites\/\*\.conf;/);

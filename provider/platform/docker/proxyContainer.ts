@@ -6,6 +6,13 @@ import { PROXY_ARGS, PROXY_CONF_PATH, PROXY_DRAIN_SECONDS, PROXY_SYSCTLS, PROXY_
 // An nginx container of the package (the Docker gateway; Kubernetes load balancers run the same way in pods), run as proxyProcess.ts says. The root
 // filesystem stays writable: Docker refuses uploads into a container whose root is read-only.
 
+/**
+ * Every request is a line of the access log. Docker's "local" driver rotates (json-file, the daemon's usual
+ * default, grows without bound) and costs the published path less per line than json-file (bench/proxy at
+ * 64 connections, medians of 3: GET / 0.95 vs 0.80 of the anchor, gzip 1.03 vs 0.95); docker logs reads it.
+ */
+const PROXY_LOG = { logDriver: "local", logOpts: { "max-size": "20m", "max-file": "5" } };
+
 export function proxyContainerArgs(args: {
     image: pulumi.Input<string>;
     conf: pulumi.Input<string>;
@@ -27,5 +34,6 @@ export function proxyContainerArgs(args: {
         stopSignal: "SIGQUIT",
         destroyGraceSeconds: PROXY_DRAIN_SECONDS,
         labels: args.labels,
+        ...PROXY_LOG,
     };
 }
