@@ -66,6 +66,12 @@ const value = (o) => new Promise((resolve) => o.apply(resolve));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
+// An app's code importing the client by its public name; run, it prints the URL it would use.
+const APP_USING_CACHE = `import { connectLeanCache, leanCacheUrl } from "pulumi-cloudengine/redis";
+export const connect = () => connectLeanCache("CACHE", { env: { REDIS_URL_CACHE: "redis://default:p@cache:6379" }, redis: { lazyConnect: true } });
+if (require.main === module) console.log(leanCacheUrl("CACHE", { REDIS_URL_CACHE: "redis://default:p@cache:6379" }), connect().options.host);
+`;
+
 describe("npm pack: the tarball works in a fresh project", { timeout: 240_000 }, () => {
     let tmp = "";
     let tarball = "";
@@ -86,9 +92,11 @@ describe("npm pack: the tarball works in a fresh project", { timeout: 240_000 },
         fs.copyFileSync(path.join(ROOT, "examples", "quickstart", "index.ts"), path.join(project, "index.ts"));
         fs.writeFileSync(path.join(project, "run.js"), RUN_UNDER_MOCKS);
         fs.cpSync(path.join(ROOT, "examples", "quickstart", "app"), path.join(project, "app"), { recursive: true });
-        fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, skipLibCheck: true, types: [] }, files: ["index.ts"] }));
-        // the tarball and the same @pulumi/pulumi as the package (what a Pulumi TypeScript project has)
-        await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${PKG.dependencies["@pulumi/pulumi"]}`], project, 180_000);
+        // an app's own code using the LeanCache client (ioredis is the app's dependency)
+        fs.writeFileSync(path.join(project, "app.ts"), APP_USING_CACHE);
+        fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node", esModuleInterop: true, skipLibCheck: true, types: [] }, files: ["index.ts", "app.ts"] }));
+        // the tarball and the same @pulumi/pulumi as the package (what a Pulumi TypeScript project has), and ioredis for app.ts
+        await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", tarball, `@pulumi/pulumi@${PKG.dependencies["@pulumi/pulumi"]}`, `ioredis@${PKG.devDependencies.ioredis}`], project, 180_000);
     });
     after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
 
@@ -101,9 +109,10 @@ describe("npm pack: the tarball works in a fresh project", { timeout: 240_000 },
         assert.deepEqual(files.filter((f) => /^(bin\/(test|bench)|test|bench|scripts|examples|sdk)\//.test(f) || /\.ts$/.test(f) && !f.endsWith(".d.ts")), []);
     });
 
-    it("a quick start program type-checks against the installed package", async () => {
+    it("a quick start program, and an app using pulumi-cloudengine/redis, type-check against the installed package", async () => {
         await run(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "."], project, 120_000);
         assert.ok(fs.existsSync(path.join(project, "index.js")));
+        assert.equal((await run(process.execPath, ["app.js"], project, 30_000)).trim(), "redis://default:p@cache:6379 cache", "pulumi-cloudengine/redis resolves and connects where REDIS_URL_CACHE says");
     });
 
     it("runs under Pulumi's mocks from the installed files: the app image embeds /cloudengine/init's source, the gateway's cloudengine-ready's", async () => {

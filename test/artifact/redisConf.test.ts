@@ -1,55 +1,27 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import Redis from "ioredis";
-import { renderRedisAuthConf, renderRedisConf } from "../../provider/render/redisConf";
+import { RedisServer } from "../support/redisServer";
 
 // The rendered redis.conf is read by the real redis-server (Debian's), and a real client checks
 // that what the config promises holds: password required, maxmemory, policy, AOF every second.
 
-const REDIS_SERVER = "/usr/bin/redis-server";
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer().listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
-
 describe("redis.conf read by redis-server", () => {
+    let server: RedisServer;
     let dir: string;
-    let server: ChildProcess;
     let port: number;
     const password = "0123456789abcdef0123456789abcdef";
 
     before(async () => {
-        assert.ok(fs.existsSync(REDIS_SERVER), "redis-server must be installed (Debian package redis-server); .ci/run installs it");
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "ce-redis-"));
-        port = await freePort();
-        const authConfPath = path.join(dir, "auth.conf");
-        fs.writeFileSync(authConfPath, renderRedisAuthConf(password));
-        const conf = renderRedisConf({ maxmemoryBytes: 256 * 1024 * 1024, evictionPolicy: "allkeys-lfu", dataDir: dir, authConfPath });
-        fs.writeFileSync(path.join(dir, "redis.conf"), conf);
-        server = spawn(REDIS_SERVER, [path.join(dir, "redis.conf"), "--port", String(port), "--bind", "127.0.0.1"], { stdio: ["ignore", "pipe", "pipe"] });
-        let log = "";
-        server.stdout!.on("data", (d) => (log += d));
-        await new Promise<void>((resolve, reject) => {
-            const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${log}`)), 10_000);
-            server.on("exit", (code) => reject(new Error(`redis-server exited ${code}:\n${log}`)));
-            server.stdout!.on("data", () => { if (/Ready to accept connections/.test(log)) { clearTimeout(timer); resolve(); } });
-        });
+        server = await RedisServer.start({ password, maxmemoryBytes: 256 * 1024 * 1024, evictionPolicy: "allkeys-lfu" });
+        ({ dir, port } = server);
     });
 
-    after(() => {
-        server?.kill("SIGKILL");
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    after(async () => {
+        await server?.destroy();
     });
 
     it("refuses clients without the password", async () => {
@@ -92,6 +64,62 @@ describe("redis.conf read by redis-server", () => {
             assert.match(aofText(), /durable/);
         } finally {
             client.disconnect();
+        }
+    });
+});
+
+describe("eviction at maxmemory, per policy (redis-server with the rendered configuration)", () => {
+    const password = "0123456789abcdef0123456789abcdef";
+    const MAXMEMORY = 8 * 1024 * 1024;
+    const VALUE = "x".repeat(1024);
+
+    it("volatile-lru evicts keys with a TTL and keeps the ones without", async () => {
+        const server = await RedisServer.start({ password, maxmemoryBytes: MAXMEMORY, evictionPolicy: "volatile-lru" });
+        const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+        try {
+            const kept = 1000; // ~1 MB without TTL
+            const keep = client.pipeline();
+            for (let i = 0; i < kept; i++) keep.set(`keep:${i}`, VALUE);
+            assert.ok((await keep.exec())!.every(([err]) => !err));
+            // three times maxmemory with a TTL
+            const volatile = (3 * MAXMEMORY) / VALUE.length;
+            for (let i = 0; i < volatile; i += 500) {
+                const batch = client.pipeline();
+                for (let j = i; j < i + 500; j++) batch.set(`tmp:${j}`, VALUE, "EX", 3600);
+                const results = (await batch.exec())!;
+                assert.deepEqual(results.filter(([err]) => err).map(([err]) => String(err)), [], "no write refused: there is always a volatile key to evict");
+            }
+            const info = await client.info("stats");
+            assert.ok(Number(/evicted_keys:(\d+)/.exec(info)![1]) > 0, "keys were evicted");
+            assert.equal((await client.keys("keep:*")).length, kept, "every key without a TTL is still there");
+            assert.ok((await client.keys("tmp:*")).length < volatile, "keys with a TTL were evicted");
+        } finally {
+            client.disconnect();
+            await server.destroy();
+        }
+    });
+
+    it("noeviction refuses writes past maxmemory with an error to the client, and keeps every key", async () => {
+        const server = await RedisServer.start({ password, maxmemoryBytes: MAXMEMORY, evictionPolicy: "noeviction" });
+        const client = new Redis(server.url, { maxRetriesPerRequest: 1 });
+        try {
+            let written = 0;
+            let refused: Error | undefined;
+            while (!refused && written < (4 * MAXMEMORY) / VALUE.length) {
+                try {
+                    await client.set(`k:${written}`, VALUE);
+                    written++;
+                } catch (err) {
+                    refused = err as Error;
+                }
+            }
+            assert.ok(refused, `a write was refused (after ${written} writes)`);
+            assert.match(refused.message, /^OOM command not allowed when used memory > 'maxmemory'/);
+            assert.equal(await client.dbsize(), written, "nothing was evicted");
+            assert.equal(await client.get("k:0"), VALUE, "reads still work");
+        } finally {
+            client.disconnect();
+            await server.destroy();
         }
     });
 });
