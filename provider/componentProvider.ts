@@ -11,6 +11,7 @@ import { appEnvironments, cacheName } from "./components/knownFacts";
 import { certificateProvider } from "./components/generatedCertificate";
 import { secretProvider } from "./components/generatedSecret";
 import { volumeSizeProvider } from "./platform/kubernetes/volumeSize";
+import { cacheSettingsProvider } from "./platform/docker/cacheSettings";
 import { gatewaySiteProvider } from "./platform/docker/gatewaySite";
 import { releaseProvider } from "./platform/docker/release";
 import { TYPE_PREFIX } from "./components/kinds";
@@ -114,6 +115,7 @@ const OWN_RESOURCES: Record<string, pulumi.dynamic.ResourceProvider> = {
     GeneratedCertificate: certificateProvider,
     Release: releaseProvider,
     GatewaySite: gatewaySiteProvider,
+    CacheSettings: cacheSettingsProvider,
     VolumeSize: volumeSizeProvider,
 };
 

@@ -23,6 +23,8 @@ export interface Registered {
     /** Whether the program set deleteBeforeReplace at all (unset: the provider's Diff decides). */
     deleteBeforeReplaceDefined: boolean;
     retainOnDelete: boolean;
+    /** The ignoreChanges option: property paths such as "uploads[1].content". */
+    ignoreChanges: string[];
     dependencies: string[];
     additionalSecretOutputs: string[];
     /** Inputs with secrets as { [SECRET]: true, value }. */
@@ -59,6 +61,7 @@ mocksModule.MockMonitor.prototype.registerResource = function (req: any, callbac
             deleteBeforeReplace: req.getDeletebeforereplace(),
             deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined(),
             retainOnDelete: req.getRetainondelete() === true,
+            ignoreChanges: req.getIgnorechangesList(),
             dependencies: req.getDependenciesList(),
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
             inputs: markSecrets(rpc.deserializeProperties(req.getObject(), true)),
@@ -80,7 +83,8 @@ mocksModule.MockMonitor.prototype.registerResourceOutputs = function (req: any, 
     if (!registered) return callback(new Error(`unknown resource ${req.getUrn()}`), undefined);
     registered.state = req.getOutputs()?.toJavaScript() ?? {};
     const recorded = recordedByUrn.get(req.getUrn());
-    if (recorded) recorded.outputs = markSecrets(rpc.deserializeProperties(req.getOutputs(), true));
+    const outputs = req.getOutputs();
+    if (recorded) recorded.outputs = outputs ? markSecrets(rpc.deserializeProperties(outputs, true)) : {};
     callback(null, {});
 };
 
@@ -184,6 +188,7 @@ export const DYNAMIC = "pulumi-nodejs:dynamic/cloudengine:GeneratedSecret";
 export const DYNAMIC_CERTIFICATE = "pulumi-nodejs:dynamic/cloudengine:GeneratedCertificate";
 export const DYNAMIC_RELEASE = "pulumi-nodejs:dynamic/cloudengine:Release";
 export const DYNAMIC_SITE = "pulumi-nodejs:dynamic/cloudengine:GatewaySite";
+export const DYNAMIC_CACHE_SETTINGS = "pulumi-nodejs:dynamic/cloudengine:CacheSettings";
 export const DYNAMIC_VOLUME_SIZE = "pulumi-nodejs:dynamic/cloudengine:VolumeSize";
 
 /** A real certificate for example.com and *.example.com with its key (test/fixtures/tls). */

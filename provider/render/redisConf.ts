@@ -6,18 +6,25 @@ import { AOF_FSYNC, REDIS_PORT } from "../config/spec";
 export const REDIS_DATA_DIR = "/data";
 export const REDIS_CONF_PATH = "/usr/local/etc/redis/redis.conf";
 export const REDIS_AUTH_CONF_PATH = "/usr/local/etc/redis/auth.conf";
+/** maxmemory and its policy in a file of their own, where the node's memory can be changed while it runs. */
+export const REDIS_MEMORY_CONF_PATH = "/usr/local/etc/redis/memory.conf";
 /** Health check of a cache on either platform (redis-cli reads the password from REDISCLI_AUTH). */
 export const REDIS_PING_SCRIPT = "redis-cli ping | grep -q PONG";
 /** Seconds Redis gets to load its AOF and answer, and to write it and exit cleanly. */
 export const REDIS_START_SECONDS = 60;
 export const REDIS_STOP_SECONDS = 30;
 
-export interface RedisNode {
+export interface RedisMemory {
     maxmemoryBytes: number;
+    evictionPolicy: string;
+}
+
+export interface RedisNode extends RedisMemory {
     /** Where the AOF lives and where the secret include is; defaults are the container's paths. */
     dataDir?: string;
     authConfPath?: string;
-    evictionPolicy: string;
+    /** Include maxmemory and its policy from this file (renderRedisMemoryConf) instead of writing them here. */
+    memoryConfPath?: string;
     /** For HA (later): a replica follows its master; the password is reused as masterauth. */
     replicaOf?: { host: string; port: number };
 }
@@ -29,8 +36,7 @@ export function renderRedisConf(node: RedisNode): string {
         "bind 0.0.0.0",
         "protected-mode yes",
         `dir ${node.dataDir ?? REDIS_DATA_DIR}`,
-        `maxmemory ${node.maxmemoryBytes}`,
-        `maxmemory-policy ${node.evictionPolicy}`,
+        ...(node.memoryConfPath ? [`include ${node.memoryConfPath}`] : renderMemoryLines(node)),
         // "从节点还会以 AOF 方式 将数据持久化存储 ... 每秒刷新一次": AOF, fsync every second.
         "appendonly yes",
         `appendfsync ${AOF_FSYNC}`,
@@ -41,6 +47,15 @@ export function renderRedisConf(node: RedisNode): string {
     ];
     if (node.replicaOf) lines.push(`replicaof ${node.replicaOf.host} ${node.replicaOf.port}`, "replica-read-only yes");
     return lines.join("\n") + "\n";
+}
+
+function renderMemoryLines(memory: RedisMemory): string[] {
+    return [`maxmemory ${memory.maxmemoryBytes}`, `maxmemory-policy ${memory.evictionPolicy}`];
+}
+
+/** The memory file a node includes (memoryConfPath). */
+export function renderRedisMemoryConf(memory: RedisMemory): string {
+    return renderMemoryLines(memory).join("\n") + "\n";
 }
 
 /** The secret part: requirepass, and masterauth so replicas can follow a master with the same password. */

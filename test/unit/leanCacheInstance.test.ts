@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LeanCacheInstance } from "../../provider";
-import { CONTAINER, DYNAMIC, isSecret, only, reveal, run, valueOf, VOLUME } from "../mocks";
+import { CONTAINER, DYNAMIC, DYNAMIC_CACHE_SETTINGS, isSecret, only, reveal, run, valueOf, VOLUME } from "../mocks";
 
 describe("LeanCacheInstance on Docker", () => {
     it("runs Redis with maxmemory, the eviction policy, AOF every second on a volume, and a secret password", async () => {
@@ -18,9 +18,17 @@ describe("LeanCacheInstance on Docker", () => {
         assert.deepEqual(redis.inputs.command, ["redis-server", "/usr/local/etc/redis/redis.conf"]);
         // Docker's uploads is one property: holding the password, all of it is secret.
         assert.ok(isSecret(redis.inputs.uploads));
-        const [conf, auth] = reveal(redis.inputs.uploads);
-        assert.match(conf.content, /^maxmemory 1073741824$/m);
-        assert.match(conf.content, /^maxmemory-policy allkeys-lfu$/m);
+        const [conf, memory, auth] = reveal(redis.inputs.uploads);
+        assert.equal(memory.file, "/usr/local/etc/redis/memory.conf");
+        assert.equal(memory.content, "maxmemory 1073741824\nmaxmemory-policy allkeys-lfu\n");
+        assert.match(conf.content, /^include \/usr\/local\/etc\/redis\/memory\.conf$/m);
+        assert.doesNotMatch(conf.content, /^maxmemory/m, "memory settings only in memory.conf");
+        assert.deepEqual(redis.ignoreChanges, ["uploads[1].content"], "a resize is applied to the running server, not by a new container");
+        const settings = only(resources, DYNAMIC_CACHE_SETTINGS, "sessions-memory");
+        assert.equal(settings.parent, component.urn);
+        assert.deepEqual([settings.inputs.container, settings.inputs.maxmemoryBytes, settings.inputs.evictionPolicy, settings.inputs.capacity, settings.inputs.what],
+            ["sessions-id", 1073741824, "allkeys-lfu", "1G", 'LeanCacheInstance "sessions"']);
+        assert.ok(!isSecret(settings.inputs.container));
         assert.match(conf.content, /^appendonly yes$/m);
         assert.match(conf.content, /^appendfsync everysec$/m);
         assert.doesNotMatch(conf.content, /generated-sessions-password/, "the plain config never holds the password");
@@ -40,16 +48,15 @@ describe("LeanCacheInstance on Docker", () => {
     it("defaults: 128M, volatile-lru, the resource name as NAME", async () => {
         let cache!: LeanCacheInstance;
         const resources = await run(() => { cache = new LeanCacheInstance("CACHE1"); });
-        const conf = reveal(only(resources, CONTAINER, "CACHE1").inputs.uploads)[0].content;
-        assert.match(conf, /^maxmemory 134217728$/m);
-        assert.match(conf, /^maxmemory-policy volatile-lru$/m);
+        const memory = reveal(only(resources, CONTAINER, "CACHE1").inputs.uploads)[1].content;
+        assert.equal(memory, "maxmemory 134217728\nmaxmemory-policy volatile-lru\n");
         assert.equal(await valueOf(cache.envName), "REDIS_URL_CACHE1");
     });
 
     it("a user-given password is used and stays secret", async () => {
         const resources = await run(() => new LeanCacheInstance("c", { password: "correct-horse-battery" }));
-        assert.equal(resources.filter((r) => r.type === DYNAMIC).length, 0);
-        assert.equal(reveal(only(resources, CONTAINER, "c").inputs.uploads)[1].content, "requirepass correct-horse-battery\nmasterauth correct-horse-battery\n");
+        assert.equal(resources.filter((r) => r.type === DYNAMIC).length, 0, "no generated password");
+        assert.equal(reveal(only(resources, CONTAINER, "c").inputs.uploads)[2].content, "requirepass correct-horse-battery\nmasterauth correct-horse-battery\n");
     });
 });
 

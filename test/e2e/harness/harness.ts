@@ -22,6 +22,7 @@
 //     pending delete; the next up updates it — with unchanged inputs a no-op that succeeds, no new health
 //     wait — as the real engine and provider do;
 //   * retainOnDelete: the engine's delete only drops the resource from the state;
+//   * ignoreChanges: the ignored input paths keep their earlier values, for updates and replacements alike;
 //   * dynamic resources (pulumi-nodejs:dynamic/…: GeneratedSecret, GeneratedCertificate) run their own
 //     serialized provider as Pulumi's dynamic provider host does (dynamic.ts): GeneratedSecret's random
 //     value of `bytes` bytes is made once by its create and kept while its inputs stay the same;
@@ -400,9 +401,11 @@ export class DockerHarness {
         if (run.seen.has(key)) throw new Error(`harness: ${args.type} ${args.name} (parent ${parent}) registered twice in one up`);
         run.seen.add(key);
         const urn = reg?.urn ?? `urn:pulumi:${this.stack}::${PROJECT}::${args.type}::${args.name}`;
-        const plain = reveal(args.inputs);
-        const base = { key, type: args.type, name: args.name, urn, parent, inputs: args.inputs, plain, dependencies: reg?.dependencies ?? [], retainOnDelete: reg?.retainOnDelete === true };
         const old = this.state.get(key);
+        // The engine's ignoreChanges: the ignored properties keep their earlier values (also for a replacement).
+        const inputs = old && reg?.ignoreChanges.length ? keepIgnored(args.inputs, old.inputs, reg.ignoreChanges) : args.inputs;
+        const plain = reveal(inputs);
+        const base = { key, type: args.type, name: args.name, urn, parent, inputs, plain, dependencies: reg?.dependencies ?? [], retainOnDelete: reg?.retainOnDelete === true };
         const state = (e: Entry) => ({ id: e.id, state: { ...e.inputs, ...e.computed } });
 
         if (args.type.startsWith(DYNAMIC_PREFIX)) return this.realizeDynamic(run, base, old, reg);
@@ -628,6 +631,34 @@ export class DockerHarness {
                 return;
         }
     }
+}
+
+/** `inputs` with the values at `paths` (e.g. "uploads[1].content") taken from `earlier`. */
+export function keepIgnored(inputs: Record<string, any>, earlier: Record<string, any>, paths: string[]): Record<string, any> {
+    // Containers along each path are copied (arrays, objects and secret markers, which are looked through),
+    // the rest is shared with `inputs`.
+    const copyOf = (v: any) => (Array.isArray(v) ? [...v] : { ...v });
+    const isSecret = (v: any) => v !== null && typeof v === "object" && v[rpc.specialSigKey] === rpc.specialSecretSig;
+    const inside = (v: any) => (isSecret(v) ? v.value : v);
+    const result = copyOf(inputs);
+    for (const path of paths) {
+        const steps = path.replace(/\[(\d+)\]/g, ".$1").split(".");
+        let from: any = earlier;
+        let to: any = result;
+        for (const step of steps.slice(0, -1)) {
+            from = inside(from?.[step]);
+            let next = to[step];
+            if (next === null || typeof next !== "object") { to = undefined; break; } // the path no longer exists
+            next = to[step] = copyOf(next);
+            if (isSecret(next)) next = next.value = copyOf(next.value);
+            to = next;
+        }
+        if (!to) continue;
+        const last = steps[steps.length - 1];
+        if (from !== null && typeof from === "object" && last in from) to[last] = from[last];
+        else delete to[last];
+    }
+    return result;
 }
 
 /** The provider's Diff hint for replacements (see the header). */
