@@ -1,7 +1,7 @@
 // For an app's own code (Node.js with ioredis), not for Pulumi programs: a client of a LeanCache instance
 // as the spec recommends one. Import it as "pulumi-cloudengine/redis"; ioredis is the app's dependency.
 import Redis, { RedisOptions } from "ioredis";
-import { REDIS_URL_PREFIX } from "../config/spec";
+import { CACHE_NAME, REDIS_URL_PREFIX } from "../config/spec";
 
 /** Where a local run finds Redis: the spec's "the local Redis server's address will be used". */
 export const LOCAL_REDIS_URL = "redis://127.0.0.1:6379";
@@ -21,7 +21,7 @@ export interface LeanCacheOptions {
 
 /** The instance's URL: REDIS_URL_<NAME> as the platform injects it, or the local Redis when it is not set (a local run). */
 export function leanCacheUrl(name: string, env: NodeJS.ProcessEnv = process.env): string {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`LeanCache instance name ${JSON.stringify(name)}: letters, digits and _ (as in REDIS_URL_<NAME>)`);
+    if (!CACHE_NAME.test(name)) throw new Error(`LeanCache instance name ${JSON.stringify(name)}: letters, digits and _ (1 to 64), as in REDIS_URL_<NAME>`);
     return env[`${REDIS_URL_PREFIX}${name}`] || LOCAL_REDIS_URL;
 }
 

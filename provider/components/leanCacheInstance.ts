@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { LeanCacheInstanceArgs } from "../args";
-import { CACHE_NAME, cachePasswordProblem, leanCacheInstanceArgs } from "../config/args/leanCacheInstance";
+import { cachePasswordProblem, leanCacheInstanceArgs } from "../config/args/leanCacheInstance";
 import { ConfigError, resourceLabel } from "../config/errors";
 import { checkedString } from "../config/resolvedInputs";
 import { buildCacheModel } from "../config/models";
-import { REDIS_PORT, REDIS_URL_PREFIX } from "../config/spec";
+import { CACHE_NAME, REDIS_PORT, REDIS_URL_PREFIX } from "../config/spec";
 import { validate } from "../config/validate";
 import { selectPlatform } from "../platform/select";
 import { cacheName } from "./knownFacts";

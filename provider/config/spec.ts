@@ -87,6 +87,8 @@ export const DEPRECATED_ALIASES: Record<string, (typeof PLATFORM_VARIABLES)[numb
 };
 /** Prefix of "REDIS_URL_<NAME>" ("Here <NAME> is the name you provided when creating your ... instance"). */
 export const REDIS_URL_PREFIX = "REDIS_URL_";
+/** A LeanCache instance's name: it becomes the suffix of REDIS_URL_<NAME>. */
+export const CACHE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
 // --- App Engine Go runtime (app.yaml) ----------------------------------------------------------
 

@@ -50,7 +50,8 @@ describe("pulumi-cloudengine/redis: the app's LeanCache client", () => {
         assert.equal(leanCacheUrl("CACHE", { REDIS_URL_CACHE: "redis://default:x@cache:6379" }), "redis://default:x@cache:6379");
         assert.equal(leanCacheUrl("CACHE", {}), LOCAL_REDIS_URL);
         assert.equal(LOCAL_REDIS_URL, "redis://127.0.0.1:6379");
-        assert.throws(() => leanCacheUrl("my-cache", {}), /"my-cache": letters, digits and _/);
+        assert.equal(leanCacheUrl("1ST", { REDIS_URL_1ST: "redis://first" }), "redis://first", "names may start with a digit, as the instance's");
+        assert.throws(() => leanCacheUrl("my-cache", {}), /"my-cache": letters, digits and _ \(1 to 64\)/);
     });
 
     describe("against redis-server", () => {

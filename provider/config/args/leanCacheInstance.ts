@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { CACHE_CAPACITIES, DEFAULT_CACHE_CAPACITY, DEFAULT_EVICTION_POLICY, EVICTION_POLICIES } from "../spec";
+import { CACHE_CAPACITIES, CACHE_NAME, DEFAULT_CACHE_CAPACITY, DEFAULT_EVICTION_POLICY, EVICTION_POLICIES } from "../spec";
 import { secretString } from "./fields";
 
-/** Becomes the suffix of REDIS_URL_<NAME>, so it must be a valid variable-name suffix. */
-export const CACHE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 
 /** What redis.conf's requirepass and a redis:// URL carry without quoting. */
 const CACHE_PASSWORD = /^[A-Za-z0-9!#$%&()*+,\-./:;<=>?@[\]^_{|}~]{8,128}$/;
