@@ -5,6 +5,7 @@
 // neither needs the Docker or Kubernetes provider plugins; valid caches and apps register Docker
 // resources, which need dockerStub (the real plugin cannot be downloaded here).
 import assert from "node:assert/strict";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { pulumi as cli, pythonWithSdk, Ran, REPO, removeSandbox, Sandbox, sandbox } from "./support";
@@ -204,14 +205,26 @@ export function withPythonRuntimeTracebacksOnly(log: string): string {
 }
 
 /**
- * Puts the Docker provider's stand-in (programs/docker-stub) first on the sandbox's PATH, so
- * programs with valid caches and apps can preview and update without Docker or the real plugin.
- * Returns what the engine asked of it so far: "<call> <urn>" lines (check, diff, create, update, delete).
+ * Puts the Docker provider's stand-in (programs/docker-stub) first on the sandbox's PATH, and points
+ * DOCKER_HOST at a stand-in of the Engine API (programs/docker-stub/engine-api.js, which the package's own
+ * resources call), so programs with valid caches and apps can preview and update without Docker or the
+ * real plugin. Returns what the engine asked of the provider so far: "<call> <urn>" lines (check, diff,
+ * create, update, delete).
  */
 export function dockerStub(sb: Sandbox): () => string[] {
     const log = path.join(sb.root, "docker-stub.log");
     fs.writeFileSync(log, "");
     sb.env.PATH = `${path.join(PROGRAMS, "docker-stub")}:${sb.env.PATH}`;
     sb.env.CE_DOCKER_STUB_LOG = log;
+    const socket = path.join(sb.root, "engine-api.sock");
+    const api = spawn(process.execPath, [path.join(PROGRAMS, "docker-stub", "engine-api.js"), socket], { stdio: "ignore", detached: true });
+    api.unref();
+    // Programs run right after this returns (synchronously): wait here until the socket exists.
+    const until = Date.now() + 10_000;
+    while (!fs.existsSync(socket)) {
+        if (Date.now() > until) throw new Error("the Engine API stand-in did not start within 10 s");
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    }
+    sb.env.DOCKER_HOST = `unix://${socket}`;
     return () => fs.readFileSync(log, "utf8").split("\n").filter(Boolean);
 }
