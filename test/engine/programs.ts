@@ -168,7 +168,8 @@ export function pythonDriver(sb: Sandbox): Driver {
 
 /** "<op> <name>" for every cloudengine component step a preview or update printed, sorted. */
 export function componentSteps(log: string): string[] {
-    const steps = [...log.matchAll(/^\s*(\+|~|-|\+-)\s+cloudengine:index:(\w+)\s+(\S+)\s+(create|update|delete|replace)\b/gm)].map((m) => `${m[4]} ${m[2]} ${m[3]}`);
+    // The CLI's progress dots ("@ previewing update....") may share a line with the step that follows them.
+    const steps = [...log.matchAll(/^(?:@ [a-z ]+\.*)?\s*(\+|~|-|\+-)\s+cloudengine:index:(\w+)\s+(\S+)\s+(create|update|delete|replace)\b/gm)].map((m) => `${m[4]} ${m[2]} ${m[3]}`);
     return [...new Set(steps)].sort();
 }
 
