@@ -1,4 +1,5 @@
-// LeanCache on the local Docker engine: a capacity or policy change is applied to the running Redis (same
+// LeanCache on the local Docker engine: at its capacity the instance evicts per its policy; a capacity or
+// policy change is applied to the running Redis (same
 // container, same run id and uptime; the new maxmemory in effect and kept across a restart), and a capacity
 // below the data in use is refused by the preview's diff before anything changes.
 import assert from "node:assert/strict";
@@ -12,7 +13,7 @@ const PASSWORD = "e2e-leancache-password-0123";
 
 describe("LeanCache on Docker: online resize and policy change", { timeout: 10 * 60_000 }, () => {
     const harness = new DockerHarness({ stack: "e2e-leancache" });
-    const program = (capacity: "128M" | "256M" | "512M", evictionPolicy: "volatile-lru" | "allkeys-lru") => () => {
+    const program = (capacity: "128M" | "256M" | "512M", evictionPolicy: "volatile-lru" | "allkeys-lru" | "noeviction") => () => {
         new LeanCacheInstance("cache", { name: "CACHE", capacity, evictionPolicy, password: PASSWORD });
     };
     let client: Redis;
@@ -39,6 +40,35 @@ describe("LeanCache on Docker: online resize and policy change", { timeout: 10 *
     after(async () => {
         client?.disconnect();
         await harness.destroy();
+    });
+
+    it("at its capacity the deployed instance evicts per policy: volatile-lru keeps keys without a TTL; noeviction refuses writes", async () => {
+        const value = "e".repeat(64 * 1024);
+        const write = async (count: number, prefix: string, ttl: boolean) => {
+            const refused: string[] = [];
+            for (let i = 0; i < count; i += 64) {
+                const batch = client.pipeline();
+                for (let j = i; j < Math.min(count, i + 64); j++) ttl ? batch.set(`${prefix}:${j}`, value, "EX", 3600) : batch.set(`${prefix}:${j}`, value);
+                for (const [err] of (await batch.exec())!) if (err) refused.push(err.message);
+            }
+            return refused;
+        };
+        // 16 MB without a TTL, then three times the capacity (384 MB) with one
+        assert.deepEqual(await write(256, "keep", false), []);
+        assert.deepEqual(await write(6144, "tmp", true), [], "no write refused: there is always a key with a TTL to evict");
+        assert.ok(Number(/evicted_keys:(\d+)/.exec(await client.info("stats"))![1]) > 0, "keys were evicted");
+        assert.equal((await client.keys("keep:*")).length, 256, "every key without a TTL is still there");
+        assert.ok((await client.keys("tmp:*")).length < 6144);
+        assert.equal(await client.flushall(), "OK");
+
+        // The policy changed on the running server: writes past the capacity are refused, nothing is evicted.
+        await harness.up(program("128M", "noeviction"));
+        const refused = await write(3072, "full", false);
+        assert.ok(refused.length > 0, "writes past 128M were refused");
+        assert.match(refused[0], /^OOM command not allowed when used memory > 'maxmemory'/);
+        assert.equal(await client.dbsize(), 3072 - refused.length, "nothing was evicted");
+        assert.equal(await client.flushall(), "OK");
+        await harness.up(program("128M", "volatile-lru"));
     });
 
     it("a larger capacity and another policy apply to the running server: same container, run id and uptime", async () => {
