@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as net from "net";
 import { connectLeanCache, leanCacheUrl, LOCAL_REDIS_URL } from "../../provider/appRuntime/redis";
-import { freePort, RedisServer } from "../support/redisServer";
+import { eventually } from "../support/eventually";
+import { freePort } from "../support/ports";
+import { RedisServer } from "../support/redisServer";
 
 // The app-side client ("pulumi-cloudengine/redis") against real redis-servers with the package's
 // configuration: the URL the platform injects, queued commands across a server restart, and a write
@@ -37,14 +39,6 @@ class Endpoint {
     }
 }
 
-async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-}
-
 describe("pulumi-cloudengine/redis: the app's LeanCache client", () => {
     it("reads REDIS_URL_<NAME>; a local run (no variable) uses the local Redis; a name that cannot be a variable is refused", () => {
         assert.equal(leanCacheUrl("CACHE", { REDIS_URL_CACHE: "redis://default:x@cache:6379" }), "redis://default:x@cache:6379");
@@ -72,7 +66,7 @@ describe("pulumi-cloudengine/redis: the app's LeanCache client", () => {
             try {
                 assert.equal(await client.set("before", "1"), "OK");
                 await master.kill();
-                await eventually("the client notices the drop", async () => client.status !== "ready");
+                await eventually(() => assert.notEqual(client.status, "ready", "the client notices the drop"), { timeoutMs: 15_000, intervalMs: 100 });
                 const queued = [client.set("during", "2"), client.incr("counter")];
                 await new Promise((resolve) => setTimeout(resolve, 1500)); // a few reconnection attempts fail meanwhile
                 await master.resume();
@@ -96,7 +90,7 @@ describe("pulumi-cloudengine/redis: the app's LeanCache client", () => {
                 // and the endpoint leads new connections to the new master. The client's connection still
                 // reaches the old one, which now refuses writes.
                 await oldMaster.replicaof("127.0.0.1", String(replica.port));
-                await eventually("the old master refuses writes", async () => (await oldMaster.role())[0] === "slave");
+                await eventually(async () => assert.equal((await oldMaster.role())[0], "slave", "the old master refuses writes"), { timeoutMs: 15_000, intervalMs: 100 });
                 endpoint.target = replica.port;
                 assert.equal(await client.set("k", "after-failover"), "OK");
                 assert.equal(await newMaster.get("k"), "after-failover", "the write went to the new master");

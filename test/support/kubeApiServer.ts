@@ -3,10 +3,10 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as https from "node:https";
 import * as http from "node:http";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { freePorts } from "./ports";
 import { scriptEnv } from "./scriptEnv";
 
 // A real Kubernetes API server (etcd + kube-apiserver of the pinned Kubernetes version, see
@@ -206,24 +206,6 @@ function logTail(file: string, lines = 40): string {
     }
 }
 
-async function freePorts(n: number): Promise<number[]> {
-    const servers: net.Server[] = [];
-    try {
-        const ports: number[] = [];
-        for (let i = 0; i < n; i++) {
-            const s = net.createServer();
-            servers.push(s);
-            await new Promise<void>((resolve, reject) => {
-                s.once("error", reject);
-                s.listen(0, "127.0.0.1", () => resolve());
-            });
-            ports.push((s.address() as net.AddressInfo).port);
-        }
-        return ports;
-    } finally {
-        await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    }
-}
 
 // ---------------------------------------------------------------------- certs ---
 

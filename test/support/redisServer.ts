@@ -2,23 +2,14 @@
 // directory, on a free port, killed and started again on the same port and data.
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { renderRedisAuthConf, renderRedisConf } from "../../provider/render/redisConf";
+import { freePort } from "./ports";
 
 export const REDIS_SERVER = "/usr/bin/redis-server";
 const START_TIMEOUT_MS = 10_000;
 
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer().listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-        server.on("error", reject);
-    });
-}
 
 export interface RedisServerOptions {
     password: string;

@@ -67,7 +67,8 @@ export const cacheSettingsProvider: pulumi.dynamic.ResourceProvider = {
     },
     async update(_id: string, olds: CacheSettingsInputs, news: CacheSettingsInputs) {
         if (!sameSettings(olds, news)) {
-            if (news.maxmemoryBytes < olds.maxmemoryBytes) await refuseBelowUsed(news);
+            // diff checked a shrink on the same container; a new container's data is only known now.
+            if (news.container !== olds.container && news.maxmemoryBytes < olds.maxmemoryBytes) await refuseBelowUsed(news);
             await applySettings(news);
         }
         return { outs: news };

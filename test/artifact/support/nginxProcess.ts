@@ -65,19 +65,7 @@ export function site(id: string, over: Partial<ProxySite> = {}): ProxySite {
     return { id, hostnames: [`${id}.example.com`], upstreamHost: `${id}.app.internal`, upstreamPort: 3000, forceHttps: false, tls: false, cdnCache: false, ...over };
 }
 
-export async function freePorts(n: number): Promise<number[]> {
-    // Held open together so that the kernel hands out n different ports.
-    const servers = await Promise.all(
-        Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-            const s = net.createServer();
-            s.once("error", reject);
-            s.listen(0, "127.0.0.1", () => resolve(s));
-        })),
-    );
-    const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    return ports;
-}
+export { freePorts } from "../../support/ports";
 
 export function canConnect(port: number): Promise<boolean> {
     return new Promise((resolve) => {

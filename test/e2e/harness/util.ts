@@ -5,7 +5,7 @@ import { execFile } from "child_process";
 import Docker from "dockerode";
 import * as fs from "fs";
 import * as http from "http";
-import * as net from "net";
+import { freePorts } from "../../support/ports";
 import * as path from "path";
 
 /** The repository root (works from test/e2e/harness and from bin/test/e2e/harness). */
@@ -20,24 +20,11 @@ export function repoRoot(): string {
     }
 }
 
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const port = (server.address() as net.AddressInfo).port;
-            server.close(() => resolve(port));
-        });
-    });
-}
+export { freePort } from "../../support/ports";
 
 /** The two distinct free ports a test gateway publishes HTTP and HTTPS on. */
 export async function gatewayPorts(): Promise<{ httpPort: number; httpsPort: number }> {
-    const httpPort = await freePort();
-    let httpsPort = await freePort();
-    while (httpsPort === httpPort) httpsPort = await freePort();
+    const [httpPort, httpsPort] = await freePorts(2);
     return { httpPort, httpsPort };
 }
 
@@ -66,18 +53,7 @@ export function httpRequest(url: string, options: { host?: string; method?: stri
     });
 }
 
-/** Calls `check` until it returns without throwing (its value) or timeoutMs passes (its last error). */
-export async function eventually<T>(check: () => Promise<T> | T, options: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
-    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
-    for (;;) {
-        try {
-            return await check();
-        } catch (err) {
-            if (Date.now() > deadline) throw err;
-        }
-        await new Promise((r) => setTimeout(r, options.intervalMs ?? 500));
-    }
-}
+export { eventually } from "../../support/eventually";
 
 /** The images the package uses by default; scripts/base-images.sh builds them locally. */
 export const BASE_IMAGES = ["debian:bookworm-slim", "golang:1.26-bookworm", "golang:1.22-bookworm", "nginx:1.28-bookworm", "redis:6.2-bookworm"];
