@@ -185,10 +185,27 @@ export interface LeanCacheInstanceArgs {
      */
     password?: pulumi.Input<string>;
     /**
-     * Redis image. Default: the official redis:6.2-bookworm.
+     * Redis image (nodes and Sentinels). Default: the official redis:6.2-bookworm.
      * @example "registry.example.com/mirror/redis:6.2-bookworm"
      */
     image?: string;
+    /**
+     * A master and a replica, watched by 3 Sentinels that promote the replica when a majority finds the
+     * master down; clients reach the current master through a stable endpoint (HAProxy), so
+     * REDIS_URL_<NAME> never changes and apps need no restart.
+     * @default false
+     */
+    highAvailability?: boolean;
+    /**
+     * With highAvailability: seconds without a valid reply before a Sentinel considers the master down (1 to 60). Default 5.
+     * @example 3
+     */
+    downAfterSeconds?: number;
+    /**
+     * With highAvailability: the HAProxy image of the endpoint. Default: the official haproxy:2.6-bookworm.
+     * @example "registry.example.com/mirror/haproxy:2.6-bookworm"
+     */
+    endpointImage?: string;
 }
 
 /**

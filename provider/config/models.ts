@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AppEnvironment, CACHE_CAPACITIES, STAGING_PREFIX } from "./spec";
+import { AppEnvironment, CACHE_CAPACITIES, SENTINEL_DOWN_AFTER_SECONDS, STAGING_PREFIX } from "./spec";
 import { DomainConfig } from "./args/domain";
 import { GatewayConfig } from "./args/gateway";
 import { LeanCacheInstanceConfig } from "./args/leanCacheInstance";
@@ -30,7 +30,17 @@ export interface CacheModel {
     evictionPolicy: string;
     capacity: string;
     image: string;
+    /** Master + replica + Sentinels behind an endpoint; undefined: one node. */
+    highAvailability?: CacheHaModel;
 }
+
+export interface CacheHaModel {
+    downAfterSeconds: number;
+    endpointImage: string;
+}
+
+/** HAProxy 2.6 (LTS), the endpoint that leads to the current master. Official; tests build it locally. */
+export const DEFAULT_HAPROXY_IMAGE = "haproxy:2.6-bookworm";
 
 export function buildCacheModel(name: string, args: LeanCacheInstanceConfig): CacheModel {
     return {
@@ -41,6 +51,9 @@ export function buildCacheModel(name: string, args: LeanCacheInstanceConfig): Ca
         evictionPolicy: args.evictionPolicy,
         capacity: args.capacity,
         image: args.image ?? DEFAULT_REDIS_IMAGE,
+        highAvailability: args.highAvailability
+            ? { downAfterSeconds: args.downAfterSeconds ?? SENTINEL_DOWN_AFTER_SECONDS, endpointImage: args.endpointImage ?? DEFAULT_HAPROXY_IMAGE }
+            : undefined,
     };
 }
 

@@ -120,4 +120,10 @@ export const AOF_FSYNC = "everysec";
 /** "LeanCache only provides Redis 6 at this time." */
 export const REDIS_PORT = 6379;
 /** HA: "多个观察节点每隔 1 秒钟观察一次主节点" / "最后一次有效响应在 5 秒之前" / "超过总数一半". */
-export const SENTINEL_DOWN_AFTER_MS = 5000;
+export const SENTINEL_DOWN_AFTER_SECONDS = 5;
+/** "Master-Slave 主从热备": two Redis nodes, a master and its replica. */
+export const CACHE_NODES = 2;
+/** "多个观察节点": an odd number, so a majority (the quorum) always exists. */
+export const SENTINELS = 3;
+export const SENTINEL_QUORUM = 2;
+export const SENTINEL_PORT = 26379;

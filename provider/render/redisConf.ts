@@ -25,8 +25,8 @@ export interface RedisNode extends RedisMemory {
     authConfPath?: string;
     /** Include maxmemory and its policy from this file (renderRedisMemoryConf) instead of writing them here. */
     memoryConfPath?: string;
-    /** For HA (later): a replica follows its master; the password is reused as masterauth. */
-    replicaOf?: { host: string; port: number };
+    /** HA: the name the node gives its master (replica-announce-ip), so Sentinels and replicas reach it by name. */
+    announceHostname?: string;
 }
 
 export function renderRedisConf(node: RedisNode): string {
@@ -45,7 +45,8 @@ export function renderRedisConf(node: RedisNode): string {
         'logfile ""',
         `include ${node.authConfPath ?? REDIS_AUTH_CONF_PATH}`,
     ];
-    if (node.replicaOf) lines.push(`replicaof ${node.replicaOf.host} ${node.replicaOf.port}`, "replica-read-only yes");
+    // Whom a node follows is decided when it starts (renderNodeStartScript), not here.
+    if (node.announceHostname) lines.push(`replica-announce-ip ${node.announceHostname}`, "replica-read-only yes");
     return lines.join("\n") + "\n";
 }
 

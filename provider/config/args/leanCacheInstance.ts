@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CACHE_CAPACITIES, CACHE_NAME, DEFAULT_CACHE_CAPACITY, DEFAULT_EVICTION_POLICY, EVICTION_POLICIES } from "../spec";
+import { CACHE_CAPACITIES, CACHE_NAME, DEFAULT_CACHE_CAPACITY, DEFAULT_EVICTION_POLICY, EVICTION_POLICIES, SENTINEL_DOWN_AFTER_SECONDS } from "../spec";
 import { secretString } from "./fields";
 
 
@@ -24,9 +24,28 @@ export const leanCacheInstanceArgs = z
             .default(DEFAULT_EVICTION_POLICY)
             .describe("What Redis deletes when memory is full (maxmemory-policy). Default volatile-lru."),
         password: secretString("Password clients must give. Default: generated once and kept as a secret.", cachePasswordProblem).optional(),
-        image: z.string().min(1).optional().describe("Redis image. Default: the official redis:6.2-bookworm."),
+        image: z.string().min(1).optional().describe("Redis image (nodes and Sentinels). Default: the official redis:6.2-bookworm."),
+        highAvailability: z
+            .boolean()
+            .default(false)
+            .describe("A master and a replica, watched by 3 Sentinels that promote the replica when a majority finds the master down; "
+                + "clients reach the current master through a stable endpoint (HAProxy), so REDIS_URL_<NAME> never changes and apps need no restart."),
+        downAfterSeconds: z
+            .number()
+            .int()
+            .min(1)
+            .max(60)
+            .optional()
+            .describe(`With highAvailability: seconds without a valid reply before a Sentinel considers the master down (1 to 60). Default ${SENTINEL_DOWN_AFTER_SECONDS}.`),
+        endpointImage: z.string().min(1).optional().describe("With highAvailability: the HAProxy image of the endpoint. Default: the official haproxy:2.6-bookworm."),
     })
     .strict()
+    .superRefine((args, ctx) => {
+        if (args.highAvailability) return;
+        for (const field of ["downAfterSeconds", "endpointImage"] as const) {
+            if (args[field] !== undefined) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [field], message: "applies only with highAvailability: true" });
+        }
+    })
     .describe("A LeanCache instance: a password-protected Redis with AOF persistence (fsync every second).");
 
 export type LeanCacheInstanceArgs = z.input<typeof leanCacheInstanceArgs>;

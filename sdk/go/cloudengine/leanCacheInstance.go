@@ -46,6 +46,9 @@ func NewLeanCacheInstance(ctx *pulumi.Context,
 	if args.EvictionPolicy == nil {
 		args.EvictionPolicy = pulumi.StringPtr("volatile-lru")
 	}
+	if args.HighAvailability == nil {
+		args.HighAvailability = pulumi.BoolPtr(false)
+	}
 	if args.Password != nil {
 		args.Password = pulumi.ToSecret(args.Password).(pulumi.StringPtrInput)
 	}
@@ -66,9 +69,15 @@ func NewLeanCacheInstance(ctx *pulumi.Context,
 type leanCacheInstanceArgs struct {
 	// Maximum memory: 128M, 256M, 512M, 1G, 2G, 4G or 8G (Redis maxmemory).
 	Capacity *string `pulumi:"capacity"`
+	// With highAvailability: seconds without a valid reply before a Sentinel considers the master down (1 to 60). Default 5.
+	DownAfterSeconds *float64 `pulumi:"downAfterSeconds"`
+	// With highAvailability: the HAProxy image of the endpoint. Default: the official haproxy:2.6-bookworm.
+	EndpointImage *string `pulumi:"endpointImage"`
 	// What Redis deletes when memory is full (maxmemory-policy). Default volatile-lru.
 	EvictionPolicy *string `pulumi:"evictionPolicy"`
-	// Redis image. Default: the official redis:6.2-bookworm.
+	// A master and a replica, watched by 3 Sentinels that promote the replica when a majority finds the master down; clients reach the current master through a stable endpoint (HAProxy), so REDIS_URL_<NAME> never changes and apps need no restart.
+	HighAvailability *bool `pulumi:"highAvailability"`
+	// Redis image (nodes and Sentinels). Default: the official redis:6.2-bookworm.
 	Image *string `pulumi:"image"`
 	// The instance's name; apps that attach it receive REDIS_URL_<NAME>. Default: the resource name.
 	Name *string `pulumi:"name"`
@@ -80,9 +89,15 @@ type leanCacheInstanceArgs struct {
 type LeanCacheInstanceArgs struct {
 	// Maximum memory: 128M, 256M, 512M, 1G, 2G, 4G or 8G (Redis maxmemory).
 	Capacity pulumi.StringPtrInput
+	// With highAvailability: seconds without a valid reply before a Sentinel considers the master down (1 to 60). Default 5.
+	DownAfterSeconds pulumi.Float64PtrInput
+	// With highAvailability: the HAProxy image of the endpoint. Default: the official haproxy:2.6-bookworm.
+	EndpointImage pulumi.StringPtrInput
 	// What Redis deletes when memory is full (maxmemory-policy). Default volatile-lru.
 	EvictionPolicy pulumi.StringPtrInput
-	// Redis image. Default: the official redis:6.2-bookworm.
+	// A master and a replica, watched by 3 Sentinels that promote the replica when a majority finds the master down; clients reach the current master through a stable endpoint (HAProxy), so REDIS_URL_<NAME> never changes and apps need no restart.
+	HighAvailability pulumi.BoolPtrInput
+	// Redis image (nodes and Sentinels). Default: the official redis:6.2-bookworm.
 	Image pulumi.StringPtrInput
 	// The instance's name; apps that attach it receive REDIS_URL_<NAME>. Default: the resource name.
 	Name pulumi.StringPtrInput

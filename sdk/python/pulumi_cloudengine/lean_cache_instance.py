@@ -20,7 +20,10 @@ __all__ = ['LeanCacheInstanceArgs', 'LeanCacheInstance']
 class LeanCacheInstanceArgs:
     def __init__(__self__, *,
                  capacity: pulumi.Input[Optional[_builtins.str]] = None,
+                 down_after_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 endpoint_image: pulumi.Input[Optional[_builtins.str]] = None,
                  eviction_policy: pulumi.Input[Optional[_builtins.str]] = None,
+                 high_availability: pulumi.Input[Optional[_builtins.bool]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None):
@@ -28,8 +31,11 @@ class LeanCacheInstanceArgs:
         The set of arguments for constructing a LeanCacheInstance resource.
 
         :param pulumi.Input[_builtins.str] capacity: Maximum memory: 128M, 256M, 512M, 1G, 2G, 4G or 8G (Redis maxmemory).
+        :param pulumi.Input[_builtins.float] down_after_seconds: With highAvailability: seconds without a valid reply before a Sentinel considers the master down (1 to 60). Default 5.
+        :param pulumi.Input[_builtins.str] endpoint_image: With highAvailability: the HAProxy image of the endpoint. Default: the official haproxy:2.6-bookworm.
         :param pulumi.Input[_builtins.str] eviction_policy: What Redis deletes when memory is full (maxmemory-policy). Default volatile-lru.
-        :param pulumi.Input[_builtins.str] image: Redis image. Default: the official redis:6.2-bookworm.
+        :param pulumi.Input[_builtins.bool] high_availability: A master and a replica, watched by 3 Sentinels that promote the replica when a majority finds the master down; clients reach the current master through a stable endpoint (HAProxy), so REDIS_URL_<NAME> never changes and apps need no restart.
+        :param pulumi.Input[_builtins.str] image: Redis image (nodes and Sentinels). Default: the official redis:6.2-bookworm.
         :param pulumi.Input[_builtins.str] name: The instance's name; apps that attach it receive REDIS_URL_<NAME>. Default: the resource name.
         :param pulumi.Input[_builtins.str] password: Password clients must give. Default: generated once and kept as a secret.
         """
@@ -37,10 +43,18 @@ class LeanCacheInstanceArgs:
             capacity = '128M'
         if capacity is not None:
             pulumi.set(__self__, "capacity", capacity)
+        if down_after_seconds is not None:
+            pulumi.set(__self__, "down_after_seconds", down_after_seconds)
+        if endpoint_image is not None:
+            pulumi.set(__self__, "endpoint_image", endpoint_image)
         if eviction_policy is None:
             eviction_policy = 'volatile-lru'
         if eviction_policy is not None:
             pulumi.set(__self__, "eviction_policy", eviction_policy)
+        if high_availability is None:
+            high_availability = False
+        if high_availability is not None:
+            pulumi.set(__self__, "high_availability", high_availability)
         if image is not None:
             pulumi.set(__self__, "image", image)
         if name is not None:
@@ -61,6 +75,30 @@ class LeanCacheInstanceArgs:
         pulumi.set(self, "capacity", value)
 
     @_builtins.property
+    @pulumi.getter(name="downAfterSeconds")
+    def down_after_seconds(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        With highAvailability: seconds without a valid reply before a Sentinel considers the master down (1 to 60). Default 5.
+        """
+        return pulumi.get(self, "down_after_seconds")
+
+    @down_after_seconds.setter
+    def down_after_seconds(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "down_after_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="endpointImage")
+    def endpoint_image(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        With highAvailability: the HAProxy image of the endpoint. Default: the official haproxy:2.6-bookworm.
+        """
+        return pulumi.get(self, "endpoint_image")
+
+    @endpoint_image.setter
+    def endpoint_image(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "endpoint_image", value)
+
+    @_builtins.property
     @pulumi.getter(name="evictionPolicy")
     def eviction_policy(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -73,10 +111,22 @@ class LeanCacheInstanceArgs:
         pulumi.set(self, "eviction_policy", value)
 
     @_builtins.property
+    @pulumi.getter(name="highAvailability")
+    def high_availability(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        A master and a replica, watched by 3 Sentinels that promote the replica when a majority finds the master down; clients reach the current master through a stable endpoint (HAProxy), so REDIS_URL_<NAME> never changes and apps need no restart.
+        """
+        return pulumi.get(self, "high_availability")
+
+    @high_availability.setter
+    def high_availability(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "high_availability", value)
+
+    @_builtins.property
     @pulumi.getter
     def image(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Redis image. Default: the official redis:6.2-bookworm.
+        Redis image (nodes and Sentinels). Default: the official redis:6.2-bookworm.
         """
         return pulumi.get(self, "image")
 
@@ -116,7 +166,10 @@ class LeanCacheInstance(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  capacity: pulumi.Input[Optional[_builtins.str]] = None,
+                 down_after_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 endpoint_image: pulumi.Input[Optional[_builtins.str]] = None,
                  eviction_policy: pulumi.Input[Optional[_builtins.str]] = None,
+                 high_availability: pulumi.Input[Optional[_builtins.bool]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
@@ -127,8 +180,11 @@ class LeanCacheInstance(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] capacity: Maximum memory: 128M, 256M, 512M, 1G, 2G, 4G or 8G (Redis maxmemory).
+        :param pulumi.Input[_builtins.float] down_after_seconds: With highAvailability: seconds without a valid reply before a Sentinel considers the master down (1 to 60). Default 5.
+        :param pulumi.Input[_builtins.str] endpoint_image: With highAvailability: the HAProxy image of the endpoint. Default: the official haproxy:2.6-bookworm.
         :param pulumi.Input[_builtins.str] eviction_policy: What Redis deletes when memory is full (maxmemory-policy). Default volatile-lru.
-        :param pulumi.Input[_builtins.str] image: Redis image. Default: the official redis:6.2-bookworm.
+        :param pulumi.Input[_builtins.bool] high_availability: A master and a replica, watched by 3 Sentinels that promote the replica when a majority finds the master down; clients reach the current master through a stable endpoint (HAProxy), so REDIS_URL_<NAME> never changes and apps need no restart.
+        :param pulumi.Input[_builtins.str] image: Redis image (nodes and Sentinels). Default: the official redis:6.2-bookworm.
         :param pulumi.Input[_builtins.str] name: The instance's name; apps that attach it receive REDIS_URL_<NAME>. Default: the resource name.
         :param pulumi.Input[_builtins.str] password: Password clients must give. Default: generated once and kept as a secret.
         """
@@ -157,7 +213,10 @@ class LeanCacheInstance(pulumi.ComponentResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  capacity: pulumi.Input[Optional[_builtins.str]] = None,
+                 down_after_seconds: pulumi.Input[Optional[_builtins.float]] = None,
+                 endpoint_image: pulumi.Input[Optional[_builtins.str]] = None,
                  eviction_policy: pulumi.Input[Optional[_builtins.str]] = None,
+                 high_availability: pulumi.Input[Optional[_builtins.bool]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  password: pulumi.Input[Optional[_builtins.str]] = None,
@@ -175,9 +234,14 @@ class LeanCacheInstance(pulumi.ComponentResource):
             if capacity is None:
                 capacity = '128M'
             __props__.__dict__["capacity"] = capacity
+            __props__.__dict__["down_after_seconds"] = down_after_seconds
+            __props__.__dict__["endpoint_image"] = endpoint_image
             if eviction_policy is None:
                 eviction_policy = 'volatile-lru'
             __props__.__dict__["eviction_policy"] = eviction_policy
+            if high_availability is None:
+                high_availability = False
+            __props__.__dict__["high_availability"] = high_availability
             __props__.__dict__["image"] = image
             __props__.__dict__["name"] = name
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)

@@ -56,12 +56,12 @@ export function httpRequest(url: string, options: { host?: string; method?: stri
 export { eventually } from "../../support/eventually";
 
 /** The images the package uses by default; scripts/base-images.sh builds them locally. */
-export const BASE_IMAGES = ["debian:bookworm-slim", "golang:1.26-bookworm", "golang:1.22-bookworm", "nginx:1.28-bookworm", "redis:6.2-bookworm"];
+export const BASE_IMAGES = ["debian:bookworm-slim", "golang:1.26-bookworm", "golang:1.22-bookworm", "nginx:1.28-bookworm", "redis:6.2-bookworm", "haproxy:2.6-bookworm"];
 /**
- * Base images built from source whose checked version scripts/base-images.sh records in this label; one
+ * Base images whose checked version scripts/base-images.sh records in this label; one
  * without it is an earlier stand-in (Debian's nginx 1.22 / Redis 7.0 under these tags) and is rebuilt.
  */
-export const VERSIONED_BASE_IMAGES = ["nginx:1.28-bookworm", "redis:6.2-bookworm"];
+export const VERSIONED_BASE_IMAGES = ["nginx:1.28-bookworm", "redis:6.2-bookworm", "haproxy:2.6-bookworm"];
 export const BASE_IMAGE_VERSION_LABEL = "cloudengine.test-image.version";
 
 /**

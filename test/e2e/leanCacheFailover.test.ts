@@ -1,0 +1,96 @@
+// A highly available LeanCache instance on the local Docker engine under a steady write load through its
+// endpoint (the host REDIS_URL_<NAME> names): the master's container killed, its Redis process killed, it
+// cut off its network, both nodes killed. Each time clients reach a master again within the detection
+// time + 2 s, no write acknowledged more than 1 s before the fault is lost, the killed or cut-off node
+// comes back as the replica (master + replica again), and no client ever sees two masters.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { LeanCacheInstance } from "../../provider";
+import { SENTINEL_DOWN_AFTER_SECONDS } from "../../provider/config/spec";
+import { readyClient, WriteSample } from "../support/redisWriteLoad";
+import { DockerHarness, eventually, prepareE2E } from "./harness";
+import { HaCache } from "./leanCacheHa";
+
+const PASSWORD = "e2e-leancache-ha-password-0123";
+/** The bound the issue sets: unavailable ≤ detection + 2 s. */
+const BOUND_MS = (SENTINEL_DOWN_AFTER_SECONDS + 2) * 1000;
+
+describe("LeanCache high availability on Docker", { timeout: 15 * 60_000 }, () => {
+    const harness = new DockerHarness({ stack: "e2e-leancache-ha" });
+    const cache = new HaCache(harness, "cache", PASSWORD);
+    let endpoint: { host: string; port: number; password: string };
+    let url: string;
+
+    before(async () => {
+        await prepareE2E();
+        const up = await harness.up(() => {
+            const c = new LeanCacheInstance("cache", { name: "CACHE", highAvailability: true, password: PASSWORD });
+            return { url: c.url };
+        });
+        url = up.outputs.url;
+        assert.equal(url, `redis://default:${PASSWORD}@cache.cache.cloudengine.internal:6379`);
+        endpoint = await cache.endpoint();
+        await cache.settled();
+    });
+    after(() => harness.destroy());
+
+    /** The fault under load; no write acknowledged more than 1 s before it may be lost. */
+    async function underLoad(prefix: string, fault: () => Promise<void>, recovered?: () => Promise<void>): Promise<{ unavailable: number; lost: WriteSample[] }> {
+        const outcome = await cache.faultUnderLoad(prefix, fault, recovered);
+        console.log(`# ${prefix}: unavailable ${outcome.unavailableMs} ms, ${outcome.acknowledged} writes acknowledged, ${outcome.lost.length} lost`);
+        assert.ok(outcome.acknowledged > 50, `the load ran (${outcome.acknowledged} writes acknowledged)`);
+        assert.deepEqual(outcome.lostBeforeGrace.map((s) => s.key), [], "no write acknowledged more than 1 s before the fault is lost");
+        return { unavailable: outcome.unavailableMs, lost: outcome.lost };
+    }
+
+    it("the master's container killed: the Sentinels promote the replica, clients reach it through the same endpoint; the node rejoins as the replica", async () => {
+        const { master, replica } = await cache.settled();
+        const { unavailable } = await underLoad("kill", () => cache.killContainer(master), async () => {
+            const now = await cache.replication(replica);
+            assert.equal(now.role, "master", "the replica was promoted");
+        });
+        assert.ok(unavailable <= BOUND_MS, `unavailable ${unavailable} ms ≤ ${BOUND_MS} ms`);
+        assert.ok(unavailable >= SENTINEL_DOWN_AFTER_SECONDS * 1000 - 500, `the failover waited for the detection time (${unavailable} ms)`);
+
+        // The node starts again (as `docker start` or the next `pulumi up` would): it follows the new master.
+        await master.container.start();
+        const again = await cache.settled();
+        assert.equal(again.master.index, replica.index, "the promoted node stays the master");
+    });
+
+    it("the master's Redis process killed: Docker restarts it; no acknowledged write older than 1 s is lost, master + replica again", async () => {
+        const { master } = await cache.settled();
+        const { unavailable } = await underLoad("crash", () => cache.killProcess(master));
+        assert.ok(unavailable <= BOUND_MS, `unavailable ${unavailable} ms ≤ ${BOUND_MS} ms`);
+        await cache.settled();
+    });
+
+    it("the master cut off its network: it stops taking writes through the endpoint, the replica is promoted, and after healing the old master follows it; no acknowledged write is lost", async () => {
+        const { master, replica } = await cache.settled();
+        const { unavailable, lost } = await underLoad("partition", () => cache.partition(master), async () => {
+            assert.equal((await cache.replication(replica)).role, "master");
+            await cache.heal(master);
+            // The old master said "master" until the Sentinels demoted it: the endpoint must not have used it.
+            await eventually(async () => assert.equal((await cache.replication(master)).role, "slave", "the old master is demoted"), { timeoutMs: 60_000 });
+        });
+        assert.ok(unavailable <= BOUND_MS + 1000, `unavailable ${unavailable} ms`); // + the endpoint's check timeouts
+        assert.deepEqual(lost.map((s) => s.key), [], "no write acknowledged by a cut-off or demoted master");
+        const again = await cache.settled();
+        assert.equal(again.master.index, replica.index);
+    });
+
+    it("both nodes killed at once: each restarts from its AOF; data written more than 1 s before is back, then master + replica again", async () => {
+        await cache.settled();
+        const client = await readyClient(endpoint);
+        try {
+            const keys = Array.from({ length: 200 }, (_, i) => `both:${i}`);
+            for (const key of keys) assert.equal(await client.set(key, "v"), "OK");
+            await new Promise((r) => setTimeout(r, 1500)); // past the AOF's fsync every second
+            await Promise.all(cache.nodes.map((n) => cache.killProcess(n)));
+            await cache.settled();
+            await eventually(async () => assert.deepEqual((await client.mget(...keys)).filter((v) => v !== "v").length, 0), { timeoutMs: 30_000 });
+        } finally {
+            client.disconnect();
+        }
+    });
+});
