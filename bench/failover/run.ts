@@ -3,9 +3,10 @@
 // provider) under a steady write load through its endpoint (one SET every 20 ms, at most one in flight, each
 // given 1 s), in rounds: the master's container killed (the Sentinels promote the replica; the killed node
 // is started again and rejoins as the replica before the next round), then the master's Redis process
-// killed (Docker restarts it). Per round: the time from the kill until a write sent after it was
-// acknowledged (unavailable), and the acknowledged writes that are gone afterwards (read back through the
-// endpoint), split by whether they were acknowledged more than 1 s before the kill. The detection time
+// killed (Docker restarts it). Per round: the time without a working master (unavailable: the longest
+// time between acknowledged writes from the kill until a write sent after it was acknowledged), and the
+// acknowledged writes that are gone afterwards (read back through the endpoint), split by whether they
+// were acknowledged more than 1 s before the kill. The detection time
 // (the Sentinels' down-after) is this run's baseline. Prints a table and ends with
 //   failover: unavailable <s> s, detection <s> s, acknowledged writes lost <n>
 // (unavailable: the worst container-kill round; n: over all rounds). Exits non-zero (after printing) when
@@ -16,7 +17,8 @@
 // --quick (CI): one container-kill round and one process-kill round.
 import { LeanCacheInstance } from "../../provider";
 import { DockerHarness, ensureEngine } from "../../test/e2e/harness";
-import { FaultOutcome, HaCache } from "../../test/e2e/leanCacheHa";
+import { HaCache } from "../../test/e2e/leanCacheHa";
+import { FaultOutcome } from "../../test/support/leanCacheHa";
 
 const QUICK = process.argv.includes("--quick");
 const PASSWORD = "bench-failover-password-0123";
@@ -70,7 +72,7 @@ async function main(): Promise<{ summary: string; problems: string[] }> {
             const { master, replica } = await cache.settled();
             log(`round ${n + 1}/${plan.length}: killing the master's ${kind} (node ${master.index}) under load ...`);
             const outcome = await cache.faultUnderLoad(`r${n}`, () => (kind === "container" ? cache.killContainer(master) : cache.killProcess(master)));
-            const promoted = (await cache.replication(replica)).role === "master";
+            const promoted = (await replica.replication()).role === "master";
             done.push({ ...outcome, kind, promoted });
             if (kind === "container") await master.container.start(); // it rejoins as the replica (settled, next round)
         }

@@ -44,9 +44,6 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
         const model = config && buildCacheModel(name, config);
         if (model) claimSlug("LeanCacheInstance", model.slug, name, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
-        if (model?.highAvailability && platform?.name === "kubernetes") {
-            throw new ConfigError(label, "highAvailability", true, "false on Kubernetes (high availability runs on Docker only in this version)");
-        }
         super(`${TYPE_PREFIX}LeanCacheInstance`, name, componentProps("LeanCacheInstance", opts, leanCacheInstanceArgs, config), opts);
         markKind(this, "LeanCacheInstance");
         keepOutputsOnly(this, "LeanCacheInstance");

@@ -30,7 +30,7 @@ KC_VOLUME_SIZE=64Gi
 
 # Images the package and the cluster run by default, from the local Docker engine (scripts/base-images.sh
 # builds them), mirrored into the registry: containerd pulls docker.io and registry.k8s.io from it.
-KC_MIRRORED_IMAGES=(nginx:1.28-bookworm redis:6.2-bookworm debian:bookworm-slim)
+KC_MIRRORED_IMAGES=(nginx:1.28-bookworm redis:6.2-bookworm haproxy:2.6-bookworm debian:bookworm-slim)
 KC_PAUSE_IMAGE=registry.k8s.io/pause:3.10
 
 # What the stop restores: host settings kubelet and kube-proxy change, saved by the first start.

@@ -19,25 +19,45 @@ describe("LeanCache high availability on Docker", { timeout: 15 * 60_000 }, () =
     const harness = new DockerHarness({ stack: "e2e-leancache-ha" });
     const cache = new HaCache(harness, "cache", PASSWORD);
     let endpoint: { host: string; port: number; password: string };
-    let url: string;
+
+    const program = (highAvailability: boolean) => () => {
+        const c = new LeanCacheInstance("cache", { name: "CACHE", highAvailability, password: PASSWORD });
+        return { url: c.url };
+    };
 
     before(async () => {
         await prepareE2E();
-        const up = await harness.up(() => {
-            const c = new LeanCacheInstance("cache", { name: "CACHE", highAvailability: true, password: PASSWORD });
-            return { url: c.url };
-        });
-        url = up.outputs.url;
-        assert.equal(url, `redis://default:${PASSWORD}@cache.cache.cloudengine.internal:6379`);
+        // First a one-node instance with data: turning high availability on keeps it.
+        const single = await harness.up(program(false));
+        const node = harness.container("cache");
+        const address = Object.values((await harness.docker.getContainer(node.id).inspect()).NetworkSettings.Networks ?? {}).map((n) => n.IPAddress).find(Boolean)!;
+        const client = await readyClient({ host: address, port: 6379, password: PASSWORD });
+        try {
+            assert.equal(await client.set("from-one-node", "kept"), "OK");
+        } finally {
+            client.disconnect();
+        }
+        const up = await harness.up(program(true));
+        assert.equal(up.outputs.url, single.outputs.url, "the URL apps have stays the same");
+        assert.equal(up.outputs.url, `redis://default:${PASSWORD}@cache.cache.cloudengine.internal:6379`);
         endpoint = await cache.endpoint();
         await cache.settled();
+    });
+
+    it("turning highAvailability on keeps the one-node instance's data (node 0 restarts on its AOF as the master)", async () => {
+        const client = await readyClient(endpoint);
+        try {
+            assert.equal(await client.get("from-one-node"), "kept");
+        } finally {
+            client.disconnect();
+        }
     });
     after(() => harness.destroy());
 
     /** The fault under load; no write acknowledged more than 1 s before it may be lost. */
     async function underLoad(prefix: string, fault: () => Promise<void>, recovered?: () => Promise<void>): Promise<{ unavailable: number; lost: WriteSample[] }> {
         const outcome = await cache.faultUnderLoad(prefix, fault, recovered);
-        console.log(`# ${prefix}: unavailable ${outcome.unavailableMs} ms, ${outcome.acknowledged} writes acknowledged, ${outcome.lost.length} lost`);
+        console.log(`${prefix}: unavailable ${outcome.unavailableMs} ms, ${outcome.acknowledged} writes acknowledged, ${outcome.lost.length} lost`);
         assert.ok(outcome.acknowledged > 50, `the load ran (${outcome.acknowledged} writes acknowledged)`);
         assert.deepEqual(outcome.lostBeforeGrace.map((s) => s.key), [], "no write acknowledged more than 1 s before the fault is lost");
         return { unavailable: outcome.unavailableMs, lost: outcome.lost };
@@ -46,7 +66,7 @@ describe("LeanCache high availability on Docker", { timeout: 15 * 60_000 }, () =
     it("the master's container killed: the Sentinels promote the replica, clients reach it through the same endpoint; the node rejoins as the replica", async () => {
         const { master, replica } = await cache.settled();
         const { unavailable } = await underLoad("kill", () => cache.killContainer(master), async () => {
-            const now = await cache.replication(replica);
+            const now = await replica.replication();
             assert.equal(now.role, "master", "the replica was promoted");
         });
         assert.ok(unavailable <= BOUND_MS, `unavailable ${unavailable} ms ≤ ${BOUND_MS} ms`);
@@ -68,10 +88,10 @@ describe("LeanCache high availability on Docker", { timeout: 15 * 60_000 }, () =
     it("the master cut off its network: it stops taking writes through the endpoint, the replica is promoted, and after healing the old master follows it; no acknowledged write is lost", async () => {
         const { master, replica } = await cache.settled();
         const { unavailable, lost } = await underLoad("partition", () => cache.partition(master), async () => {
-            assert.equal((await cache.replication(replica)).role, "master");
+            assert.equal((await replica.replication()).role, "master");
             await cache.heal(master);
             // The old master said "master" until the Sentinels demoted it: the endpoint must not have used it.
-            await eventually(async () => assert.equal((await cache.replication(master)).role, "slave", "the old master is demoted"), { timeoutMs: 60_000 });
+            await eventually(async () => assert.equal((await master.replication()).role, "slave", "the old master is demoted"), { timeoutMs: 60_000 });
         });
         assert.ok(unavailable <= BOUND_MS + 1000, `unavailable ${unavailable} ms`); // + the endpoint's check timeouts
         assert.deepEqual(lost.map((s) => s.key), [], "no write acknowledged by a cut-off or demoted master");

@@ -254,6 +254,49 @@ describe("LeanCacheInstance on Kubernetes", () => {
     });
 });
 
+describe("LeanCacheInstance on Kubernetes with highAvailability", () => {
+    it("node 0 (the one-node instance's StatefulSet and claim) and node 1, three Sentinel StatefulSets and one HAProxy pod behind the instance's Service; names from a headless Service", async () => {
+        const resources = await run(() => new LeanCacheInstance("sessions", { highAvailability: true, downAfterSeconds: 4, password: "correct-horse-battery" }), { config: kubernetesConfig({ namespace: "apps" }) });
+        const node0 = byName(resources, K8S.statefulSet, "cache-sessions");
+        const node1 = byName(resources, K8S.statefulSet, "cache-sessions-1");
+        const sentinels = [0, 1, 2].map((i) => byName(resources, K8S.statefulSet, `cache-sessions-sentinel-${i}`));
+        const endpoint = byName(resources, K8S.deployment, "cache-sessions-endpoint");
+        assert.deepEqual([byName(resources, K8S.claim, "cache-sessions-data").name, byName(resources, K8S.claim, "cache-sessions-1-data").name], ["sessions-data", "sessions-1-data"]);
+
+        const members = byName(resources, K8S.service, "cache-sessions-members");
+        assert.deepEqual([members.inputs.spec.clusterIP, members.inputs.spec.publishNotReadyAddresses], ["None", true], "names resolve before the pods are ready: a replica must find its master first");
+        for (const set of [node0, node1, ...sentinels]) {
+            assert.equal(set.inputs.spec.serviceName, "cache-sessions-members");
+            assert.equal(set.inputs.spec.replicas, 1);
+            for (const [k, v] of Object.entries(members.inputs.spec.selector)) assert.equal(set.inputs.spec.template.metadata.labels[k], v);
+        }
+
+        const service = byName(resources, K8S.service, "cache-sessions");
+        assert.deepEqual(service.inputs.spec.selector, endpoint.inputs.spec.selector.matchLabels, "the instance's Service leads to the endpoint");
+        assert.deepEqual([endpoint.inputs.spec.replicas, endpoint.inputs.spec.strategy.type], [1, "Recreate"], "one endpoint at a time: two could choose different masters");
+        const auth = byBase(resources, K8S.secret, "cache-sessions-auth");
+        const haproxy = reveal(auth.inputs.stringData)["haproxy.cfg"] as string;
+        assert.match(haproxy, /^ {4}server node0 cache-sessions-0\.cache-sessions-members\.apps\.svc\.cluster\.local:6379$/m);
+        assert.match(haproxy, /^ {4}server node1 cache-sessions-1-0\.cache-sessions-members\.apps\.svc\.cluster\.local:6379$/m);
+        assert.deepEqual(endpoint.inputs.spec.template.spec.volumes[0].secret.items, [{ key: "haproxy.cfg", path: "haproxy.cfg" }]);
+
+        const config = byBase(resources, K8S.configMap, "cache-sessions-config").inputs.data;
+        assert.match(config["redis.conf"], /^replica-announce-ip cache-sessions-0\.cache-sessions-members\.apps\.svc\.cluster\.local$/m);
+        assert.match(config["redis-1.conf"], /^replica-announce-ip cache-sessions-1-0\.cache-sessions-members\.apps\.svc\.cluster\.local$/m);
+        assert.match(config["start-node-1.sh"], /^SELF=cache-sessions-1-0\.cache-sessions-members/m);
+        assert.match(config["start-sentinel-2.sh"], /^sentinel down-after-milliseconds leancache 4000$/m);
+        assert.doesNotMatch(JSON.stringify(config), /correct-horse-battery/, "the ConfigMap holds no password");
+        for (const [i, set] of [node0, node1].entries()) {
+            const c = set.inputs.spec.template.spec.containers[0];
+            assert.deepEqual(c.command, ["sh", "/usr/local/etc/redis/start-node.sh"]);
+            assert.deepEqual(c.volumeMounts.filter((m: any) => m.name === "config").map((m: any) => m.subPath), [i === 0 ? "redis.conf" : "redis-1.conf", `start-node-${i}.sh`]);
+        }
+        const sentinel = sentinels[1].inputs.spec.template.spec.containers[0];
+        assert.deepEqual(sentinel.volumeMounts.map((m: any) => [m.mountPath, m.subPath]), [["/usr/local/etc/redis/start-sentinel.sh", "start-sentinel-1.sh"], ["/tmp", undefined]]);
+        assert.equal(sentinel.securityContext.readOnlyRootFilesystem, true);
+    });
+});
+
 describe("Kubernetes names and settings", () => {
     it("every object name is a DNS-1035 label of at most 63 characters, whatever name the user gives; labels follow app.kubernetes.io", async () => {
         const long = "Checkout_Service.v2-" + "x".repeat(80);

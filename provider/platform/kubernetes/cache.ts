@@ -1,9 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CacheModel } from "../../config/models";
-import { REDIS_PORT } from "../../config/spec";
+import { CACHE_NODES, REDIS_PORT } from "../../config/spec";
+import { NODE_SCRIPT_PATH, renderNodeStartScript } from "../../render/redisHa";
 import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
+import { renderHaproxyConf } from "../../render/haproxyConf";
 import { CacheResult } from "../platform";
+import { cacheEndpoint, cacheMembersService, cacheSentinels, cacheTopology, CACHE_LABEL, MEMBER_LABEL, REDIS_UID, sentinelScripts } from "./cacheHa";
 import { checksum, contentName, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
 import { kubernetesSettingsOf } from "./settings";
 import { volumeSize } from "./volumeSize";
@@ -12,10 +15,10 @@ import { volumeSize } from "./volumeSize";
 // PersistentVolumeClaim (it survives pod replacement), its config in a ConfigMap, its password in a
 // Secret, reached through a ClusterIP Service. The claim is its own object, not the StatefulSet's
 // volumeClaimTemplates: those are immutable, so a new capacity would replace the StatefulSet, while a
-// claim grows in place (and `pulumi destroy` removes it with the rest).
+// claim grows in place (and `pulumi destroy` removes it with the rest). With highAvailability a second
+// node (its own StatefulSet and claim), three Sentinels and the endpoint (cacheHa.ts) join it, and the
+// Service leads to the endpoint. Node 0 keeps the one-node instance's objects, so its data carries over.
 
-/** The official redis image's user. */
-const REDIS_UID = 999;
 const MiB = 1024 * 1024;
 /** Room for the AOF and its rewrite next to each other. */
 const VOLUME_PER_MEMORY = 3;
@@ -26,53 +29,111 @@ export function cacheObjectName(m: CacheModel): string {
 }
 
 export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel, password: pulumi.Output<string>): CacheResult {
-    const s = kubernetesSettingsOf();
     const name = cacheObjectName(m);
-    const labels = objectLabels("leancache", name, "LeanCacheInstance");
-    const conf = renderRedisConf({ maxmemoryBytes: m.maxmemoryBytes, evictionPolicy: m.evictionPolicy });
+    const topology = m.highAvailability && cacheTopology(name);
+    const memory = { maxmemoryBytes: m.maxmemoryBytes, evictionPolicy: m.evictionPolicy };
+    const files: Record<string, string> = topology
+        ? {
+            ...Object.fromEntries(topology.nodes.flatMap((host, i) => [
+                [nodeConfKey(i), renderRedisConf({ ...memory, announceHostname: host })],
+                [`start-node-${i}.sh`, renderNodeStartScript(topology, i, REDIS_CONF_PATH)],
+            ])),
+            ...sentinelScripts(topology, name, m.highAvailability!.downAfterSeconds),
+        }
+        : { [nodeConfKey(0)]: renderRedisConf(memory) };
+    const allFiles = JSON.stringify(files);
     // Content-named (see contentName): a new config or password restarts Redis in place, on the same volume.
-    const configName = contentName(objectName(name, "config"), checksum(conf));
+    const configName = contentName(objectName(name, "config"), checksum(allFiles));
+    const instanceLabels = objectLabels("leancache", name, "LeanCacheInstance");
     const configMap = new k8s.core.v1.ConfigMap(`${m.name}-config`, {
-        metadata: metadata(configName, labels.all),
+        metadata: metadata(configName, instanceLabels.all),
         immutable: true,
-        data: { "redis.conf": conf },
+        data: files,
     }, { parent });
     const authName = pulumi.unsecret(password.apply((p) => contentName(objectName(name, "auth"), secretChecksum(p))));
     const secret = new k8s.core.v1.Secret(`${m.name}-auth`, {
-        metadata: metadata(authName, labels.all),
+        metadata: metadata(authName, instanceLabels.all),
         type: "Opaque",
         immutable: true,
-        // auth.conf for the server; REDISCLI_AUTH for the probes (never in a command line).
-        stringData: pulumi.secret(password.apply((p) => ({ "auth.conf": renderRedisAuthConf(p), password: p }))),
+        // auth.conf for the server; REDISCLI_AUTH for the probes (never in a command line); the endpoint's checks.
+        stringData: pulumi.secret(password.apply((p) => ({
+            "auth.conf": renderRedisAuthConf(p),
+            password: p,
+            ...(topology ? { "haproxy.cfg": renderHaproxyConf(topology.nodes, p) } : {}),
+        }))),
     }, { parent });
+    const endpointLabels = objectLabels("leancache", objectName(name, "endpoint"), "LeanCacheInstance", { [CACHE_LABEL]: name });
     const service = new k8s.core.v1.Service(`${m.name}`, {
-        metadata: metadata(name, labels.all),
-        spec: { type: "ClusterIP", selector: labels.selector, ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }] },
+        metadata: metadata(name, instanceLabels.all),
+        spec: {
+            type: "ClusterIP",
+            selector: topology ? endpointLabels.selector : instanceLabels.selector,
+            ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }],
+        },
     }, { parent });
+    const shared: NodeShared = { parent, m, configMap, configName, secret, authName };
+    if (!topology) {
+        redisNode(shared, 0, { serviceName: name, labels: instanceLabels, dependsOn: [service] });
+        return { host: pulumi.output(serviceHost(name)) };
+    }
+    const members = cacheMembersService(parent, name);
+    let previous: pulumi.Resource = members;
+    for (let i = 0; i < CACHE_NODES; i++) {
+        // Node 0 keeps the one-node instance's names; each node rolls only once the one before is ready,
+        // so a change never restarts both at once.
+        const setName = i === 0 ? name : objectName(name, String(i));
+        const labels = objectLabels("leancache", setName, "LeanCacheInstance", { [CACHE_LABEL]: name, [MEMBER_LABEL]: "node" });
+        previous = redisNode(shared, i, { serviceName: topology.service, labels, dependsOn: [previous], startScript: true });
+    }
+    const sentinelsAndEndpoint = { parent, m, name, topology, authName, secret };
+    cacheSentinels({ ...sentinelsAndEndpoint, configMap, configName, dependsOn: [members] });
+    cacheEndpoint({ ...sentinelsAndEndpoint, labels: endpointLabels, image: m.highAvailability!.endpointImage, dependsOn: [service] });
+    return { host: pulumi.output(serviceHost(name)) };
+}
+
+interface NodeShared {
+    parent: pulumi.ComponentResource;
+    m: CacheModel;
+    configMap: k8s.core.v1.ConfigMap;
+    configName: string;
+    secret: k8s.core.v1.Secret;
+    authName: pulumi.Output<string>;
+}
+
+function nodeConfKey(index: number): string {
+    return index === 0 ? "redis.conf" : `redis-${index}.conf`;
+}
+
+/** Redis node `index`: a one-pod StatefulSet with its own claim (node 0's names are the one-node instance's). */
+function redisNode(s: NodeShared, index: number, o: { serviceName: string; labels: ReturnType<typeof objectLabels>; dependsOn: pulumi.Resource[]; startScript?: boolean }): k8s.apps.v1.StatefulSet {
+    const { parent, m } = s;
+    const settings = kubernetesSettingsOf();
+    const setName = o.labels.selector["app.kubernetes.io/instance"];
+    const resource = index === 0 ? m.name : `${m.name}-${index}`;
     const memoryMiB = m.maxmemoryBytes / MiB;
-    const claimName = objectName(name, "data");
-    const size = volumeSize(`${m.name}-volume-size`, Math.max(MIN_VOLUME_MIB, memoryMiB * VOLUME_PER_MEMORY), { parent });
-    const claim = new k8s.core.v1.PersistentVolumeClaim(`${m.name}-data`, {
+    const claimName = objectName(setName, "data");
+    const size = volumeSize(`${resource}-volume-size`, Math.max(MIN_VOLUME_MIB, memoryMiB * VOLUME_PER_MEMORY), { parent });
+    const claim = new k8s.core.v1.PersistentVolumeClaim(`${resource}-data`, {
         // Not awaited: with a WaitForFirstConsumer class (the default class of many clusters, often not
         // named here) the claim binds only once the StatefulSet's pod exists, which waits for the claim;
         // the Kubernetes provider would time out. The StatefulSet's own readiness covers the volume.
-        metadata: { ...metadata(claimName, labels.all), annotations: { "pulumi.com/skipAwait": "true" } },
+        metadata: { ...metadata(claimName, o.labels.all), annotations: { "pulumi.com/skipAwait": "true" } },
         spec: {
             accessModes: ["ReadWriteOnce"],
-            ...(s.storageClassName !== undefined ? { storageClassName: s.storageClassName } : {}),
+            ...(settings.storageClassName !== undefined ? { storageClassName: settings.storageClassName } : {}),
             resources: { requests: { storage: pulumi.interpolate`${size.sizeMiB}Mi` } },
         },
     }, { parent });
     const ping = { exec: { command: ["sh", "-c", REDIS_PING_SCRIPT] } };
-    new k8s.apps.v1.StatefulSet(m.name, {
-        metadata: metadata(name, labels.all),
+    return new k8s.apps.v1.StatefulSet(resource, {
+        metadata: metadata(setName, o.labels.all),
         spec: {
-            serviceName: name,
+            serviceName: o.serviceName,
             replicas: 1,
-            selector: { matchLabels: labels.selector },
+            selector: { matchLabels: o.labels.selector },
             updateStrategy: { type: "RollingUpdate" },
             template: {
-                metadata: { labels: labels.all },
+                metadata: { labels: o.labels.all },
                 spec: {
                     automountServiceAccountToken: false,
                     enableServiceLinks: false,
@@ -81,9 +142,9 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
                     containers: [{
                         name: "redis",
                         image: m.image,
-                        command: ["redis-server", REDIS_CONF_PATH],
+                        command: o.startScript ? ["sh", NODE_SCRIPT_PATH] : ["redis-server", REDIS_CONF_PATH],
                         ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
-                        env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: authName, key: "password" } } }],
+                        env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: s.authName, key: "password" } } }],
                         startupProbe: { ...ping, periodSeconds: 1, failureThreshold: REDIS_START_SECONDS, timeoutSeconds: 3 },
                         readinessProbe: { ...ping, periodSeconds: 5, failureThreshold: 1, timeoutSeconds: 3 },
                         livenessProbe: { ...ping, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
@@ -91,19 +152,19 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
                         resources: { requests: { memory: `${memoryMiB}Mi` }, limits: { memory: `${memoryMiB * 2 + 128}Mi` } },
                         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                         volumeMounts: [
-                            { name: "config", mountPath: REDIS_CONF_PATH, subPath: "redis.conf", readOnly: true },
+                            { name: "config", mountPath: REDIS_CONF_PATH, subPath: nodeConfKey(index), readOnly: true },
+                            ...(o.startScript ? [{ name: "config", mountPath: NODE_SCRIPT_PATH, subPath: `start-node-${index}.sh`, readOnly: true }] : []),
                             { name: "auth", mountPath: REDIS_AUTH_CONF_PATH, subPath: "auth.conf", readOnly: true },
                             { name: "data", mountPath: REDIS_DATA_DIR },
                         ],
                     }],
                     volumes: [
-                        { name: "config", configMap: { name: configName } },
-                        { name: "auth", secret: { secretName: authName } },
+                        { name: "config", configMap: { name: s.configName } },
+                        { name: "auth", secret: { secretName: s.authName } },
                         { name: "data", persistentVolumeClaim: { claimName } },
                     ],
                 },
             },
         },
-    }, { parent, dependsOn: [configMap, secret, service, claim] });
-    return { host: pulumi.output(serviceHost(name)) };
+    }, { parent, dependsOn: [s.configMap, s.secret, claim, ...o.dependsOn] });
 }

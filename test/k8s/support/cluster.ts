@@ -148,6 +148,14 @@ export function podExec(cluster: ClusterEnv, pod: any, cmd: string[], options: {
     return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
+/** Sends SIGKILL to a pod's container's process through the node's containerd (the kubelet then restarts the container). */
+export function podKill(cluster: ClusterEnv, pod: any, container = pod.spec.containers[0].name): void {
+    const id = String(pod.status.containerStatuses?.find((c: any) => c.name === container)?.containerID ?? "").replace(/^containerd:\/\//, "");
+    if (!id) throw new Error(`pod ${pod.metadata.name}: no running container ${container}`);
+    const r = spawnSync("ctr", ["--address", cluster.CLOUDENGINE_KUBE_CONTAINERD, "-n", "k8s.io", "tasks", "kill", "--signal", "SIGKILL", id], { encoding: "utf8", timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`ctr tasks kill ${id}: ${r.stderr || r.stdout}`);
+}
+
 /** Namespaced collections the package creates objects in. */
 const PACKAGE_COLLECTIONS = [
     "/apis/apps/v1/namespaces/default/deployments",

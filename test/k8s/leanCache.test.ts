@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { SENTINEL_DOWN_AFTER_SECONDS } from "../../provider/config/spec";
+import { eventually } from "../support/eventually";
+import { faultUnderLoad, HaMember, infoFields, pairFields, settled, SentinelView } from "../support/leanCacheHa";
+import { readyClient } from "../support/redisWriteLoad";
+import { ClusterEnv, clusterPlatformSettings, deleteLabelled, ensureCluster, Kube, PACKAGE_LABEL, podKill, REPO } from "./support/cluster";
+import { previewChanges } from "../engine/support";
+import { KubeStack } from "./support/stack";
+
+// A highly available LeanCacheInstance on the local cluster through the real `pulumi up`: two node
+// StatefulSets, three Sentinels and the HAProxy endpoint behind the instance's Service. Under a steady
+// write load through the Service's address (what REDIS_URL_<NAME> names): the master's Redis process
+// killed (the kubelet restarts it in place) and the master's node lost (its StatefulSet scaled to 0: the
+// Sentinels promote the replica). Each time clients reach a master again within the detection time + 2 s,
+// no write acknowledged more than 1 s before is lost, and the instance is master + replica again.
+
+const PROJECT = "ce-k8s-leancache";
+const NS = "/api/v1/namespaces/default";
+const PASSWORD = "k8s-leancache-password-0123";
+const STACK_LABEL = `cloudengine.io/stack=${PROJECT}.dev`;
+
+interface PodNode extends HaMember {
+    pod: any;
+}
+
+describe("LeanCache high availability on the local cluster (real pulumi up)", { timeout: 30 * 60_000 }, () => {
+    let cluster: ClusterEnv;
+    let kube: Kube;
+    let stack: KubeStack;
+
+    const pods = async (member: "node" | "sentinel"): Promise<any[]> =>
+        (await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(`${STACK_LABEL},cloudengine.io/leancache-member=${member}`)}`))
+            .filter((p) => !p.metadata.deletionTimestamp && p.status.podIP)
+            .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+
+    /** Asks a pod's Redis (or Sentinel) straight at its pod address; undefined when it does not answer. */
+    async function ask(pod: any, port: number, ...command: string[]): Promise<unknown> {
+        const client = await readyClient({ host: pod.status.podIP, port, password: PASSWORD }, 2_000).catch(() => undefined);
+        if (!client) return undefined;
+        try {
+            return await client.call(command[0], ...command.slice(1));
+        } catch {
+            return undefined;
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    async function nodes(): Promise<PodNode[]> {
+        return (await pods("node")).map((pod, index) => ({
+            index,
+            pod,
+            alias: `${pod.metadata.name}.${pod.spec.subdomain}.default.svc.cluster.local`,
+            replication: async () => infoFields(String((await ask(pod, 6379, "INFO", "replication")) ?? "")),
+        }));
+    }
+
+    async function sentinels(): Promise<SentinelView[]> {
+        return (await pods("sentinel")).map((pod) => async () => pairFields(((await ask(pod, 26379, "SENTINEL", "MASTER", "leancache")) as string[] | undefined) ?? []));
+    }
+
+    async function endpoint() {
+        const service = await kube.get(`${NS}/services/cache-cache`);
+        return { host: service.spec.clusterIP as string, port: 6379, password: PASSWORD };
+    }
+
+    before(async () => {
+        cluster = ensureCluster();
+        kube = new Kube(cluster.KUBECONFIG);
+        await deleteLabelled(kube, PACKAGE_LABEL);
+        stack = new KubeStack(PROJECT, cluster, { "index.ts": path.join(REPO, "test", "k8s", "programs", "leancache", "index.ts") });
+        fs.writeFileSync(path.join(stack.work, "Pulumi.yaml"), JSON.stringify({ name: PROJECT, runtime: "nodejs", main: "index.ts" }));
+        stack.init("dev", { "cloudengine:platform": "kubernetes", ...clusterPlatformSettings(cluster) });
+        stack.ok("config", "set", "--secret", "password", PASSWORD);
+        stack.ok("up", "--yes", "--skip-preview");
+    });
+    after(() => {
+        if (!stack || process.env.KEEP_KUBE_STACK === "1") return;
+        stack.run("destroy", "--yes", "--skip-preview");
+        stack.remove();
+    });
+
+    it("deploys master + replica, three Sentinels agreeing, and the endpoint; REDIS_URL names the Service", async () => {
+        const outputs = stack.outputs();
+        assert.equal(outputs.url, `redis://default:${PASSWORD}@cache-cache.default.svc.cluster.local:6379`);
+        const { master, replica } = await settled(nodes, sentinels);
+        assert.notEqual(master.pod.metadata.name, replica.pod.metadata.name);
+        const client = await readyClient(await endpoint());
+        try {
+            assert.equal(await client.set("through-the-endpoint", "yes"), "OK");
+            assert.match(await client.info("replication"), /^role:master\r?$/m, "the endpoint leads to the master");
+        } finally {
+            client.disconnect();
+        }
+    });
+
+    /** The fault under load: clients reach a master again within detection + 2 s; nothing acknowledged > 1 s before is lost. */
+    async function underLoad(t: { diagnostic(m: string): void }, prefix: string, fault: () => Promise<void>, recovered?: () => Promise<void>): Promise<void> {
+        const outcome = await faultUnderLoad(await endpoint(), prefix, fault, recovered);
+        t.diagnostic(`${prefix}: unavailable ${outcome.unavailableMs} ms, ${outcome.acknowledged} writes acknowledged, ${outcome.lost.length} lost`);
+        assert.ok(outcome.acknowledged > 50, "the load ran");
+        assert.deepEqual(outcome.lostBeforeGrace.map((s) => s.key), [], "no write acknowledged more than 1 s before the fault is lost");
+        assert.ok(outcome.unavailableMs <= (SENTINEL_DOWN_AFTER_SECONDS + 2) * 1000, `unavailable ${outcome.unavailableMs} ms ≤ detection + 2 s`);
+    }
+
+    it("the master's Redis process killed under load: the kubelet restarts it in its pod (sooner than the Sentinels' detection), and it is master + replica again", async (t) => {
+        const { master } = await settled(nodes, sentinels);
+        const restarts = (pod: any) => pod.status.containerStatuses[0].restartCount as number;
+        await underLoad(t, "crash", async () => {
+            podKill(cluster, master.pod);
+            await eventually(async () => assert.ok(restarts(await kube.get(`${NS}/pods/${master.pod.metadata.name}`)) > restarts(master.pod), "the container restarted"), { intervalMs: 50 });
+        });
+        await settled(nodes, sentinels, 180_000);
+    });
+
+    it("the master's node lost (its StatefulSet scaled to 0) under load: the Sentinels promote the replica within detection + 2 s; back, the node rejoins as the replica", async (t) => {
+        const { master, replica } = await settled(nodes, sentinels);
+        const setName = master.pod.metadata.ownerReferences[0].name as string;
+        const scale = (replicas: number) => kube.request("PATCH", `/apis/apps/v1/namespaces/default/statefulsets/${setName}/scale`, { spec: { replicas } }, "application/merge-patch+json");
+        await underLoad(t, "lost", async () => {
+            assert.equal((await scale(0)).status, 200);
+            await eventually(async () => assert.equal((await kube.request("GET", `${NS}/pods/${master.pod.metadata.name}`)).status, 404, "the pod is gone"), { intervalMs: 50, timeoutMs: 60_000 });
+        }, async () => {
+            assert.equal((await replica.replication()).role, "master", "the replica was promoted");
+        });
+        assert.equal((await scale(1)).status, 200);
+        const again = await settled(nodes, sentinels, 180_000);
+        assert.equal(again.master.pod.metadata.name, replica.pod.metadata.name, "the promoted node stays the master; the returning one follows it");
+    });
+
+    it("a second preview changes nothing", () => {
+        assert.deepEqual(previewChanges(stack.ok("preview", "--json")), []);
+    });
+});
