@@ -193,7 +193,7 @@ export interface LeanCacheInstanceArgs {
      * A master and a replica, watched by 3 Sentinels that promote the replica when a majority finds the
      * master down; clients reach the current master through a stable endpoint (HAProxy), so
      * REDIS_URL_<NAME> never changes and apps need no restart.
-     * @default false
+     * @default true
      */
     highAvailability?: boolean;
     /**

@@ -117,6 +117,7 @@ function providerState(args: pulumi.runtime.MockResourceArgs): Record<string, an
         case "docker:index/volume:Volume":
             return { ...args.inputs, name: args.inputs.name ?? `${args.name}-generated` };
         case DYNAMIC:
+        case "cloudengine:index:GeneratedSecret": // the same resource, served by the plugin
             return { ...args.inputs, value: `generated-${args.name}` };
         case DYNAMIC_CERTIFICATE:
             return { ...args.inputs, certificate: `CERT(${args.inputs.hostname})`, privateKey: `KEY(${args.inputs.hostname})` };

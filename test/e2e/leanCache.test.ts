@@ -14,7 +14,8 @@ const PASSWORD = "e2e-leancache-password-0123";
 describe("LeanCache on Docker: online resize and policy change", { timeout: 10 * 60_000 }, () => {
     const harness = new DockerHarness({ stack: "e2e-leancache" });
     const program = (capacity: "128M" | "256M" | "512M", evictionPolicy: "volatile-lru" | "allkeys-lru" | "noeviction") => () => {
-        new LeanCacheInstance("cache", { name: "CACHE", capacity, evictionPolicy, password: PASSWORD });
+        // One node: its own container is resized (leanCacheFailover.test.ts resizes a highly available one).
+        new LeanCacheInstance("cache", { name: "CACHE", capacity, evictionPolicy, password: PASSWORD, highAvailability: false });
     };
     let client: Redis;
 

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { LeanCacheInstance } from "../../provider";
 import { SENTINEL_DOWN_AFTER_SECONDS } from "../../provider/config/spec";
+import { infoFields } from "../support/leanCacheHa";
 import { readyClient, WriteSample } from "../support/redisWriteLoad";
 import { DockerHarness, eventually, prepareE2E } from "./harness";
 import { HaCache } from "./leanCacheHa";
@@ -20,8 +21,8 @@ describe("LeanCache high availability on Docker", { timeout: 15 * 60_000 }, () =
     const cache = new HaCache(harness, "cache", PASSWORD);
     let endpoint: { host: string; port: number; password: string };
 
-    const program = (highAvailability: boolean) => () => {
-        const c = new LeanCacheInstance("cache", { name: "CACHE", highAvailability, password: PASSWORD });
+    const program = (highAvailability: boolean, capacity: "128M" | "256M" = "128M", evictionPolicy: "volatile-lru" | "allkeys-lru" = "volatile-lru") => () => {
+        const c = new LeanCacheInstance("cache", { name: "CACHE", highAvailability, capacity, evictionPolicy, password: PASSWORD });
         return { url: c.url };
     };
 
@@ -62,6 +63,21 @@ describe("LeanCache high availability on Docker", { timeout: 15 * 60_000 }, () =
         assert.deepEqual(outcome.lostBeforeGrace.map((s) => s.key), [], "no write acknowledged more than 1 s before the fault is lost");
         return { unavailable: outcome.unavailableMs, lost: outcome.lost };
     }
+
+    it("a new capacity and policy apply to both running nodes: only the settings update, no node restarts (same run ids)", async () => {
+        const server = async () => Promise.all(cache.nodes.map(async (n) => ({
+            runId: infoFields(await n.cli("INFO", "server")).run_id,
+            memory: (await n.cli("CONFIG", "GET", "maxmemory")).trim().split(/\r?\n/)[1],
+            policy: (await n.cli("CONFIG", "GET", "maxmemory-policy")).trim().split(/\r?\n/)[1],
+        })));
+        const before = await server();
+        assert.deepEqual(before.map((n) => [n.memory, n.policy]), [["134217728", "volatile-lru"], ["134217728", "volatile-lru"]]);
+        const up = await harness.up(program(true, "256M", "allkeys-lru"));
+        assert.deepEqual(up.changes.map((s) => `${s.op} ${s.name}`), ["update cache-memory"]);
+        const after = await server();
+        assert.deepEqual(after.map((n) => [n.runId, n.memory, n.policy]), before.map((n) => [n.runId, "268435456", "allkeys-lru"]));
+        await cache.settled();
+    });
 
     it("the master's container killed: the Sentinels promote the replica, clients reach it through the same endpoint; the node rejoins as the replica", async () => {
         const { master, replica } = await cache.settled();

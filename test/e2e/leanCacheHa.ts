@@ -12,6 +12,8 @@ export interface HaNode extends HaMember {
     /** Pulumi resource name: `<name>` for node 0, `<name>-1` for node 1. */
     resource: string;
     container: Docker.Container;
+    /** redis-cli in the node's container: its output, "" when it does not answer. */
+    cli(...args: string[]): Promise<string>;
 }
 
 export class HaCache {
@@ -26,7 +28,8 @@ export class HaCache {
             const resource = index === 0 ? this.name : `${this.name}-${index}`;
             const info = this.harness.container(resource);
             const container = this.harness.docker.getContainer(info.id);
-            return { index, resource, alias: info.inputs.networksAdvanced[0].aliases[0], container, replication: () => this.redisCli(container, "INFO", "replication").then(infoFields) };
+            const cli = (...args: string[]) => this.redisCli(container, ...args);
+            return { index, resource, alias: info.inputs.networksAdvanced[0].aliases[0], container, cli, replication: () => cli("INFO", "replication").then(infoFields) };
         });
     }
 

@@ -118,8 +118,17 @@ function cacheSteps(language: string, volume: boolean): string[] {
         "delete original kubernetes:core/v1:ConfigMap sessions-config",
         "replace kubernetes:core/v1:ConfigMap sessions-config",
         "update cloudengine:index:LeanCacheInstance sessions",
+        // Both nodes of the (highly available) instance; the Sentinels and the endpoint are not touched.
         "update kubernetes:apps/v1:StatefulSet sessions",
-        ...(volume ? [`update ${volumeSizeType} sessions-volume-size`, "update kubernetes:core/v1:PersistentVolumeClaim sessions-data"] : []),
+        "update kubernetes:apps/v1:StatefulSet sessions-1",
+        ...(volume
+            ? [
+                `update ${volumeSizeType} sessions-volume-size`,
+                `update ${volumeSizeType} sessions-1-volume-size`,
+                "update kubernetes:core/v1:PersistentVolumeClaim sessions-data",
+                "update kubernetes:core/v1:PersistentVolumeClaim sessions-1-data",
+            ]
+            : []),
     ].sort();
 }
 
@@ -144,7 +153,7 @@ for (const [language, writeProject] of LANGUAGES) {
     };
     const renderedManifests = (): any[] => listFiles(rendered).filter((f) => f.endsWith(".yaml")).map((f) => parse(fs.readFileSync(path.join(rendered, f), "utf8")));
     /** The rendered claim's size in MiB (the provider writes quantities in their canonical form: 1Gi). */
-    const renderedClaimMiB = () => quantityBytes(renderedManifests().find((m) => m.kind === "PersistentVolumeClaim").spec.resources.requests.storage) / 2 ** 20;
+    const renderedClaimMiB = () => quantityBytes(renderedManifests().find((m) => m.kind === "PersistentVolumeClaim" && m.metadata.name === "cache-sessions-data").spec.resources.requests.storage) / 2 ** 20;
 
     describe(`the Kubernetes platform through the real engine and Kubernetes provider, rendered (${language})`, () => {
         before(() => {

@@ -98,18 +98,19 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
         assert.match(stg.body, /\(stage, /);
     });
 
-    it("LeanCache keeps its data when its pod is deleted (AOF on the claim's volume)", async () => {
+    it("LeanCache keeps its data when its first node's pod is deleted (AOF on the claim's volume, and the replica)", async () => {
         const host = new URL(outputs.url).hostname;
         const app = await balancerFor(kube, host);
         const before = visits((await get(app, host)).body);
-        const [redis] = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(`${STACK_LABEL},app.kubernetes.io/name=leancache`)}`);
+        const nodes = `${STACK_LABEL},app.kubernetes.io/name=leancache,cloudengine.io/leancache-member=node`;
+        const [redis] = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(nodes)}`);
         const deleted = await kube.request("DELETE", `${NS}/pods/${redis.metadata.name}`);
         assert.equal(deleted.status, 200);
         // The StatefulSet makes a new pod (a new uid) on the same claim.
         const deadline = Date.now() + 120_000;
         for (;;) {
-            const pods = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(`${STACK_LABEL},app.kubernetes.io/name=leancache`)}`);
-            const fresh = pods.find((p) => p.metadata.uid !== redis.metadata.uid && (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"));
+            const pods = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(nodes)}`);
+            const fresh = pods.find((p) => p.metadata.name === redis.metadata.name && p.metadata.uid !== redis.metadata.uid && (p.status.conditions ?? []).some((c: any) => c.type === "Ready" && c.status === "True"));
             if (fresh) break;
             assert.ok(Date.now() < deadline, "a new Redis pod Ready within 120 s");
             await new Promise((r) => setTimeout(r, 1000));

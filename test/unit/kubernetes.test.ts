@@ -226,7 +226,7 @@ describe("load balancers on Kubernetes", () => {
 describe("LeanCacheInstance on Kubernetes", () => {
     it("a StatefulSet with a PersistentVolumeClaim, its config in a ConfigMap, its password in a Secret, behind a Service", async () => {
         let cache!: LeanCacheInstance;
-        const resources = await run(() => { cache = new LeanCacheInstance("sessions", { capacity: "512M", evictionPolicy: "allkeys-lru" }); }, { config: kubernetesConfig({ namespace: "apps", storageClassName: "fast" }) });
+        const resources = await run(() => { cache = new LeanCacheInstance("sessions", { capacity: "512M", evictionPolicy: "allkeys-lru", highAvailability: false }); }, { config: kubernetesConfig({ namespace: "apps", storageClassName: "fast" }) });
         const set = byName(resources, K8S.statefulSet, "cache-sessions");
         assert.equal(set.inputs.spec.replicas, 1);
         const claim = byName(resources, K8S.claim, "cache-sessions-data");
@@ -281,10 +281,11 @@ describe("LeanCacheInstance on Kubernetes with highAvailability", () => {
         assert.deepEqual(endpoint.inputs.spec.template.spec.volumes[0].secret.items, [{ key: "haproxy.cfg", path: "haproxy.cfg" }]);
 
         const config = byBase(resources, K8S.configMap, "cache-sessions-config").inputs.data;
+        const sentinelConfig = byBase(resources, K8S.configMap, "cache-sessions-sentinel").inputs.data;
         assert.match(config["redis.conf"], /^replica-announce-ip cache-sessions-0\.cache-sessions-members\.apps\.svc\.cluster\.local$/m);
         assert.match(config["redis-1.conf"], /^replica-announce-ip cache-sessions-1-0\.cache-sessions-members\.apps\.svc\.cluster\.local$/m);
         assert.match(config["start-node-1.sh"], /^SELF=cache-sessions-1-0\.cache-sessions-members/m);
-        assert.match(config["start-sentinel-2.sh"], /^sentinel down-after-milliseconds leancache 4000$/m);
+        assert.match(sentinelConfig["start-sentinel-2.sh"], /^sentinel down-after-milliseconds leancache 4000$/m);
         assert.doesNotMatch(JSON.stringify(config), /correct-horse-battery/, "the ConfigMap holds no password");
         for (const [i, set] of [node0, node1].entries()) {
             const c = set.inputs.spec.template.spec.containers[0];

@@ -7,7 +7,7 @@ describe("LeanCacheInstance on Docker", () => {
     it("runs Redis with maxmemory, the eviction policy, AOF every second on a volume, and a secret password", async () => {
         let cache!: LeanCacheInstance;
         const resources = await run(() => {
-            cache = new LeanCacheInstance("sessions", { name: "SESSIONS", capacity: "1G", evictionPolicy: "allkeys-lfu" });
+            cache = new LeanCacheInstance("sessions", { name: "SESSIONS", capacity: "1G", evictionPolicy: "allkeys-lfu", highAvailability: false });
         });
         const component = only(resources, "cloudengine:index:LeanCacheInstance", "sessions");
         const redis = only(resources, CONTAINER, "sessions");
@@ -61,8 +61,8 @@ describe("LeanCacheInstance on Docker", () => {
     });
 });
 
-describe("LeanCacheInstance on Docker with highAvailability", () => {
-    const program = () => new LeanCacheInstance("sessions", { name: "SESSIONS", highAvailability: true, downAfterSeconds: 3, password: "correct-horse-battery" });
+describe("LeanCacheInstance on Docker with highAvailability (the default)", () => {
+    const program = () => new LeanCacheInstance("sessions", { name: "SESSIONS", downAfterSeconds: 3, password: "correct-horse-battery" });
 
     it("runs node 0 (the one-node instance's container and volume) and node 1, three Sentinels and the endpoint holding the instance's name", async () => {
         const resources = await run(program);
@@ -112,7 +112,7 @@ describe("LeanCacheInstance on Docker with highAvailability", () => {
     });
 
     it("downAfterSeconds and endpointImage without highAvailability are refused before anything registers", async () => {
-        for (const args of [{ downAfterSeconds: 3 }, { endpointImage: "haproxy:2.8" }]) {
+        for (const args of [{ highAvailability: false, downAfterSeconds: 3 }, { highAvailability: false, endpointImage: "haproxy:2.8" }]) {
             await assert.rejects(run(() => new LeanCacheInstance("c", args)), (e: Error) => {
                 assert.match(e.message, /LeanCacheInstance "c": invalid (downAfterSeconds|endpointImage).*applies only with highAvailability: true/);
                 return true;

@@ -27,7 +27,7 @@ export const leanCacheInstanceArgs = z
         image: z.string().min(1).optional().describe("Redis image (nodes and Sentinels). Default: the official redis:6.2-bookworm."),
         highAvailability: z
             .boolean()
-            .default(false)
+            .default(true)
             .describe("A master and a replica, watched by 3 Sentinels that promote the replica when a majority finds the master down; "
                 + "clients reach the current master through a stable endpoint (HAProxy), so REDIS_URL_<NAME> never changes and apps need no restart."),
         downAfterSeconds: z

@@ -6,7 +6,7 @@ import { NODE_SCRIPT_PATH, renderNodeStartScript } from "../../render/redisHa";
 import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
 import { renderHaproxyConf } from "../../render/haproxyConf";
 import { CacheResult } from "../platform";
-import { cacheEndpoint, cacheMembersService, cacheSentinels, cacheTopology, CACHE_LABEL, MEMBER_LABEL, REDIS_UID, sentinelScripts } from "./cacheHa";
+import { cacheEndpoint, cacheMembersService, cacheSentinels, cacheTopology, CACHE_LABEL, MEMBER_LABEL, REDIS_UID } from "./cacheHa";
 import { checksum, contentName, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
 import { kubernetesSettingsOf } from "./settings";
 import { volumeSize } from "./volumeSize";
@@ -38,7 +38,6 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
                 [nodeConfKey(i), renderRedisConf({ ...memory, announceHostname: host })],
                 [`start-node-${i}.sh`, renderNodeStartScript(topology, i, REDIS_CONF_PATH)],
             ])),
-            ...sentinelScripts(topology, name, m.highAvailability!.downAfterSeconds),
         }
         : { [nodeConfKey(0)]: renderRedisConf(memory) };
     const allFiles = JSON.stringify(files);
@@ -86,7 +85,7 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
         previous = redisNode(shared, i, { serviceName: topology.service, labels, dependsOn: [previous], startScript: true });
     }
     const sentinelsAndEndpoint = { parent, m, name, topology, authName, secret };
-    cacheSentinels({ ...sentinelsAndEndpoint, configMap, configName, dependsOn: [members] });
+    cacheSentinels({ ...sentinelsAndEndpoint, downAfterSeconds: m.highAvailability!.downAfterSeconds, dependsOn: [members] });
     cacheEndpoint({ ...sentinelsAndEndpoint, labels: endpointLabels, image: m.highAvailability!.endpointImage, dependsOn: [service] });
     return { host: pulumi.output(serviceHost(name)) };
 }

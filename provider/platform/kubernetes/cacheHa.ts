@@ -5,7 +5,7 @@ import { CACHE_NODES, REDIS_PORT, SENTINEL_PORT, SENTINELS } from "../../config/
 import { HAPROXY_COMMAND, HAPROXY_CONF_PATH } from "../../render/haproxyConf";
 import { CacheTopology, renderSentinelStartScript, SENTINEL_DIR, SENTINEL_PING_SCRIPT, SENTINEL_SCRIPT_PATH, sentinelId } from "../../render/redisHa";
 import { REDIS_START_SECONDS } from "../../render/redisConf";
-import { metadata, objectLabels, objectName, ObjectLabels } from "./naming";
+import { checksum, contentName, metadata, objectLabels, objectName, ObjectLabels } from "./naming";
 import { kubernetesSettingsOf } from "./settings";
 
 // The parts of a highly available LeanCache instance on Kubernetes besides its two nodes (cache.ts): a
@@ -42,13 +42,6 @@ export function cacheTopology(name: string): CacheTopology & { service: string }
     };
 }
 
-export function sentinelScripts(t: CacheTopology, name: string, downAfterSeconds: number): Record<string, string> {
-    const s = kubernetesSettingsOf();
-    return Object.fromEntries(t.sentinels.map((_, i) => [
-        `start-sentinel-${i}.sh`,
-        renderSentinelStartScript(t, i, sentinelId(`${s.namespace}/${name}/${i}`), { downAfterMs: downAfterSeconds * 1000 }),
-    ]));
-}
 
 export function cacheMembersService(parent: pulumi.ComponentResource, name: string): k8s.core.v1.Service {
     const service = objectName(name, "members");
@@ -76,8 +69,25 @@ interface HaShared {
 const podSecurity = (uid: number) => ({ runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, seccompProfile: { type: "RuntimeDefault" } });
 const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 
-export function cacheSentinels(o: HaShared & { configMap: k8s.core.v1.ConfigMap; configName: string }): k8s.apps.v1.StatefulSet[] {
+/** Sentinels' scripts in a ConfigMap of their own: a new capacity (the nodes' config) does not restart them. */
+function sentinelConfig(o: HaShared & { downAfterSeconds: number }): { configMap: k8s.core.v1.ConfigMap; configName: string } {
+    const s = kubernetesSettingsOf();
+    const scripts = Object.fromEntries(o.topology.sentinels.map((_, i) => [
+        `start-sentinel-${i}.sh`,
+        renderSentinelStartScript(o.topology, i, sentinelId(`${s.namespace}/${o.name}/${i}`), { downAfterMs: o.downAfterSeconds * 1000 }),
+    ]));
+    const configName = contentName(objectName(o.name, "sentinel"), checksum(JSON.stringify(scripts)));
+    const configMap = new k8s.core.v1.ConfigMap(`${o.m.name}-sentinel-config`, {
+        metadata: metadata(configName, objectLabels("leancache", o.name, "LeanCacheInstance").all),
+        immutable: true,
+        data: scripts,
+    }, { parent: o.parent });
+    return { configMap, configName };
+}
+
+export function cacheSentinels(o: HaShared & { downAfterSeconds: number }): k8s.apps.v1.StatefulSet[] {
     const ping = { exec: { command: ["sh", "-c", SENTINEL_PING_SCRIPT] } };
+    const { configMap, configName } = sentinelConfig(o);
     return o.topology.sentinels.map((_, i) => {
         const setName = sentinelSetName(o.name, i);
         const labels = objectLabels("leancache", setName, "LeanCacheInstance", { [CACHE_LABEL]: o.name, [MEMBER_LABEL]: "sentinel" });
@@ -111,13 +121,13 @@ export function cacheSentinels(o: HaShared & { configMap: k8s.core.v1.ConfigMap;
                             ],
                         }],
                         volumes: [
-                            { name: "config", configMap: { name: o.configName } },
+                            { name: "config", configMap: { name: configName } },
                             { name: "state", emptyDir: { sizeLimit: "16Mi" } },
                         ],
                     },
                 },
             },
-        }, { parent: o.parent, dependsOn: [o.configMap, o.secret, ...o.dependsOn] });
+        }, { parent: o.parent, dependsOn: [configMap, o.secret, ...o.dependsOn] });
     });
 }
 

@@ -47,7 +47,7 @@ func NewLeanCacheInstance(ctx *pulumi.Context,
 		args.EvictionPolicy = pulumi.StringPtr("volatile-lru")
 	}
 	if args.HighAvailability == nil {
-		args.HighAvailability = pulumi.BoolPtr(false)
+		args.HighAvailability = pulumi.BoolPtr(true)
 	}
 	if args.Password != nil {
 		args.Password = pulumi.ToSecret(args.Password).(pulumi.StringPtrInput)

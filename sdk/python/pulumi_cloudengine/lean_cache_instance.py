@@ -52,7 +52,7 @@ class LeanCacheInstanceArgs:
         if eviction_policy is not None:
             pulumi.set(__self__, "eviction_policy", eviction_policy)
         if high_availability is None:
-            high_availability = False
+            high_availability = True
         if high_availability is not None:
             pulumi.set(__self__, "high_availability", high_availability)
         if image is not None:
@@ -240,7 +240,7 @@ class LeanCacheInstance(pulumi.ComponentResource):
                 eviction_policy = 'volatile-lru'
             __props__.__dict__["eviction_policy"] = eviction_policy
             if high_availability is None:
-                high_availability = False
+                high_availability = True
             __props__.__dict__["high_availability"] = high_availability
             __props__.__dict__["image"] = image
             __props__.__dict__["name"] = name
