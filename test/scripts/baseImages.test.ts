@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { DEFAULT_PROXY_IMAGE } from "../../provider/config/args/gateway";
-import { DEFAULT_REDIS_IMAGE } from "../../provider/config/models";
+import { DEFAULT_HAPROXY_IMAGE, DEFAULT_REDIS_IMAGE } from "../../provider/config/models";
 import { BASE_IMAGE_VERSION_LABEL, BASE_IMAGES, VERSIONED_BASE_IMAGES } from "../e2e/harness/util";
 import { repoRoot } from "./support";
 
@@ -23,17 +23,18 @@ function dockerfile(name: string): string {
     return fs.readFileSync(path.join(ROOT, "scripts", "base-images", name, "Dockerfile"), "utf8");
 }
 
-describe("scripts/base-images.sh: the nginx and redis stand-ins hold the versions their tags name", () => {
+describe("scripts/base-images.sh: the nginx, redis and haproxy stand-ins hold the versions their tags name", () => {
     it("builds the package's default images under their own tags, and the e2e harness checks those", () => {
         assert.equal(setting("NGINX_IMAGE"), DEFAULT_PROXY_IMAGE);
         assert.equal(setting("REDIS_IMAGE"), DEFAULT_REDIS_IMAGE);
-        assert.deepEqual(VERSIONED_BASE_IMAGES, [DEFAULT_PROXY_IMAGE, DEFAULT_REDIS_IMAGE]);
+        assert.equal(setting("HAPROXY_IMAGE"), DEFAULT_HAPROXY_IMAGE);
+        assert.deepEqual(VERSIONED_BASE_IMAGES, [DEFAULT_PROXY_IMAGE, DEFAULT_REDIS_IMAGE, DEFAULT_HAPROXY_IMAGE]);
         for (const image of VERSIONED_BASE_IMAGES) assert.ok(BASE_IMAGES.includes(image), image);
         assert.equal(setting("VERSION_LABEL"), BASE_IMAGE_VERSION_LABEL);
     });
 
     it("pins a source of the tag's version (1.28 -> 1.28.x, 6.2 -> 6.2.x), by sha256", () => {
-        for (const [image, version] of [["NGINX_IMAGE", "NGINX_VERSION"], ["REDIS_IMAGE", "REDIS_VERSION"]]) {
+        for (const [image, version] of [["NGINX_IMAGE", "NGINX_VERSION"], ["REDIS_IMAGE", "REDIS_VERSION"], ["HAPROXY_IMAGE", "HAPROXY_VERSION"]]) {
             const minor = setting(image).replace(/^[^:]*:/, "").replace(/-.*$/, "");
             assert.match(setting(version), new RegExp(`^${minor.replace(".", "\\.")}\\.\\d+$`), `${version} for ${setting(image)}`);
         }
@@ -54,6 +55,9 @@ describe("scripts/base-images.sh: the nginx and redis stand-ins hold the version
         assert.match(redis, /REDIS_VERSION .*\$\{REDIS_VERSION\}.*src\/version\.h/);
         assert.match(redis, /redis-server --version \| grep -q " v=\$\{REDIS_VERSION\} "/);
         assert.match(redis, /^USER redis$/m);
+        const haproxy = dockerfile("haproxy");
+        assert.match(haproxy, /haproxy -v \| grep -q "\^HAProxy version \$\{HAPROXY_VERSION\}-"/);
+        assert.match(haproxy, /^USER haproxy$/m);
     });
 
     it("checks the built image's binary and rebuilds an image without the version label", () => {
@@ -63,5 +67,7 @@ describe("scripts/base-images.sh: the nginx and redis stand-ins hold the version
         assert.match(SCRIPT, /have_genuine_image "\$REDIS_IMAGE" "\$REDIS_VERSION" redis-server --version \|\| missing\+=/);
         assert.match(SCRIPT, /--label "\$VERSION_LABEL=\$NGINX_VERSION"/);
         assert.match(SCRIPT, /--label "\$VERSION_LABEL=\$REDIS_VERSION"/);
+        assert.match(SCRIPT, /check_built_version "\$HAPROXY_IMAGE" "\$HAPROXY_VERSION" haproxy -v/);
+        assert.match(SCRIPT, /have_genuine_image "\$HAPROXY_IMAGE" "\$HAPROXY_VERSION" haproxy -v \|\| missing\+=/);
     });
 });
