@@ -4,20 +4,26 @@
 // time + 2 s, no write acknowledged more than 1 s before the fault is lost, the killed or cut-off node
 // comes back as the replica (master + replica again), and no client ever sees two masters.
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import * as path from "node:path";
+import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { LeanCacheInstance } from "../../provider";
 import { SENTINEL_DOWN_AFTER_SECONDS } from "../../provider/config/spec";
 import { infoFields } from "../support/leanCacheHa";
 import { readyClient, WriteSample } from "../support/redisWriteLoad";
-import { DockerHarness, eventually, prepareE2E } from "./harness";
+import { DockerHarness, eventually, prepareE2E, PROJECT, repoRoot } from "./harness";
 import { HaCache } from "./leanCacheHa";
 
 const PASSWORD = "e2e-leancache-ha-password-0123";
 /** The bound the issue sets: unavailable ≤ detection + 2 s. */
 const BOUND_MS = (SENTINEL_DOWN_AFTER_SECONDS + 2) * 1000;
 
+const STACK = "e2e-leancache-ha";
+
 describe("LeanCache high availability on Docker", { timeout: 15 * 60_000 }, () => {
-    const harness = new DockerHarness({ stack: "e2e-leancache-ha" });
+    const harness = new DockerHarness({ stack: STACK });
     const cache = new HaCache(harness, "cache", PASSWORD);
     let endpoint: { host: string; port: number; password: string };
 
@@ -77,6 +83,37 @@ describe("LeanCache high availability on Docker", { timeout: 15 * 60_000 }, () =
         const after = await server();
         assert.deepEqual(after.map((n) => [n.runId, n.memory, n.policy]), before.map((n) => [n.runId, "268435456", "allkeys-lru"]));
         await cache.settled();
+    });
+
+    it("cloudengine cache proxy publishes the instance on 127.0.0.1 and prints its URL; cache shell runs redis-cli on the master; Ctrl-C removes the relay", async () => {
+        const cli = path.join(repoRoot(), "bin", "provider", "cli", "main.js");
+        const where = ["--project", PROJECT, "--stack", STACK];
+        const relays = async () => (await harness.docker.listContainers({ all: true, filters: { label: [`cloudengine.cache-relay=true`, `cloudengine.stack=${STACK}`] } })).length;
+        const proxy = spawn(process.execPath, [cli, "cache", "proxy", "CACHE", ...where], { stdio: ["ignore", "pipe", "pipe"] });
+        const exited = once(proxy, "exit");
+        try {
+            const [line] = (await once(createInterface({ input: proxy.stdout! }), "line")) as [string];
+            const url = new URL(line);
+            assert.deepEqual([url.protocol, url.username, decodeURIComponent(url.password), url.hostname], ["redis:", "default", PASSWORD, "127.0.0.1"]);
+            const client = await readyClient({ host: "127.0.0.1", port: Number(url.port), password: PASSWORD });
+            try {
+                assert.equal(await client.get("from-one-node"), "kept");
+                assert.match(await client.info("replication"), /^role:master\r?$/m, "through the endpoint: the master");
+            } finally {
+                client.disconnect();
+            }
+            const shell = spawnSync(process.execPath, [cli, "cache", "shell", "CACHE", ...where, "--", "GET", "from-one-node"], { encoding: "utf8" });
+            assert.equal(shell.status, 0, shell.stderr);
+            assert.equal(shell.stdout.trim(), "kept");
+            const unknown = spawnSync(process.execPath, [cli, "cache", "proxy", "NOPE"], { encoding: "utf8" });
+            assert.equal(unknown.status, 1);
+            assert.match(unknown.stderr, new RegExp(`^cloudengine: no running LeanCache instance NOPE on this Docker host; running: .*CACHE \\(${PROJECT}/${STACK}\\)`));
+            assert.doesNotMatch(unknown.stderr, new RegExp(PASSWORD));
+        } finally {
+            proxy.kill("SIGINT");
+            await exited;
+        }
+        await eventually(async () => assert.equal(await relays(), 0, "the relay container is gone"));
     });
 
     it("the master's container killed: the Sentinels promote the replica, clients reach it through the same endpoint; the node rejoins as the replica", async () => {

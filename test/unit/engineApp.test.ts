@@ -129,7 +129,7 @@ describe("EngineApp on Docker", () => {
             const off = onRegistration((r) => registered.push(r.type));
             await assert.rejects(
                 run(() => new EngineApp("web", { source: fixture("goapp"), startupTimeout: 60, stagingInstances: 1 })).finally(off),
-                /Gateway "cloudengine": the Docker platform releases instances and loads sites into the gateway through the Docker engine's API, which the program reaches only over unix:\/\/ or plain tcp:\/\/ \(docker:host or DOCKER_HOST is ssh:\/\/deploy@docker-host\.example\)\. For an ssh:\/\/ host, forward its socket/,
+                /Gateway "cloudengine": the Docker platform releases instances, loads sites into the gateway and applies cache settings through the Docker engine's API, which the program reaches only over unix:\/\/ or plain tcp:\/\/ \(docker:host or DOCKER_HOST is ssh:\/\/deploy@docker-host\.example\)\. For an ssh:\/\/ host, forward its socket/,
             );
             assert.deepEqual(registered.filter((t) => !t.startsWith("cloudengine:index:")), [], "no container, image or network was registered");
         } finally {

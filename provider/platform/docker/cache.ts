@@ -5,7 +5,7 @@ import { CACHE_NODES } from "../../config/spec";
 import { NODE_SCRIPT_PATH, renderNodeStartScript } from "../../render/redisHa";
 import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_MEMORY_CONF_PATH, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf, renderRedisMemoryConf } from "../../render/redisConf";
 import { CacheResult } from "../platform";
-import { cacheEndpoint, cacheSentinels, cacheTopology } from "./cacheHa";
+import { cacheEndpoint, cacheLabels, cacheSentinels, cacheTopology } from "./cacheHa";
 import { cacheSettings } from "./cacheSettings";
 import { requireDockerHost } from "./engineApi";
 import { containerHealthcheck } from "./healthcheck";
@@ -102,7 +102,7 @@ function redisNode({ parent, m, password, network, index }: NodePlace, role: Nod
         networksAdvanced: [{ name: network.name, aliases: role.aliases }],
         restart: "unless-stopped",
         destroyGraceSeconds: REDIS_STOP_SECONDS,
-        labels: labels("LeanCacheInstance", m.name, { "cloudengine.cache-role": "node", "cloudengine.cache-node": String(index) }),
+        labels: labels("LeanCacheInstance", m.name, { ...cacheLabels(m), "cloudengine.cache-role": "node", "cloudengine.cache-node": String(index) }),
     }, {
         parent,
         deleteBeforeReplace: true, // one writer per AOF file at a time

@@ -22,6 +22,11 @@ export function cacheTopology(slug: string): CacheTopology {
     return { nodes: below("node", CACHE_NODES), sentinels: below("sentinel", SENTINELS) };
 }
 
+/** On every container of an instance: its REDIS_URL_<NAME> suffix, by which `cloudengine cache` finds it. */
+export function cacheLabels(m: CacheModel): Record<string, string> {
+    return { "cloudengine.cache-name": m.envName };
+}
+
 interface HaPlace {
     parent: pulumi.ComponentResource;
     m: CacheModel;
@@ -53,7 +58,7 @@ export function cacheSentinels({ parent, m, password, network, topology, downAft
             mounts: [tmpfsMount(REDIS_DATA_DIR, SENTINEL_TMPFS_BYTES)],
             networksAdvanced: [{ name: network.name, aliases: [alias] }],
             restart: "unless-stopped",
-            labels: labels("LeanCacheInstance", m.name, { "cloudengine.cache-role": "sentinel" }),
+            labels: labels("LeanCacheInstance", m.name, { ...cacheLabels(m), "cloudengine.cache-role": "sentinel" }),
         }, { parent });
     });
 }
@@ -75,6 +80,6 @@ export function cacheEndpoint({ parent, m, password, network, topology, host, im
         waitTimeout: 30,
         networksAdvanced: [{ name: network.name, aliases: [host] }],
         restart: "unless-stopped",
-        labels: labels("LeanCacheInstance", m.name, { "cloudengine.cache-role": "endpoint" }),
+        labels: labels("LeanCacheInstance", m.name, { ...cacheLabels(m), "cloudengine.cache-role": "endpoint" }),
     }, { parent });
 }

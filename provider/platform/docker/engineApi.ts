@@ -72,7 +72,7 @@ export function requireDockerHost(what: string, parent: pulumi.Resource): string
     const host = reachableDockerHost();
     if (host === undefined) {
         throw new pulumi.ResourceError(
-            `${what}: the Docker platform releases instances and loads sites into the gateway through the Docker engine's API, ` +
+            `${what}: the Docker platform releases instances, loads sites into the gateway and applies cache settings through the Docker engine's API, ` +
             `which the program reaches only over unix:// or plain tcp:// (docker:host or DOCKER_HOST is ${dockerHost()}). For an ssh:// host, forward its socket ` +
             `(ssh -nNT -L /tmp/docker.sock:/var/run/docker.sock user@host) and set DOCKER_HOST=unix:///tmp/docker.sock.`,
             parent,
