@@ -61,7 +61,7 @@ export class HaCache {
             const lines = (await this.redisCli(s, "-p", "26379", "SENTINEL", "master", "leancache")).trim().split(/\r?\n/);
             return pairFields(lines);
         });
-        return settled(() => this.nodes, views, timeoutMs);
+        return settled(() => this.nodes, views, () => this.endpoint(), timeoutMs);
     }
 
     async faultUnderLoad(prefix: string, fault: () => Promise<void>, recovered?: () => Promise<void>): Promise<FaultOutcome> {

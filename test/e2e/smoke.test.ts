@@ -55,7 +55,9 @@ describe("smoke: the quick start on the local Docker engine", { timeout: 20 * 60
         versionTag = result.outputs.versionTag;
         assert.ok(result.steps.every((s) => s.op === "create"), "a first up only creates");
 
-        assert.deepEqual(harness.containers().map((c) => c.name).sort(), ["cache", "edge", INSTANCE].sort());
+        // The cache is highly available by default: two nodes, three Sentinels and the endpoint.
+        const cache = ["cache", "cache-1", "cache-endpoint", "cache-sentinel-0", "cache-sentinel-1", "cache-sentinel-2"];
+        assert.deepEqual(harness.containers().map((c) => c.name).sort(), [...cache, "edge", INSTANCE].sort());
         assert.equal(await harness.publishedPort("edge", 80), httpPort);
         assert.equal(await harness.publishedPort("edge", 443), httpsPort);
         const first = await eventually(visit, { timeoutMs: 30_000 });

@@ -4,9 +4,9 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SENTINEL_DOWN_AFTER_SECONDS } from "../../provider/config/spec";
 import { eventually } from "../support/eventually";
-import { faultUnderLoad, HaMember, infoFields, pairFields, settled, SentinelView } from "../support/leanCacheHa";
+import { faultUnderLoad, FaultOutcome, HaMember, infoFields, pairFields, settled, SentinelView } from "../support/leanCacheHa";
 import { readyClient } from "../support/redisWriteLoad";
-import { ClusterEnv, clusterPlatformSettings, deleteLabelled, ensureCluster, Kube, PACKAGE_LABEL, podKill, REPO } from "./support/cluster";
+import { ClusterEnv, clusterPlatformSettings, deleteLabelled, ensureCluster, Kube, PACKAGE_LABEL, podIsolate, podKill, REPO } from "./support/cluster";
 import { previewChanges } from "../engine/support";
 import { KubeStack } from "./support/stack";
 
@@ -14,8 +14,9 @@ import { KubeStack } from "./support/stack";
 // StatefulSets, three Sentinels and the HAProxy endpoint behind the instance's Service. Under a steady
 // write load through the Service's address (what REDIS_URL_<NAME> names): the master's Redis process
 // killed (the kubelet restarts it in place) and the master's node lost (its StatefulSet scaled to 0: the
-// Sentinels promote the replica). Each time clients reach a master again within the detection time + 2 s,
-// no write acknowledged more than 1 s before is lost, and the instance is master + replica again.
+// Sentinels promote the replica) and cut off the network. Each time clients reach a master again within
+// the detection time + 2 s, no write acknowledged more than 1 s before is lost, and the instance is master
+// + replica again. Then, at its capacity, it evicts per its policy.
 
 const PROJECT = "ce-k8s-leancache";
 const NS = "/api/v1/namespaces/default";
@@ -86,7 +87,7 @@ describe("LeanCache high availability on the local cluster (real pulumi up)", { 
     it("deploys master + replica, three Sentinels agreeing, and the endpoint; REDIS_URL names the Service", async () => {
         const outputs = stack.outputs();
         assert.equal(outputs.url, `redis://default:${PASSWORD}@cache-cache.default.svc.cluster.local:6379`);
-        const { master, replica } = await settled(nodes, sentinels);
+        const { master, replica } = await settled(nodes, sentinels, endpoint);
         assert.notEqual(master.pod.metadata.name, replica.pod.metadata.name);
         const client = await readyClient(await endpoint());
         try {
@@ -98,26 +99,27 @@ describe("LeanCache high availability on the local cluster (real pulumi up)", { 
     });
 
     /** The fault under load: clients reach a master again within detection + 2 s; nothing acknowledged > 1 s before is lost. */
-    async function underLoad(t: { diagnostic(m: string): void }, prefix: string, fault: () => Promise<void>, recovered?: () => Promise<void>): Promise<void> {
+    async function underLoad(t: { diagnostic(m: string): void }, prefix: string, fault: () => Promise<void>, recovered?: () => Promise<void>): Promise<FaultOutcome> {
         const outcome = await faultUnderLoad(await endpoint(), prefix, fault, recovered);
         t.diagnostic(`${prefix}: unavailable ${outcome.unavailableMs} ms, ${outcome.acknowledged} writes acknowledged, ${outcome.lost.length} lost`);
         assert.ok(outcome.acknowledged > 50, "the load ran");
         assert.deepEqual(outcome.lostBeforeGrace.map((s) => s.key), [], "no write acknowledged more than 1 s before the fault is lost");
         assert.ok(outcome.unavailableMs <= (SENTINEL_DOWN_AFTER_SECONDS + 2) * 1000, `unavailable ${outcome.unavailableMs} ms ≤ detection + 2 s`);
+        return outcome;
     }
 
     it("the master's Redis process killed under load: the kubelet restarts it in its pod (sooner than the Sentinels' detection), and it is master + replica again", async (t) => {
-        const { master } = await settled(nodes, sentinels);
+        const { master } = await settled(nodes, sentinels, endpoint);
         const restarts = (pod: any) => pod.status.containerStatuses[0].restartCount as number;
         await underLoad(t, "crash", async () => {
             podKill(cluster, master.pod);
             await eventually(async () => assert.ok(restarts(await kube.get(`${NS}/pods/${master.pod.metadata.name}`)) > restarts(master.pod), "the container restarted"), { intervalMs: 50 });
         });
-        await settled(nodes, sentinels, 180_000);
+        await settled(nodes, sentinels, endpoint, 180_000);
     });
 
     it("the master's node lost (its StatefulSet scaled to 0) under load: the Sentinels promote the replica within detection + 2 s; back, the node rejoins as the replica", async (t) => {
-        const { master, replica } = await settled(nodes, sentinels);
+        const { master, replica } = await settled(nodes, sentinels, endpoint);
         const setName = master.pod.metadata.ownerReferences[0].name as string;
         const scale = (replicas: number) => kube.request("PATCH", `/apis/apps/v1/namespaces/default/statefulsets/${setName}/scale`, { spec: { replicas } }, "application/merge-patch+json");
         await underLoad(t, "lost", async () => {
@@ -127,8 +129,54 @@ describe("LeanCache high availability on the local cluster (real pulumi up)", { 
             assert.equal((await replica.replication()).role, "master", "the replica was promoted");
         });
         assert.equal((await scale(1)).status, 200);
-        const again = await settled(nodes, sentinels, 180_000);
+        const again = await settled(nodes, sentinels, endpoint, 180_000);
         assert.equal(again.master.pod.metadata.name, replica.pod.metadata.name, "the promoted node stays the master; the returning one follows it");
+    });
+
+    it("the master cut off the network (its pod keeps running): the replica is promoted; healed, the old master follows it; no acknowledged write is lost", async (t) => {
+        const { master, replica } = await settled(nodes, sentinels, endpoint);
+        let isolated = false;
+        try {
+            const outcome = await underLoad(t, "partition", async () => {
+                podIsolate(cluster, master.pod, true);
+                isolated = true;
+            }, async () => {
+                assert.equal((await replica.replication()).role, "master", "the replica was promoted");
+                podIsolate(cluster, master.pod, false);
+                isolated = false;
+                // It said "master" until the Sentinels demoted it: the endpoint must not have used it.
+                await eventually(async () => assert.equal((await master.replication()).role, "slave", "the old master is demoted"), { timeoutMs: 60_000 });
+            });
+            assert.deepEqual(outcome.lost.map((s) => s.key), [], "no write acknowledged by a cut-off or demoted master");
+        } finally {
+            if (isolated) podIsolate(cluster, master.pod, false);
+        }
+        const again = await settled(nodes, sentinels, endpoint, 180_000);
+        assert.equal(again.master.pod.metadata.name, replica.pod.metadata.name);
+    });
+
+    it("at its capacity the instance evicts per its policy: volatile-lru keeps every key without a TTL", async () => {
+        const restarts = async () => (await pods("node")).map((p) => `${p.metadata.name} ${p.status.containerStatuses[0].restartCount}`);
+        const before = await restarts();
+        const client = await readyClient(await endpoint());
+        try {
+            const value = "e".repeat(64 * 1024);
+            const write = async (count: number, prefix: string, ttl: boolean) => {
+                for (let i = 0; i < count; i += 64) {
+                    const batch = client.pipeline();
+                    for (let j = i; j < Math.min(count, i + 64); j++) ttl ? batch.set(`${prefix}:${j}`, value, "EX", 3600) : batch.set(`${prefix}:${j}`, value);
+                    for (const [err] of (await batch.exec())!) assert.equal(err, null, "no write refused: there is always a key with a TTL to evict");
+                }
+            };
+            await write(256, "keep", false); // 16 MB without a TTL, then three times the capacity (384 MB) with one
+            await write(6144, "tmp", true);
+            assert.ok(Number(/evicted_keys:(\d+)/.exec(await client.info("stats"))![1]) > 0, "keys were evicted");
+            assert.equal((await client.keys("keep:*")).length, 256, "every key without a TTL is still there");
+            assert.equal(await client.flushall(), "OK");
+        } finally {
+            client.disconnect();
+        }
+        assert.deepEqual(await restarts(), before, "neither node was restarted (for its memory or otherwise)");
     });
 
     it("a second preview changes nothing", () => {

@@ -38,10 +38,12 @@ export function pairFields(items: string[]): Record<string, string> {
 }
 
 /**
- * Waits until one node is the master with the other as its connected replica, and every Sentinel
- * monitors that master with the replica and both other Sentinels known. Returns master and replica.
+ * Waits until one node is the master with the other as its connected replica, every Sentinel monitors
+ * that master with the replica and both other Sentinels known, and a new connection through the
+ * endpoint reaches that master (the endpoint notices a demoted node a moment after it is demoted).
+ * Returns master and replica.
  */
-export async function settled<N extends HaMember>(members: () => Promise<N[]> | N[], sentinels: () => Promise<SentinelView[]> | SentinelView[], timeoutMs = 90_000): Promise<{ master: N; replica: N }> {
+export async function settled<N extends HaMember>(members: () => Promise<N[]> | N[], sentinels: () => Promise<SentinelView[]> | SentinelView[], endpoint: () => Promise<Endpoint>, timeoutMs = 90_000): Promise<{ master: N; replica: N }> {
     return eventually(async () => {
         const nodes = await members();
         const roles = await Promise.all(nodes.map((n) => n.replication()));
@@ -55,6 +57,13 @@ export async function settled<N extends HaMember>(members: () => Promise<N[]> | 
         for (const view of await sentinels()) {
             const f = await view();
             assert.deepEqual([f.ip, f["num-slaves"], f["num-other-sentinels"], f.flags], [master.alias, "1", "2", "master"], "each Sentinel sees the same instance");
+        }
+        const client = await readyClient(await endpoint(), 2_000);
+        try {
+            const through = infoFields(await client.info("replication"));
+            assert.deepEqual([through.role, through.master_replid], ["master", roles[nodes.indexOf(master)].master_replid], "the endpoint leads to the master");
+        } finally {
+            client.disconnect();
         }
         return { master, replica };
     }, { timeoutMs, intervalMs: 500 });

@@ -141,19 +141,42 @@ export function hostSnapshot(): Record<string, string[]> {
  * user, capabilities, filesystem and namespaces, as with `kubectl exec`).
  */
 export function podExec(cluster: ClusterEnv, pod: any, cmd: string[], options: { container?: string; user?: string } = {}): { status: number | null; stdout: string; stderr: string } {
-    const name = options.container ?? pod.spec.containers[0].name;
-    const id = String(pod.status.containerStatuses?.find((c: any) => c.name === name)?.containerID ?? "").replace(/^containerd:\/\//, "");
-    if (!id) throw new Error(`pod ${pod.metadata.name}: no running container ${name}`);
+    const id = containerIdOf(pod, options.container);
     const r = spawnSync("ctr", ["--address", cluster.CLOUDENGINE_KUBE_CONTAINERD, "-n", "k8s.io", "tasks", "exec", "--exec-id", `test-${process.pid}-${Date.now()}`, ...(options.user ? ["--user", options.user] : []), id, ...cmd], { encoding: "utf8", timeout: 60_000 });
     return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-/** Sends SIGKILL to a pod's container's process through the node's containerd (the kubelet then restarts the container). */
-export function podKill(cluster: ClusterEnv, pod: any, container = pod.spec.containers[0].name): void {
+/** The containerd ID of a pod's container (default its first). */
+function containerIdOf(pod: any, container: string = pod.spec.containers[0].name): string {
     const id = String(pod.status.containerStatuses?.find((c: any) => c.name === container)?.containerID ?? "").replace(/^containerd:\/\//, "");
     if (!id) throw new Error(`pod ${pod.metadata.name}: no running container ${container}`);
-    const r = spawnSync("ctr", ["--address", cluster.CLOUDENGINE_KUBE_CONTAINERD, "-n", "k8s.io", "tasks", "kill", "--signal", "SIGKILL", id], { encoding: "utf8", timeout: 30_000 });
-    if (r.status !== 0) throw new Error(`ctr tasks kill ${id}: ${r.stderr || r.stdout}`);
+    return id;
+}
+
+function ctr(cluster: ClusterEnv, ...args: string[]): string {
+    const r = spawnSync("ctr", ["--address", cluster.CLOUDENGINE_KUBE_CONTAINERD, "-n", "k8s.io", ...args], { encoding: "utf8", timeout: 30_000 });
+    if (r.status !== 0) throw new Error(`ctr ${args.join(" ")}: ${r.stderr || r.stdout}`);
+    return r.stdout;
+}
+
+/** Sends SIGKILL to a pod's container's process through the node's containerd (the kubelet then restarts the container). */
+export function podKill(cluster: ClusterEnv, pod: any): void {
+    ctr(cluster, "tasks", "kill", "--signal", "SIGKILL", containerIdOf(pod));
+}
+
+/**
+ * Cuts a pod off the network, or puts it back (`isolated` false): packets on its eth0 are dropped in its
+ * own network namespace, while it keeps running (and its probes, which use the loopback, keep passing).
+ */
+export function podIsolate(cluster: ClusterEnv, pod: any, isolated: boolean): void {
+    const id = containerIdOf(pod);
+    const line = ctr(cluster, "tasks", "ls").split("\n").find((l) => l.startsWith(`${id} `));
+    const pid = Number(line?.trim().split(/\s+/)[1]);
+    if (!pid) throw new Error(`pod ${pod.metadata.name}: no task for container ${id}`);
+    for (const rule of [["INPUT", "-i", "eth0", "-j", "DROP"], ["OUTPUT", "-o", "eth0", "-j", "DROP"]]) {
+        const r = spawnSync("nsenter", ["-t", String(pid), "-n", "iptables", isolated ? "-I" : "-D", ...rule], { encoding: "utf8", timeout: 30_000 });
+        if (r.status !== 0) throw new Error(`iptables ${isolated ? "-I" : "-D"} ${rule.join(" ")} in pod ${pod.metadata.name}: ${r.stderr || r.stdout}`);
+    }
 }
 
 /** Namespaced collections the package creates objects in. */
