@@ -12,7 +12,7 @@ import { after, before, describe, it } from "node:test";
 import { LeanCacheInstance } from "../../provider";
 import { SENTINEL_DOWN_AFTER_SECONDS } from "../../provider/config/spec";
 import { infoFields } from "../support/leanCacheHa";
-import { readyClient, WriteSample } from "../support/redisWriteLoad";
+import { lostWrites, NewConnectionWrites, readyClient, WriteSample } from "../support/redisWriteLoad";
 import { DockerHarness, eventually, prepareE2E, PROJECT, repoRoot } from "./harness";
 import { HaCache } from "./leanCacheHa";
 
@@ -140,14 +140,30 @@ describe("LeanCache high availability on Docker", { timeout: 15 * 60_000 }, () =
 
     it("the master cut off its network: it stops taking writes through the endpoint, the replica is promoted, and after healing the old master follows it; no acknowledged write is lost", async () => {
         const { master, replica } = await cache.settled();
+        let fresh: WriteSample[] = [];
         const { unavailable, lost } = await underLoad("partition", () => cache.partition(master), async () => {
             assert.equal((await replica.replication()).role, "master");
-            await cache.heal(master);
-            // The old master said "master" until the Sentinels demoted it: the endpoint must not have used it.
-            await eventually(async () => assert.equal((await master.replication()).role, "slave", "the old master is demoted"), { timeoutMs: 60_000 });
+            // New connections from the moment it is back: the old master says "master" until the Sentinels
+            // demote it, and the endpoint must not lead them there.
+            const connecting = new NewConnectionWrites({ ...endpoint, prefix: "reconnect" });
+            try {
+                await cache.heal(master);
+                await eventually(async () => assert.equal((await master.replication()).role, "slave", "the old master is demoted"), { timeoutMs: 60_000 });
+                await new Promise((r) => setTimeout(r, 2000));
+            } finally {
+                fresh = await connecting.stop();
+            }
         });
         assert.ok(unavailable <= BOUND_MS + 1000, `unavailable ${unavailable} ms`); // + the endpoint's check timeouts
         assert.deepEqual(lost.map((s) => s.key), [], "no write acknowledged by a cut-off or demoted master");
+        const client = await readyClient(endpoint);
+        try {
+            const acked = fresh.filter((s) => s.ackedAt !== undefined);
+            assert.ok(acked.length > 10, `writes through new connections were acknowledged after healing (${acked.length} of ${fresh.length})`);
+            assert.deepEqual((await lostWrites(client, acked)).map((s) => s.key), [], "no write through a new connection went to the old master");
+        } finally {
+            client.disconnect();
+        }
         const again = await cache.settled();
         assert.equal(again.master.index, replica.index);
     });

@@ -106,3 +106,37 @@ export async function lostWrites(client: Redis, samples: WriteSample[]): Promise
     }
     return lost;
 }
+
+/**
+ * Writes through a new connection each time (every `intervalMs`, one at a time): what a client that
+ * connects now is led to, e.g. while an old master is back from a partition and not yet demoted.
+ */
+export class NewConnectionWrites {
+    readonly samples: WriteSample[] = [];
+    private running = true;
+    private readonly done: Promise<void>;
+
+    constructor(o: WriteLoadOptions) {
+        this.done = (async () => {
+            for (let n = 0; this.running; n++) {
+                const sample: WriteSample = { key: `${o.prefix}:${n}`, sentAt: Date.now() };
+                this.samples.push(sample);
+                const client = await readyClient(o, o.timeoutMs ?? 1_000).catch(() => undefined);
+                try {
+                    if (client && (await client.set(sample.key, String(sample.sentAt))) === "OK") sample.ackedAt = Date.now();
+                } catch {
+                    // not acknowledged (READONLY from a demoted node, a timeout)
+                } finally {
+                    client?.disconnect();
+                }
+                await new Promise((r) => setTimeout(r, o.intervalMs ?? 100));
+            }
+        })();
+    }
+
+    async stop(): Promise<WriteSample[]> {
+        this.running = false;
+        await this.done;
+        return this.samples;
+    }
+}
