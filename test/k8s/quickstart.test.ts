@@ -78,7 +78,9 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
         const app = pods.filter((p) => p.metadata.labels["app.kubernetes.io/name"] === "engine-app");
         assert.equal(app.length, 3, "2 production and 1 staging instances");
         for (const p of app) assert.match(p.spec.containers[0].image, new RegExp(`^${cluster.CLOUDENGINE_KUBE_REGISTRY.replace(/\./g, "\\.")}/cloudengine/[a-z0-9-]+@sha256:[0-9a-f]{64}$`));
-        assert.equal(pods.filter((p) => p.metadata.labels["app.kubernetes.io/name"] === "leancache").length, 1);
+        // The cache is highly available by default: two nodes, three Sentinels and the endpoint.
+        const members = pods.filter((p) => p.metadata.labels["app.kubernetes.io/name"] === "leancache").map((p) => p.metadata.labels["cloudengine.io/leancache-member"] ?? "endpoint").sort();
+        assert.deepEqual(members, ["endpoint", "node", "node", "sentinel", "sentinel", "sentinel"]);
     });
 
     it("answers through its load balancer by Host header: production, staging and both Domains; visits are counted in LeanCache", async () => {
@@ -131,18 +133,21 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
         assert.deepEqual(previewChanges(stack.ok("preview", "--json")), []);
     });
 
-    it("pulumi destroy leaves no object of the package behind; the cache's volume is scrubbed and free again", async () => {
-        const [claim] = await kube.list(`${NS}/persistentvolumeclaims?labelSelector=${encodeURIComponent(STACK_LABEL)}`);
-        assert.ok(claim?.spec.volumeName, "the cache's claim is bound");
+    it("pulumi destroy leaves no object of the package behind; the cache's volumes are scrubbed and free again", async () => {
+        const claims = await kube.list(`${NS}/persistentvolumeclaims?labelSelector=${encodeURIComponent(STACK_LABEL)}`);
+        assert.equal(claims.length, 2, "one claim per cache node");
+        for (const claim of claims) assert.ok(claim.spec.volumeName, `the cache's claim ${claim.metadata.name} is bound`);
         stack.ok("destroy", "--yes", "--skip-preview");
         destroyed = true;
         assert.deepEqual(await labelledObjects(kube, STACK_LABEL), []);
         const deadline = Date.now() + 180_000;
-        for (;;) {
-            const volume = await kube.get(`/api/v1/persistentvolumes/${claim.spec.volumeName}`);
-            if (volume.status.phase === "Available") break;
-            assert.ok(Date.now() < deadline, `volume ${claim.spec.volumeName} still ${volume.status.phase}: ${volume.status.message ?? ""}`);
-            await new Promise((r) => setTimeout(r, 1000));
+        for (const claim of claims) {
+            for (;;) {
+                const volume = await kube.get(`/api/v1/persistentvolumes/${claim.spec.volumeName}`);
+                if (volume.status.phase === "Available") break;
+                assert.ok(Date.now() < deadline, `volume ${claim.spec.volumeName} still ${volume.status.phase}: ${volume.status.message ?? ""}`);
+                await new Promise((r) => setTimeout(r, 1000));
+            }
         }
     });
 });

@@ -39,8 +39,8 @@ export function redisClient(o: { host: string; port: number; password: string },
 }
 
 /** A client for one-off commands: connected (and authenticated) before it is returned. */
-export async function readyClient(o: { host: string; port: number; password: string }, timeoutMs = 30_000): Promise<Redis> {
-    const client = redisClient(o);
+export async function readyClient(o: { host: string; port: number; password: string }, timeoutMs = 30_000, commandTimeoutMs = 1_000): Promise<Redis> {
+    const client = redisClient(o, commandTimeoutMs);
     if (client.status !== "ready") {
         await new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`no connection to ${o.host}:${o.port} within ${timeoutMs} ms`)), timeoutMs);
