@@ -5,10 +5,9 @@ import { CACHE_NODES } from "../../config/spec";
 import { NODE_SCRIPT_PATH, renderNodeStartScript } from "../../render/redisHa";
 import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_MEMORY_CONF_PATH, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf, renderRedisMemoryConf } from "../../render/redisConf";
 import { CacheResult } from "../platform";
-import { cacheEndpoint, cacheLabels, cacheSentinels, cacheTopology } from "./cacheHa";
+import { cacheEndpoint, cacheLabels, cacheSentinels, cacheTopology, redisHealthcheck } from "./cacheHa";
 import { cacheSettings } from "./cacheSettings";
 import { requireDockerHost } from "./engineApi";
-import { containerHealthcheck } from "./healthcheck";
 import { cacheDnsName, labels } from "./naming";
 import { stackNetwork } from "./network";
 
@@ -87,14 +86,7 @@ function redisNode({ parent, m, password, network, index }: NodePlace, role: Nod
         ],
         // redis-cli reads the password from REDISCLI_AUTH, so it never appears in a command line.
         envs: [pulumi.secret(pulumi.interpolate`REDISCLI_AUTH=${password}`)],
-        healthcheck: containerHealthcheck({
-            tests: ["CMD-SHELL", REDIS_PING_SCRIPT],
-            intervalSeconds: 5,
-            startIntervalSeconds: 1,
-            startPeriodSeconds: REDIS_START_SECONDS,
-            timeoutSeconds: 3,
-            retries: 3,
-        }),
+        healthcheck: redisHealthcheck(REDIS_PING_SCRIPT),
         wait: true,
         waitTimeout: REDIS_START_SECONDS,
         // Every option the provider reads back after `pulumi refresh`, so a refreshed stack previews no change.

@@ -27,6 +27,18 @@ export function cacheLabels(m: CacheModel): Record<string, string> {
     return { "cloudengine.cache-name": m.envName };
 }
 
+/** The health check of a Redis node or Sentinel (`pingScript`: redis-cli, which reads REDISCLI_AUTH). */
+export function redisHealthcheck(pingScript: string) {
+    return containerHealthcheck({
+        tests: ["CMD-SHELL", pingScript],
+        intervalSeconds: 5,
+        startIntervalSeconds: 1,
+        startPeriodSeconds: REDIS_START_SECONDS,
+        timeoutSeconds: 3,
+        retries: 3,
+    });
+}
+
 interface HaPlace {
     parent: pulumi.ComponentResource;
     m: CacheModel;
@@ -43,14 +55,7 @@ export function cacheSentinels({ parent, m, password, network, topology, downAft
             command: ["sh", SENTINEL_SCRIPT_PATH],
             uploads: [{ file: SENTINEL_SCRIPT_PATH, content: script }],
             envs: [pulumi.secret(pulumi.interpolate`REDISCLI_AUTH=${password}`)],
-            healthcheck: containerHealthcheck({
-                tests: ["CMD-SHELL", SENTINEL_PING_SCRIPT],
-                intervalSeconds: 5,
-                startIntervalSeconds: 1,
-                startPeriodSeconds: REDIS_START_SECONDS,
-                timeoutSeconds: 3,
-                retries: 3,
-            }),
+            healthcheck: redisHealthcheck(SENTINEL_PING_SCRIPT),
             wait: true,
             waitTimeout: REDIS_START_SECONDS,
             // The image declares VOLUME /data, which a Sentinel does not use: a small tmpfs there instead of an

@@ -3,10 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { CacheModel } from "../../config/models";
 import { CACHE_NODES, REDIS_PORT } from "../../config/spec";
 import { NODE_SCRIPT_PATH, renderNodeStartScript } from "../../render/redisHa";
-import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_START_SECONDS, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
+import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
 import { renderHaproxyConf } from "../../render/haproxyConf";
 import { CacheResult } from "../platform";
-import { cacheEndpoint, cacheMembersService, cacheSentinels, cacheTopology, CACHE_LABEL, MEMBER_LABEL, REDIS_UID } from "./cacheHa";
+import { cacheEndpoint, cacheMembersService, cacheSentinels, cacheTopology, CACHE_LABEL, MEMBER_LABEL, REDIS_UID, redisProbes } from "./cacheHa";
 import { checksum, contentName, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
 import { kubernetesSettingsOf } from "./settings";
 import { volumeSize } from "./volumeSize";
@@ -123,7 +123,6 @@ function redisNode(s: NodeShared, index: number, o: { serviceName: string; label
             resources: { requests: { storage: pulumi.interpolate`${size.sizeMiB}Mi` } },
         },
     }, { parent });
-    const ping = { exec: { command: ["sh", "-c", REDIS_PING_SCRIPT] } };
     return new k8s.apps.v1.StatefulSet(resource, {
         metadata: metadata(setName, o.labels.all),
         spec: {
@@ -144,9 +143,7 @@ function redisNode(s: NodeShared, index: number, o: { serviceName: string; label
                         command: o.startScript ? ["sh", NODE_SCRIPT_PATH] : ["redis-server", REDIS_CONF_PATH],
                         ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
                         env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: s.authName, key: "password" } } }],
-                        startupProbe: { ...ping, periodSeconds: 1, failureThreshold: REDIS_START_SECONDS, timeoutSeconds: 3 },
-                        readinessProbe: { ...ping, periodSeconds: 5, failureThreshold: 1, timeoutSeconds: 3 },
-                        livenessProbe: { ...ping, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
+                        ...redisProbes(REDIS_PING_SCRIPT),
                         // maxmemory bounds the data; the rest covers copy-on-write during AOF rewrites.
                         resources: { requests: { memory: `${memoryMiB}Mi` }, limits: { memory: `${memoryMiB * 2 + 128}Mi` } },
                         securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },

@@ -66,6 +66,16 @@ interface HaShared {
     dependsOn: pulumi.Resource[];
 }
 
+/** Startup, readiness and liveness of a Redis node or Sentinel (`pingScript`: redis-cli, which reads REDISCLI_AUTH). */
+export function redisProbes(pingScript: string) {
+    const ping = { exec: { command: ["sh", "-c", pingScript] } };
+    return {
+        startupProbe: { ...ping, periodSeconds: 1, failureThreshold: REDIS_START_SECONDS, timeoutSeconds: 3 },
+        readinessProbe: { ...ping, periodSeconds: 5, failureThreshold: 1, timeoutSeconds: 3 },
+        livenessProbe: { ...ping, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
+    };
+}
+
 const podSecurity = (uid: number) => ({ runAsNonRoot: true, runAsUser: uid, runAsGroup: uid, seccompProfile: { type: "RuntimeDefault" } });
 const containerSecurity = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
 
@@ -86,7 +96,6 @@ function sentinelConfig(o: HaShared & { downAfterSeconds: number }): { configMap
 }
 
 export function cacheSentinels(o: HaShared & { downAfterSeconds: number }): k8s.apps.v1.StatefulSet[] {
-    const ping = { exec: { command: ["sh", "-c", SENTINEL_PING_SCRIPT] } };
     const { configMap, configName } = sentinelConfig(o);
     return o.topology.sentinels.map((_, i) => {
         const setName = sentinelSetName(o.name, i);
@@ -109,9 +118,7 @@ export function cacheSentinels(o: HaShared & { downAfterSeconds: number }): k8s.
                             command: ["sh", SENTINEL_SCRIPT_PATH],
                             ports: [{ name: "sentinel", containerPort: SENTINEL_PORT, protocol: "TCP" }],
                             env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: o.authName, key: "password" } } }],
-                            startupProbe: { ...ping, periodSeconds: 1, failureThreshold: REDIS_START_SECONDS, timeoutSeconds: 3 },
-                            readinessProbe: { ...ping, periodSeconds: 5, failureThreshold: 1, timeoutSeconds: 3 },
-                            livenessProbe: { ...ping, periodSeconds: 5, failureThreshold: 3, timeoutSeconds: 3 },
+                            ...redisProbes(SENTINEL_PING_SCRIPT),
                             resources: { requests: { memory: "16Mi" }, limits: { memory: "64Mi" } },
                             securityContext: containerSecurity,
                             volumeMounts: [
