@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -96,6 +99,40 @@ describe("LeanCache high availability on the local cluster (real pulumi up)", { 
         } finally {
             client.disconnect();
         }
+    });
+
+    it("cloudengine cache proxy --platform kubernetes forwards 127.0.0.1 to the instance (its master) and prints the URL; cache shell runs redis-cli; Ctrl-C ends it", async () => {
+        const cli = path.join(REPO, "bin", "provider", "cli", "main.js");
+        const env = { ...process.env, KUBECONFIG: cluster.KUBECONFIG };
+        const where = ["--platform", "kubernetes", "--project", PROJECT, "--stack", "dev"];
+        const proxy = spawn(process.execPath, [cli, "cache", "proxy", "CACHE", ...where], { stdio: ["ignore", "pipe", "pipe"], env });
+        const exited = once(proxy, "exit");
+        let port = 0;
+        try {
+            const [line] = (await once(createInterface({ input: proxy.stdout! }), "line")) as [string];
+            const url = new URL(line);
+            assert.deepEqual([url.protocol, url.username, decodeURIComponent(url.password), url.hostname], ["redis:", "default", PASSWORD, "127.0.0.1"]);
+            port = Number(url.port);
+            const client = await readyClient({ host: "127.0.0.1", port, password: PASSWORD });
+            try {
+                assert.equal(await client.set("through-the-proxy", "kept"), "OK");
+                assert.match(await client.info("replication"), /^role:master\r?$/m, "through the endpoint: the master");
+            } finally {
+                client.disconnect();
+            }
+            const shell = spawnSync(process.execPath, [cli, "cache", "shell", "cache", "--namespace", "default", "--", "GET", "through-the-proxy"], { encoding: "utf8", env });
+            assert.equal(shell.status, 0, shell.stderr);
+            assert.equal(shell.stdout.trim(), "kept", "shell by the resource name, namespace given");
+            const unknown = spawnSync(process.execPath, [cli, "cache", "proxy", "NOPE", "--platform", "kubernetes"], { encoding: "utf8", env });
+            assert.equal(unknown.status, 1);
+            assert.match(unknown.stderr, new RegExp(`^cloudengine: no LeanCache instance NOPE in namespace default; there: .*CACHE \\(${PROJECT}/dev\\)`));
+            assert.doesNotMatch(unknown.stderr, new RegExp(PASSWORD));
+        } finally {
+            proxy.kill("SIGINT");
+            await exited;
+        }
+        assert.equal(proxy.exitCode, 0);
+        await assert.rejects(readyClient({ host: "127.0.0.1", port, password: PASSWORD }, 2_000), "the forward ended with the command");
     });
 
     /** The fault under load: clients reach a master again within detection + 2 s; nothing acknowledged > 1 s before is lost. */

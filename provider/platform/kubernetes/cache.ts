@@ -6,6 +6,7 @@ import { NODE_SCRIPT_PATH, renderNodeStartScript } from "../../render/redisHa";
 import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
 import { renderHaproxyConf } from "../../render/haproxyConf";
 import { CacheResult } from "../platform";
+import { cacheAnnotations } from "./cacheAnnotations";
 import { cacheEndpoint, cacheMembersService, cacheSentinels, cacheTopology, CACHE_LABEL, MEMBER_LABEL, REDIS_UID, redisProbes } from "./cacheHa";
 import { checksum, contentName, metadata, secretChecksum, objectLabels, objectName, serviceHost } from "./naming";
 import { kubernetesSettingsOf } from "./settings";
@@ -63,7 +64,7 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
     }, { parent });
     const endpointLabels = objectLabels("leancache", objectName(name, "endpoint"), "LeanCacheInstance", { [CACHE_LABEL]: name });
     const service = new k8s.core.v1.Service(`${m.name}`, {
-        metadata: metadata(name, instanceLabels.all),
+        metadata: { ...metadata(name, instanceLabels.all), annotations: cacheAnnotations({ ...m, project: pulumi.getProject(), stack: pulumi.getStack() }) },
         spec: {
             type: "ClusterIP",
             selector: topology ? endpointLabels.selector : instanceLabels.selector,
