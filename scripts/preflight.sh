@@ -96,6 +96,9 @@ case "$MODE" in
       if [[ "$UID_NOW" == 0 ]]; then found+=("root"); else problems+=("not root: the local Kubernetes cluster (kubelet, containerd, iptables, mounts) needs root"); add_fix "sudo $what     # or as root"; fi
     fi
     check_go 1.25 "scripts/toolchain.sh builds the Pulumi CLI and language hosts with it"
+    if [[ "$MODE" == k8s ]]; then
+      if p=$(find_cmd kubectl); then found+=("$p"); else problems+=("kubectl: not found (cloudengine cache proxy/shell on Kubernetes run it; the tests prove them)"); add_fix "apt-get install kubernetes-client     # Debian, as root (or any kubectl)"; fi
+    fi
     if p=$(find_cmd python3); then found+=("$p"); else problems+=("python3: not found (the Python programs' venv)"); add_fix "apt-get install python3 python3-venv     # Debian/Ubuntu, as root"; fi
     ;;
   *)
