@@ -11,6 +11,7 @@ import { appEnvironments, cacheName } from "./components/knownFacts";
 import { certificateProvider } from "./components/generatedCertificate";
 import { secretProvider } from "./components/generatedSecret";
 import { volumeSizeProvider } from "./platform/kubernetes/volumeSize";
+import { cacheNodesProvider } from "./platform/kubernetes/cacheNodes";
 import { cacheSettingsProvider } from "./platform/docker/cacheSettings";
 import { gatewaySiteProvider } from "./platform/docker/gatewaySite";
 import { releaseProvider } from "./platform/docker/release";
@@ -117,6 +118,7 @@ const OWN_RESOURCES: Record<string, pulumi.dynamic.ResourceProvider> = {
     GatewaySite: gatewaySiteProvider,
     CacheSettings: cacheSettingsProvider,
     VolumeSize: volumeSizeProvider,
+    CacheNodes: cacheNodesProvider,
 };
 
 /** The implementation behind an own resource's URN (…$cloudengine:index:GeneratedSecret::name). */

@@ -191,6 +191,7 @@ export const DYNAMIC_RELEASE = "pulumi-nodejs:dynamic/cloudengine:Release";
 export const DYNAMIC_SITE = "pulumi-nodejs:dynamic/cloudengine:GatewaySite";
 export const DYNAMIC_CACHE_SETTINGS = "pulumi-nodejs:dynamic/cloudengine:CacheSettings";
 export const DYNAMIC_VOLUME_SIZE = "pulumi-nodejs:dynamic/cloudengine:VolumeSize";
+export const DYNAMIC_CACHE_NODES = "pulumi-nodejs:dynamic/cloudengine:CacheNodes";
 
 /** A real certificate for example.com and *.example.com with its key (test/fixtures/tls). */
 export function tlsFixture(): { certificate: string; privateKey: string } {

@@ -218,6 +218,60 @@ describe("LeanCache high availability on the local cluster (real pulumi up)", { 
         assert.deepEqual(await restarts(), before, "neither node was restarted (for its memory or otherwise)");
     });
 
+    it("a new capacity and eviction policy apply to the running nodes: resized in place (same pods, same run ids), the new maxmemory in effect, also after a restart; a capacity below the data in use fails the preview", async () => {
+        const state = async () => Promise.all((await nodes()).map(async (n) => ({
+            pod: n.pod.metadata.uid as string,
+            runId: infoFields(String(await ask(n.pod, 6379, "INFO", "server"))).run_id,
+            memory: ((await ask(n.pod, 6379, "CONFIG", "GET", "maxmemory")) as string[])[1],
+            policy: ((await ask(n.pod, 6379, "CONFIG", "GET", "maxmemory-policy")) as string[])[1],
+            limit: n.pod.spec.containers[0].resources.limits.memory as string,
+        })));
+        const before = await state();
+        assert.deepEqual(before.map((b) => [b.memory, b.policy, b.limit]), [["134217728", "volatile-lru", "384Mi"], ["134217728", "volatile-lru", "384Mi"]]);
+        stack.ok("config", "set", "capacity", "256M");
+        stack.ok("config", "set", "evictionPolicy", "allkeys-lru");
+        const changes = previewChanges(stack.ok("preview", "--json"));
+        assert.ok(changes.length > 0 && changes.every((c) => c.startsWith("update ")), `updates only, no replacement:\n${changes.join("\n")}`);
+        assert.ok(changes.some((c) => c.endsWith(" cache-nodes")), changes.join("\n"));
+        stack.ok("up", "--yes", "--skip-preview");
+        const after = await state();
+        assert.deepEqual(after.map((a) => [a.pod, a.runId]), before.map((b) => [b.pod, b.runId]), "the same pods and Redis servers");
+        assert.deepEqual(after.map((a) => [a.memory, a.policy, a.limit]), [["268435456", "allkeys-lru", "640Mi"], ["268435456", "allkeys-lru", "640Mi"]]);
+        for (const n of await nodes()) {
+            const set = await kube.get(`/apis/apps/v1/namespaces/default/statefulsets/${n.pod.metadata.ownerReferences[0].name}`);
+            assert.equal(n.pod.metadata.labels["controller-revision-hash"], set.status.updateRevision, `${n.pod.metadata.name} is at its StatefulSet's revision`);
+        }
+        // A restart of the process reads the new values (the memory file follows the pod's annotation).
+        const { replica } = await settled(nodes, sentinels, endpoint);
+        podKill(cluster, replica.pod);
+        await eventually(async () => {
+            const pod = await kube.get(`${NS}/pods/${replica.pod.metadata.name}`);
+            assert.ok(pod.status.containerStatuses[0].restartCount > replica.pod.status.containerStatuses[0].restartCount, "the container restarted");
+            assert.deepEqual(await ask(pod, 6379, "CONFIG", "GET", "maxmemory"), ["maxmemory", "268435456"]);
+        }, { timeoutMs: 120_000 });
+        await settled(nodes, sentinels, endpoint, 180_000);
+        // 160 MB without a TTL, then a capacity of 128M: refused when previewed, nothing changes.
+        const client = await readyClient(await endpoint(), 30_000, 30_000);
+        try {
+            const value = "k".repeat(64 * 1024);
+            for (let i = 0; i < 2560; i += 64) {
+                const batch = client.pipeline();
+                for (let j = i; j < i + 64; j++) batch.set(`big:${j}`, value);
+                for (const [err] of (await batch.exec())!) assert.equal(err, null);
+            }
+            stack.ok("config", "set", "capacity", "128M");
+            const refused = stack.run("preview");
+            assert.notEqual(refused.status, 0);
+            assert.match(refused.stdout + refused.stderr, /LeanCacheInstance "cache": invalid capacity: got 128M \(134217728 bytes\); the data uses \d+ bytes now, so the capacity must be at least that\. Nothing was changed/);
+            assert.doesNotMatch(refused.stdout + refused.stderr, new RegExp(PASSWORD));
+            assert.deepEqual(((await client.call("CONFIG", "GET", "maxmemory")) as string[])[1], "268435456");
+            assert.equal(await client.flushall(), "OK");
+        } finally {
+            stack.ok("config", "set", "capacity", "256M");
+            client.disconnect();
+        }
+    });
+
     it("a second preview changes nothing", () => {
         assert.deepEqual(previewChanges(stack.ok("preview", "--json")), []);
     });

@@ -3,7 +3,8 @@ import { HOSTNAME } from "./fields";
 
 // Stack config `cloudengine:kubernetes`: where and how the Kubernetes platform places things. Which
 // cluster is the Kubernetes provider's business (the ambient kubeconfig, or a provider passed to the
-// components with the `providers` resource option, e.g. one in render mode).
+// components with the `providers` resource option, e.g. one in render mode); the little the package does
+// against the live cluster itself (LeanCache nodes restarted or resized in place) uses kubeconfig/context.
 
 const DNS1123_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -44,6 +45,12 @@ export const kubernetesSettings = z
             .describe("Registry apps built from source are pushed to, for clusters that pull images. Without it images are built on the local Docker engine and used as they are (clusters sharing that engine)."),
         storageClassName: z.string().min(1).optional().describe("StorageClass of LeanCache volumes. Default: the cluster's default class."),
         routerReplicas: z.int().min(1).max(20).default(2).describe("Pods per load balancer (each app's and domain's). Default 2."),
+        kubeconfig: z
+            .string()
+            .min(1)
+            .optional()
+            .describe("Kubeconfig (contents or a path) of the cluster, for what runs against the live cluster during `pulumi up` (restarting or resizing LeanCache nodes in place). Set it when the Kubernetes provider is given its own kubeconfig; default kubernetes:kubeconfig, then KUBECONFIG and ~/.kube/config, as the default Kubernetes provider does."),
+        context: z.string().min(1).optional().describe("Kubeconfig context for the same. Default kubernetes:context, then the kubeconfig's current context."),
     })
     .strict()
     .describe("Stack config cloudengine:kubernetes: namespace, Service type, registry and DNS of the Kubernetes platform.");

@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { CacheModel } from "../../config/models";
 import { CACHE_NODES, REDIS_PORT } from "../../config/spec";
 import { NODE_SCRIPT_PATH, renderNodeStartScript } from "../../render/redisHa";
-import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf } from "../../render/redisConf";
+import { REDIS_AUTH_CONF_PATH, REDIS_CONF_PATH, REDIS_DATA_DIR, REDIS_PING_SCRIPT, REDIS_STOP_SECONDS, renderRedisAuthConf, renderRedisConf, renderRedisMemoryConf } from "../../render/redisConf";
 import { renderHaproxyConf } from "../../render/haproxyConf";
+import { cacheNodes, KUBE_MEMORY_DIR, KUBE_MEMORY_FILE, MEMORY_ANNOTATION } from "./cacheNodes";
 import { CacheResult } from "../platform";
 import { cacheAnnotations } from "./cacheAnnotations";
 import { cacheEndpoint, cacheMembersService, cacheSentinels, cacheTopology, CACHE_LABEL, MEMBER_LABEL, REDIS_UID, redisProbes } from "./cacheHa";
@@ -32,7 +33,7 @@ export function cacheObjectName(m: CacheModel): string {
 export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel, password: pulumi.Output<string>): CacheResult {
     const name = cacheObjectName(m);
     const topology = m.highAvailability && cacheTopology(name);
-    const memory = { maxmemoryBytes: m.maxmemoryBytes, evictionPolicy: m.evictionPolicy };
+    const memory = { maxmemoryBytes: m.maxmemoryBytes, evictionPolicy: m.evictionPolicy, memoryConfPath: `${KUBE_MEMORY_DIR}/${KUBE_MEMORY_FILE}` };
     const files: Record<string, string> = topology
         ? {
             ...Object.fromEntries(topology.nodes.flatMap((host, i) => [
@@ -71,24 +72,51 @@ export function kubernetesCache(parent: pulumi.ComponentResource, m: CacheModel,
             ports: [{ name: "redis", port: REDIS_PORT, targetPort: "redis", protocol: "TCP" }],
         },
     }, { parent });
-    const shared: NodeShared = { parent, m, configMap, configName, secret, authName };
+    const shared: NodeShared = { parent, m, configMap, configName, secret, authName, memoryConf: renderRedisMemoryConf(memory) };
     if (!topology) {
-        redisNode(shared, 0, { serviceName: name, labels: instanceLabels, dependsOn: [service] });
+        keepNodesCurrent(shared, [redisNode(shared, 0, { serviceName: name, labels: instanceLabels, dependsOn: [service] })]);
         return { host: pulumi.output(serviceHost(name)) };
     }
     const members = cacheMembersService(parent, name);
-    let previous: pulumi.Resource = members;
+    const nodes: RedisNode[] = [];
     for (let i = 0; i < CACHE_NODES; i++) {
-        // Node 0 keeps the one-node instance's names; each node rolls only once the one before is ready,
-        // so a change never restarts both at once.
+        // Node 0 keeps the one-node instance's names.
         const setName = i === 0 ? name : objectName(name, String(i));
         const labels = objectLabels("leancache", setName, "LeanCacheInstance", { [CACHE_LABEL]: name, [MEMBER_LABEL]: "node" });
-        previous = redisNode(shared, i, { serviceName: topology.service, labels, dependsOn: [previous], startScript: true });
+        nodes.push(redisNode(shared, i, { serviceName: topology.service, labels, dependsOn: [members], startScript: true }));
     }
+    keepNodesCurrent(shared, nodes);
     const sentinelsAndEndpoint = { parent, m, name, topology, authName, secret };
     cacheSentinels({ ...sentinelsAndEndpoint, downAfterSeconds: m.highAvailability!.downAfterSeconds, dependsOn: [members] });
     cacheEndpoint({ ...sentinelsAndEndpoint, labels: endpointLabels, image: m.highAvailability!.endpointImage, dependsOn: [service] });
     return { host: pulumi.output(serviceHost(name)) };
+}
+
+/** The nodes' running pods follow their StatefulSets, one node after the other (cacheNodes.ts). */
+function keepNodesCurrent(s: NodeShared, nodes: RedisNode[]): void {
+    const settings = kubernetesSettingsOf();
+    const kubernetes = new pulumi.Config("kubernetes");
+    const kubeconfig = settings.kubeconfig ?? kubernetes.get("kubeconfig");
+    const context = settings.context ?? kubernetes.get("context");
+    const memoryMiB = s.m.maxmemoryBytes / MiB;
+    cacheNodes(`${s.m.name}-nodes`, {
+        what: `LeanCacheInstance "${s.m.name}"`,
+        // A kubeconfig's contents may hold credentials.
+        access: kubeconfig === undefined ? { ...(context ? { context } : {}) } : pulumi.secret({ kubeconfig, ...(context ? { context } : {}) }),
+        namespace: settings.namespace,
+        nodes: pulumi.all(nodes.map((n) => n.set.metadata.uid.apply((uid) => ({ statefulSet: n.name, uid: uid ?? "" })))),
+        restartKey: pulumi.all(nodes.map((n) => n.restartKey)).apply((keys) => checksum(keys.join(","))),
+        capacity: s.m.capacity,
+        memoryConf: s.memoryConf,
+        maxmemoryBytes: s.m.maxmemoryBytes,
+        evictionPolicy: s.m.evictionPolicy,
+        resources: nodeResources(memoryMiB),
+    }, { parent: s.parent, dependsOn: nodes.map((n) => n.set) });
+}
+
+/** maxmemory bounds the data; the rest of the limit covers copy-on-write during AOF rewrites. */
+function nodeResources(memoryMiB: number) {
+    return { requests: { memory: `${memoryMiB}Mi` }, limits: { memory: `${memoryMiB * 2 + 128}Mi` } };
 }
 
 interface NodeShared {
@@ -98,14 +126,26 @@ interface NodeShared {
     configName: string;
     secret: k8s.core.v1.Secret;
     authName: pulumi.Output<string>;
+    /** The nodes' memory file (maxmemory and its policy), held in their pods' MEMORY_ANNOTATION. */
+    memoryConf: string;
+}
+
+interface RedisNode {
+    name: string;
+    set: k8s.apps.v1.StatefulSet;
+    /** A digest of the pod template without what changes in place (memory): a new one restarts the node. */
+    restartKey: pulumi.Output<string>;
 }
 
 function nodeConfKey(index: number): string {
     return index === 0 ? "redis.conf" : `redis-${index}.conf`;
 }
 
-/** Redis node `index`: a one-pod StatefulSet with its own claim (node 0's names are the one-node instance's). */
-function redisNode(s: NodeShared, index: number, o: { serviceName: string; labels: ReturnType<typeof objectLabels>; dependsOn: pulumi.Resource[]; startScript?: boolean }): k8s.apps.v1.StatefulSet {
+/**
+ * Redis node `index`: a one-pod StatefulSet with its own claim (node 0's names are the one-node
+ * instance's). OnDelete: its pod is restarted or resized by cacheNodes, never by the controller.
+ */
+function redisNode(s: NodeShared, index: number, o: { serviceName: string; labels: ReturnType<typeof objectLabels>; dependsOn: pulumi.Resource[]; startScript?: boolean }): RedisNode {
     const { parent, m } = s;
     const settings = kubernetesSettingsOf();
     const setName = o.labels.selector["app.kubernetes.io/instance"];
@@ -124,44 +164,48 @@ function redisNode(s: NodeShared, index: number, o: { serviceName: string; label
             resources: { requests: { storage: pulumi.interpolate`${size.sizeMiB}Mi` } },
         },
     }, { parent });
-    return new k8s.apps.v1.StatefulSet(resource, {
+    const template = (memory: { resources?: ReturnType<typeof nodeResources>; memoryConf?: string }) => ({
+        metadata: { labels: o.labels.all, ...(memory.memoryConf !== undefined ? { annotations: { [MEMORY_ANNOTATION]: memory.memoryConf } } : {}) },
+        spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: REDIS_STOP_SECONDS,
+            securityContext: { runAsNonRoot: true, runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID, seccompProfile: { type: "RuntimeDefault" } },
+            containers: [{
+                name: "redis",
+                image: m.image,
+                command: o.startScript ? ["sh", NODE_SCRIPT_PATH] : ["redis-server", REDIS_CONF_PATH],
+                ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
+                env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: s.authName, key: "password" } } }],
+                ...redisProbes(REDIS_PING_SCRIPT),
+                ...(memory.resources ? { resources: memory.resources } : {}),
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                volumeMounts: [
+                    { name: "config", mountPath: REDIS_CONF_PATH, subPath: nodeConfKey(index), readOnly: true },
+                    ...(o.startScript ? [{ name: "config", mountPath: NODE_SCRIPT_PATH, subPath: `start-node-${index}.sh`, readOnly: true }] : []),
+                    { name: "memory", mountPath: KUBE_MEMORY_DIR, readOnly: true },
+                    { name: "auth", mountPath: REDIS_AUTH_CONF_PATH, subPath: "auth.conf", readOnly: true },
+                    { name: "data", mountPath: REDIS_DATA_DIR },
+                ],
+            }],
+            volumes: [
+                { name: "config", configMap: { name: s.configName } },
+                // Not a ConfigMap: the annotation changes in place on the running pod (cacheNodes.ts).
+                { name: "memory", downwardAPI: { items: [{ path: KUBE_MEMORY_FILE, fieldRef: { fieldPath: `metadata.annotations['${MEMORY_ANNOTATION}']` } }] } },
+                { name: "auth", secret: { secretName: s.authName } },
+                { name: "data", persistentVolumeClaim: { claimName } },
+            ],
+        },
+    });
+    const set = new k8s.apps.v1.StatefulSet(resource, {
         metadata: metadata(setName, o.labels.all),
         spec: {
             serviceName: o.serviceName,
             replicas: 1,
             selector: { matchLabels: o.labels.selector },
-            updateStrategy: { type: "RollingUpdate" },
-            template: {
-                metadata: { labels: o.labels.all },
-                spec: {
-                    automountServiceAccountToken: false,
-                    enableServiceLinks: false,
-                    terminationGracePeriodSeconds: REDIS_STOP_SECONDS,
-                    securityContext: { runAsNonRoot: true, runAsUser: REDIS_UID, runAsGroup: REDIS_UID, fsGroup: REDIS_UID, seccompProfile: { type: "RuntimeDefault" } },
-                    containers: [{
-                        name: "redis",
-                        image: m.image,
-                        command: o.startScript ? ["sh", NODE_SCRIPT_PATH] : ["redis-server", REDIS_CONF_PATH],
-                        ports: [{ name: "redis", containerPort: REDIS_PORT, protocol: "TCP" }],
-                        env: [{ name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: s.authName, key: "password" } } }],
-                        ...redisProbes(REDIS_PING_SCRIPT),
-                        // maxmemory bounds the data; the rest covers copy-on-write during AOF rewrites.
-                        resources: { requests: { memory: `${memoryMiB}Mi` }, limits: { memory: `${memoryMiB * 2 + 128}Mi` } },
-                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                        volumeMounts: [
-                            { name: "config", mountPath: REDIS_CONF_PATH, subPath: nodeConfKey(index), readOnly: true },
-                            ...(o.startScript ? [{ name: "config", mountPath: NODE_SCRIPT_PATH, subPath: `start-node-${index}.sh`, readOnly: true }] : []),
-                            { name: "auth", mountPath: REDIS_AUTH_CONF_PATH, subPath: "auth.conf", readOnly: true },
-                            { name: "data", mountPath: REDIS_DATA_DIR },
-                        ],
-                    }],
-                    volumes: [
-                        { name: "config", configMap: { name: s.configName } },
-                        { name: "auth", secret: { secretName: s.authName } },
-                        { name: "data", persistentVolumeClaim: { claimName } },
-                    ],
-                },
-            },
+            updateStrategy: { type: "OnDelete" },
+            template: template({ resources: nodeResources(memoryMiB), memoryConf: s.memoryConf }),
         },
     }, { parent, dependsOn: [s.configMap, s.secret, claim, ...o.dependsOn] });
+    return { name: setName, set, restartKey: pulumi.output(template({})).apply((t) => checksum(JSON.stringify(t))) };
 }
