@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { Domain, EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
 import { manifestOf, kubernetesObjects, quantityBytes } from "../kubernetesObjects";
-import { DYNAMIC_VOLUME_SIZE, run as runUnderMocks } from "../mocks";
+import { DYNAMIC_CACHE_NODES, DYNAMIC_VOLUME_SIZE, run as runUnderMocks } from "../mocks";
 import { installPackage, withPythonRuntimeTracebacksOnly } from "./programs";
 import { assertNoStackTrace, listFiles, previewChanges, pulumi, pythonWithSdk, Ran, REPO, removeSandbox, Sandbox, sandbox } from "./support";
 
@@ -113,14 +113,14 @@ const key = (m: any) => `${m.kind}/${comparable(m).metadata.name}`;
 /** The steps of a preview of a new capacity or eviction policy (`volume`: a larger volume too), sorted. */
 function cacheSteps(language: string, volume: boolean): string[] {
     const volumeSizeType = language === "TypeScript" ? DYNAMIC_VOLUME_SIZE : "cloudengine:index:VolumeSize";
+    const cacheNodesType = language === "TypeScript" ? DYNAMIC_CACHE_NODES : "cloudengine:index:CacheNodes";
     return [
-        "create replacement kubernetes:core/v1:ConfigMap sessions-config",
-        "delete original kubernetes:core/v1:ConfigMap sessions-config",
-        "replace kubernetes:core/v1:ConfigMap sessions-config",
+        // No new ConfigMap: the memory settings are in the nodes' pod annotation, changed in place.
         "update cloudengine:index:LeanCacheInstance sessions",
         // Both nodes of the (highly available) instance; the Sentinels and the endpoint are not touched.
         "update kubernetes:apps/v1:StatefulSet sessions",
         "update kubernetes:apps/v1:StatefulSet sessions-1",
+        `update ${cacheNodesType} sessions-nodes`,
         ...(volume
             ? [
                 `update ${volumeSizeType} sessions-volume-size`,
@@ -259,9 +259,13 @@ for (const [language, writeProject] of LANGUAGES) {
             assert.deepEqual(steps(run("preview", "--json")), cacheSteps(language, false), "a smaller capacity keeps the volume");
             run("up", "--yes", "--skip-preview");
             assert.equal(renderedClaimMiB(), 1536);
-            const config = renderedManifests().find((m) => m.kind === "ConfigMap" && m.metadata.name.startsWith("cache-sessions-config"));
-            assert.match(config.data["redis.conf"], /^maxmemory 268435456$/m);
-            assert.match(config.data["redis.conf"], /^maxmemory-policy allkeys-lru$/m);
+            const nodes = renderedManifests().filter((m) => m.kind === "StatefulSet" && /^cache-sessions(-1)?$/.test(m.metadata.name));
+            assert.equal(nodes.length, 2);
+            for (const node of nodes) {
+                assert.equal(node.spec.template.metadata.annotations["cloudengine.io/redis-memory"], "maxmemory 268435456\nmaxmemory-policy allkeys-lru\n");
+                assert.deepEqual(node.spec.template.spec.containers[0].resources.limits, { memory: "640Mi" });
+                assert.equal(node.spec.updateStrategy.type, "OnDelete");
+            }
             assert.deepEqual(steps(run("preview", "--json")), []);
         });
 

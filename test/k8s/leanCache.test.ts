@@ -24,6 +24,7 @@ import { KubeStack } from "./support/stack";
 const PROJECT = "ce-k8s-leancache";
 const NS = "/api/v1/namespaces/default";
 const PASSWORD = "k8s-leancache-password-0123";
+const NEW_PASSWORD = "k8s-leancache-password-4567";
 const STACK_LABEL = `cloudengine.io/stack=${PROJECT}.dev`;
 
 interface PodNode extends HaMember {
@@ -34,6 +35,8 @@ describe("LeanCache high availability on the local cluster (real pulumi up)", { 
     let cluster: ClusterEnv;
     let kube: Kube;
     let stack: KubeStack;
+    /** The instance's password now (a later test changes it). */
+    let password = PASSWORD;
 
     const pods = async (member: "node" | "sentinel"): Promise<any[]> =>
         (await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent(`${STACK_LABEL},cloudengine.io/leancache-member=${member}`)}`))
@@ -42,7 +45,7 @@ describe("LeanCache high availability on the local cluster (real pulumi up)", { 
 
     /** Asks a pod's Redis (or Sentinel) straight at its pod address; undefined when it does not answer. */
     async function ask(pod: any, port: number, ...command: string[]): Promise<unknown> {
-        const client = await readyClient({ host: pod.status.podIP, port, password: PASSWORD }, 2_000).catch(() => undefined);
+        const client = await readyClient({ host: pod.status.podIP, port, password }, 2_000).catch(() => undefined);
         if (!client) return undefined;
         try {
             return await client.call(command[0], ...command.slice(1));
@@ -68,7 +71,7 @@ describe("LeanCache high availability on the local cluster (real pulumi up)", { 
 
     async function endpoint() {
         const service = await kube.get(`${NS}/services/cache-cache`);
-        return { host: service.spec.clusterIP as string, port: 6379, password: PASSWORD };
+        return { host: service.spec.clusterIP as string, port: 6379, password };
     }
 
     before(async () => {
@@ -270,6 +273,37 @@ describe("LeanCache high availability on the local cluster (real pulumi up)", { 
             stack.ok("config", "set", "capacity", "256M");
             client.disconnect();
         }
+    });
+
+    it("a change other than memory (a new password) restarts the nodes from the new template one after the other, the master last; the data stays, master + replica again", async () => {
+        const client = await readyClient(await endpoint());
+        try {
+            assert.equal(await client.set("kept-through-restarts", "yes"), "OK");
+        } finally {
+            client.disconnect();
+        }
+        const { master } = await settled(nodes, sentinels, endpoint);
+        const before = new Map((await nodes()).map((n) => [n.pod.metadata.name, n.pod.metadata.uid]));
+        stack.ok("config", "set", "--secret", "password", NEW_PASSWORD);
+        stack.ok("up", "--yes", "--skip-preview");
+        password = NEW_PASSWORD;
+        const after = await nodes();
+        for (const n of after) {
+            assert.notEqual(n.pod.metadata.uid, before.get(n.pod.metadata.name), `${n.pod.metadata.name} is a new pod`);
+            const set = await kube.get(`/apis/apps/v1/namespaces/default/statefulsets/${n.pod.metadata.ownerReferences[0].name}`);
+            assert.equal(n.pod.metadata.labels["controller-revision-hash"], set.status.updateRevision);
+        }
+        const started = (name: string) => Date.parse(after.find((n) => n.pod.metadata.name === name)!.pod.metadata.creationTimestamp);
+        const replicaName = [...before.keys()].find((name) => name !== master.pod.metadata.name)!;
+        assert.ok(started(replicaName) <= started(master.pod.metadata.name), "the replica restarted first");
+        await settled(nodes, sentinels, endpoint, 180_000);
+        const again = await readyClient(await endpoint());
+        try {
+            assert.equal(await again.get("kept-through-restarts"), "yes");
+        } finally {
+            again.disconnect();
+        }
+        await assert.rejects(readyClient({ ...(await endpoint()), password: PASSWORD }, 3_000), "the old password no longer works");
     });
 
     it("a second preview changes nothing", () => {

@@ -5,7 +5,7 @@ import { kubeExec, kubeOk, kubeRequest } from "./kubeApi";
 
 // The running pods of a LeanCache instance's Redis nodes, kept at their StatefulSets' templates. The
 // StatefulSets update with OnDelete, so the controller never restarts a node by itself; this resource
-// does, one node after the other:
+// does, one node after the other (the master last):
 //   * a change of anything but memory (image, config, password, probes): each node's pod is deleted and
 //     comes back from the new template, the next node only once it is ready;
 //   * a change of capacity or eviction policy alone: each pod is resized in place (the pod's resize
@@ -166,7 +166,8 @@ async function refuseBelowUsed(inputs: CacheNodesInputs): Promise<void> {
 async function converge(inputs: CacheNodesInputs, inPlace: boolean, previous: string[]): Promise<string[]> {
     const access = connect(inputs);
     const revisions: string[] = [];
-    for (const [i, node] of inputs.nodes.entries()) {
+    for (const i of await replicasFirst(access, inputs)) {
+        const node = inputs.nodes[i];
         const revision = (await statefulSet(access, inputs, node)).status.updateRevision as string;
         const pod = await getPod(access, inputs, `${node.statefulSet}-0`);
         const at = pod?.metadata.labels?.[REVISION_LABEL];
@@ -174,9 +175,22 @@ async function converge(inputs: CacheNodesInputs, inPlace: boolean, previous: st
             if (inPlace && at === previous[i] && podReady(pod)) await resizePod(access, inputs, pod, revision);
             else await restartPod(access, inputs, pod, revision);
         }
-        revisions.push(revision);
+        revisions[i] = revision;
     }
     return revisions;
+}
+
+/** The nodes' indexes, the master last: restarting the replica first spares one failover. */
+async function replicasFirst(access: KubeAccess, inputs: CacheNodesInputs): Promise<number[]> {
+    const order = inputs.nodes.map((_, i) => i);
+    if (order.length < 2) return order;
+    const master = await Promise.all(inputs.nodes.map(async (node) => {
+        const pod = await getPod(access, inputs, `${node.statefulSet}-0`);
+        if (!pod || !podReady(pod)) return false;
+        const ran = await kubeExec(access, inputs.namespace, pod.metadata.name, CONTAINER, ["redis-cli", "INFO", "replication"]);
+        return /^role:master\r?$/m.test(ran.stdout);
+    }));
+    return [...order.filter((i) => !master[i]), ...order.filter((i) => master[i])];
 }
 
 function memoryChanged(a: CacheNodesInputs, b: CacheNodesInputs): boolean {
