@@ -99,6 +99,12 @@ export interface EngineAppArgs {
      */
     caches?: LeanCacheInstance[];
     /**
+     * LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds `REDIS_URL_<NAME>`.
+     * @default []
+     * @example [{ name: "SESSIONS", url: shop.requireOutput("sessionsUrl"), network: shop.requireOutput("sessionsNetwork") }] // shop: a pulumi.StackReference
+     */
+    sharedCaches?: SharedCacheArgs[];
+    /**
      * TZ of every instance. Default Asia/Shanghai (the spec's Beijing Time).
      * @default "Asia/Shanghai"
      * @example "UTC"
@@ -217,6 +223,16 @@ export interface DomainTlsArgs {
     certificate?: pulumi.Input<string>;
     /** PEM private key; kept a Pulumi secret. Omit both fields for a generated self-signed certificate. */
     privateKey?: pulumi.Input<string>;
+}
+
+/** A LeanCache instance of another stack, from its outputs (through a StackReference). */
+export interface SharedCacheArgs {
+    /** The instance's name output: the app receives REDIS_URL_<NAME>. */
+    name: string;
+    /** The instance's url output (a secret): redis://default:<password>@<host>:6379. */
+    url: pulumi.Input<string>;
+    /** Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace). */
+    network?: pulumi.Input<string>;
 }
 
 /** Arguments of a {@link Domain}. */

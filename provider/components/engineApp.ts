@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineAppArgs } from "../args";
-import { engineAppArgs } from "../config/args/engineApp";
+import { DOCKER_NETWORK, EngineAppConfig, engineAppArgs, redisUrlProblem } from "../config/args/engineApp";
 import { buildAppModel } from "../config/appModel";
 import { ConfigError, GivenText, resourceLabel } from "../config/errors";
 import { checkedString, checkedStrings } from "../config/resolvedInputs";
@@ -25,6 +25,44 @@ export type { EngineAppArgs };
 
 function duplicateCacheError(label: string, name: string): ConfigError {
     return new ConfigError(label, "caches", new GivenText(`two caches named ${name}`), `caches with distinct names (both would set REDIS_URL_${name}); attach each LeanCacheInstance once and give the others another name`);
+}
+
+/**
+ * The attached and shared caches, once their names and URLs are known: distinct names (names only
+ * known from the engine: references whose name was not learnt ahead) and distinct hosts (one host name
+ * would resolve to two instances on the networks the app joins). URLs are never shown.
+ */
+export function checkDistinctCaches(label: string, caches: { name: string; url: string }[]): void {
+    const names = caches.map((c) => c.name);
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate) throw duplicateCacheError(label, duplicate);
+    const hosts = caches.map((c) => new URL(c.url).host);
+    const second = hosts.findIndex((h, i) => hosts.indexOf(h) !== i);
+    if (second >= 0) {
+        const first = hosts.indexOf(hosts[second]);
+        throw new ConfigError(label, "sharedCaches", new GivenText(`${names[first]} and ${names[second]} at the same host ${hosts[second]}`), "caches at distinct hosts: give one of the LeanCacheInstances another resource name");
+    }
+}
+
+/**
+ * The shared caches' entries (their URLs checked when they arrive, never shown) and the Docker networks
+ * the app's instances join to reach them. On Kubernetes a network means an instance of a Docker stack,
+ * which the cluster cannot reach.
+ */
+function sharedCacheInputs(list: EngineAppConfig["sharedCaches"], label: string, platform: "docker" | "kubernetes") {
+    const onKubernetes = (i: number, network: string) => new ConfigError(label, `sharedCaches.${i}.network`, network, "no network on Kubernetes: an instance there is reached by its Service's name from any namespace (a network names an instance on a Docker host, which the cluster cannot reach)");
+    list.forEach((c, i) => {
+        if (platform === "kubernetes" && typeof c.network === "string") throw onKubernetes(i, c.network);
+        if (platform === "docker" && c.network === undefined) throw new ConfigError(label, `sharedCaches.${i}.network`, undefined, "the instance's network output (required on Docker: the app's instances join the network of the instance's stack)");
+    });
+    const entries = list.map((c, i) => checkedString(c.url, { resource: label, field: `sharedCaches.${i}.url`, secret: true, check: redisUrlProblem }).apply((url) => ({ name: c.name, url })));
+    const networks = pulumi.all(list.flatMap((c, i) => c.network === undefined ? [] : [
+        checkedString(c.network, { resource: label, field: `sharedCaches.${i}.network`, secret: false, check: (v) => DOCKER_NETWORK.test(v) ? undefined : "a Docker network name" }).apply((n) => {
+            if (platform === "kubernetes") throw onKubernetes(i, n);
+            return n;
+        }),
+    ]));
+    return { entries, networks };
 }
 
 /** Bytes of randomness in generated app and master keys. */
@@ -58,35 +96,36 @@ export class EngineApp extends pulumi.ComponentResource {
         const config = opts.urn ? undefined : validate(engineAppArgs, args, label);
         const model = config && buildAppModel(name, config, label);
         if (config) checkUserVariables(Object.keys(config.variables), label, "variables");
-        const duplicate = config && duplicateCacheName(config.caches);
+        const duplicate = config && duplicateCacheName(config.caches, config.sharedCaches.map((c) => c.name));
         if (duplicate) throw duplicateCacheError(label, duplicate);
         if (model) claimSlug("EngineApp", model.slug, name, label);
         const givenAppKey = config?.appKey === undefined ? undefined : checkedString(config.appKey, { resource: label, field: "appKey", secret: false });
         const givenMasterKey = config?.masterKey === undefined ? undefined : checkedString(config.masterKey, { resource: label, field: "masterKey", secret: true });
         const givenVariables = config && checkedStrings(config.variables, { resource: label, field: "variables", secret: false });
         const platform = opts.urn ? undefined : selectPlatform(label);
+        const shared = config && platform && sharedCacheInputs(config.sharedCaches, label, platform.name);
         // Before super(): the default gateway's stack config is validated before the app registers.
         const gateway = config && ((config.gateway as Gateway | undefined) ?? defaultGateway());
         super(`${TYPE_PREFIX}EngineApp`, name, componentProps("EngineApp", opts, engineAppArgs, config), opts);
         markKind(this, "EngineApp");
         keepOutputsOnly(this, "EngineApp");
-        if (!config || !model || !platform || !gateway) return;
+        if (!config || !model || !platform || !gateway || !shared) return;
         appEnvironments.remember(this, model.environments.map((e) => e.env));
 
         const caches = config.caches as LeanCacheInstance[];
         const groups = config.envGroups as EnvGroup[];
         const appKey = pulumi.output(givenAppKey ?? generatedSecret(`${name}-app-key`, KEY_BYTES, { parent: this }).value);
         const masterKey = pulumi.secret(givenMasterKey ?? generatedSecret(`${name}-master-key`, KEY_BYTES, { parent: this }).value);
-        const cacheEntries = pulumi.all(caches.map((c) => pulumi.all([c.name, c.url]).apply(([n, url]) => ({ name: n, url }))));
+        const cacheEntries = pulumi.all([
+            ...caches.map((c) => pulumi.all([c.name, c.url]).apply(([n, url]) => ({ name: n, url }))),
+            ...shared.entries,
+        ]);
         const groupValues = pulumi.all(groups.map((g) => pulumi.all([g.variables, g.secrets]).apply(([v, s]) => ({ ...v, ...s }))));
         const ownVariables = givenVariables!;
 
         const environment = (env: AppEnvironment, versionTag: pulumi.Output<string>) =>
             pulumi.all([appKey, masterKey, versionTag, cacheEntries, groupValues, ownVariables]).apply(([key, master, tag, cacheList, groupList, own]): Record<string, string> => {
-                const names = cacheList.map((c) => c.name);
-                const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-                // Names only known from the engine (references whose name was not learnt ahead).
-                if (duplicate) throw duplicateCacheError(label, duplicate);
+                checkDistinctCaches(label, cacheList);
                 const entries = renderEnvironment({
                     platform: { appId: model.appId, appKey: key, masterKey: master, env, port: model.port, apiServer: model.apiServer, group: model.group, region: model.region, versionTag: tag, timezone: model.timezone },
                     caches: cacheList,
@@ -97,7 +136,7 @@ export class EngineApp extends pulumi.ComponentResource {
             });
 
         const dockerfile = model.build.kind === "engine" ? undefined : renderDockerfile({ build: model.build, initSource: initSource() });
-        const { routing, versionTag, inboundIps } = platform.app(this, { model, dockerfile, gateway: gateway.routing, environment, dependsOn: caches });
+        const { routing, versionTag, inboundIps } = platform.app(this, { model, dockerfile, gateway: gateway.routing, environment, dependsOn: caches, sharedNetworks: shared.networks });
         const urlFor = (prefix: string) => gateway.routing.apply((g) => `http://${prefix}${model.slug}.${g.domain}${g.publicHttpPort === 80 ? "" : `:${g.publicHttpPort}`}`);
         const outputs = {
             url: urlFor(""),

@@ -25,10 +25,9 @@ export const cacheName = knownFact<string>();
 export const appEnvironments = knownFact<AppEnvironment[]>();
 
 /** Two caches that would both set REDIS_URL_<NAME>: the first duplicated name, if any. */
-export function duplicateCacheName(caches: unknown[]): string | undefined {
+export function duplicateCacheName(caches: unknown[], sharedNames: string[] = []): string | undefined {
     const seen = new Set<string>();
-    for (const cache of caches) {
-        const name = cacheName.known(cache);
+    for (const name of [...caches.map((cache) => cacheName.known(cache)), ...sharedNames]) {
         if (name === undefined) continue;
         if (seen.has(name)) return name;
         seen.add(name);

@@ -32,6 +32,8 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
     declare public readonly password: pulumi.Output<string>;
     declare public readonly capacity: pulumi.Output<string>;
     declare public readonly evictionPolicy: pulumi.Output<string>;
+    /** Docker: the network an EngineApp of another stack joins to reach it (its sharedCaches); absent on Kubernetes. */
+    declare public readonly network: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: LeanCacheInstanceArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("LeanCacheInstance", name);
@@ -50,7 +52,7 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
         if (!config || !model || !platform) return;
         cacheName.remember(this, model.envName);
         const password = pulumi.secret(givenPassword ?? generatedSecret(`${name}-password`, PASSWORD_BYTES, { parent: this }).value);
-        const { host } = platform.cache(this, model, password);
+        const { host, network } = platform.cache(this, model, password);
         const outputs = {
             name: pulumi.output(model.envName),
             envName: pulumi.output(`${REDIS_URL_PREFIX}${model.envName}`),
@@ -60,6 +62,7 @@ export class LeanCacheInstance extends pulumi.ComponentResource {
             password,
             capacity: pulumi.output(model.capacity),
             evictionPolicy: pulumi.output(model.evictionPolicy),
+            network: network ?? pulumi.output(undefined),
         };
         Object.assign(this, outputs);
         this.registerOutputs(outputs);

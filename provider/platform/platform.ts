@@ -66,6 +66,8 @@ export interface DomainResult {
 export interface CacheResult {
     /** Host clients inside the stack's network connect to. */
     host: pulumi.Output<string>;
+    /** Docker: the network apps of other stacks join to reach it (sharedCaches); none on Kubernetes. */
+    network?: pulumi.Output<string>;
 }
 
 export interface AppInputs {
@@ -77,6 +79,8 @@ export interface AppInputs {
     environment(env: AppEnvironment, versionTag: pulumi.Output<string>): pulumi.Output<Record<string, string>>;
     /** Anything that must exist before instances start (attached caches). */
     dependsOn: pulumi.Resource[];
+    /** Docker: networks of other stacks' caches (sharedCaches) the instances join. */
+    sharedNetworks: pulumi.Output<string[]>;
 }
 
 /** A certificate chain and its private key (PEM). */

@@ -109,7 +109,8 @@ function typeOf(schema: z.ZodType, typeName: string, types: Record<string, Json>
         case "enum":
             return { type: "string" };
         case "array":
-            return { type: "array", items: typeOf(def.element, typeName, types) };
+            // An object element's type is named in the singular (EngineApp.sharedCaches: EngineAppSharedCache).
+            return { type: "array", items: typeOf(def.element, typeName.replace(/s$/, ""), types) };
         case "record":
             return { type: "object", additionalProperties: typeOf(def.valueType, typeName, types) };
         case "object": {

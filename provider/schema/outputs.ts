@@ -35,6 +35,7 @@ export const COMPONENT_OUTPUTS: Record<string, Record<string, OutputSpec>> = {
         password: { type: "string", description: "The password.", secret: true },
         capacity: { type: "string", description: "Maximum memory (128M to 8G)." },
         evictionPolicy: { type: "string", description: "maxmemory-policy." },
+        network: { type: "string", description: "Docker: the network an EngineApp of another stack joins to reach it (its sharedCaches); absent on Kubernetes.", optional: true },
     },
     Domain: {
         url: { type: "string", description: "The URL the domain serves (https when it has a certificate)." },

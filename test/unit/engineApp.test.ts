@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
 import { EngineApp, EnvGroup, LeanCacheInstance } from "../../provider";
+import { checkDistinctCaches } from "../../provider/components/engineApp";
 import { CONTAINER, DYNAMIC, DYNAMIC_RELEASE, DYNAMIC_SITE, fixture, IMAGE, isSecret, NETWORK, only, ofType, onRegistration, reveal, run, valueOf } from "../mocks";
 
 const APP = "cloudengine:index:EngineApp";
@@ -178,6 +180,33 @@ describe("EngineApp on Docker", () => {
             assert.match(site.inputs.conf, new RegExp(`server_name ${hostname.replace(/\./g, "\\.")};`));
             assert.match(site.inputs.conf, new RegExp(`server ${env}\\.web\\.app\\.cloudengine\\.internal\\.ready\\.cloudengine\\.internal:3000 resolve`), "straight to the app's port, ready instances only");
         }
+    });
+
+    it("sharedCaches: another stack's instance (from its outputs) adds REDIS_URL_<NAME>, kept secret, and its network joins the instances'", async () => {
+        const url = "redis://default:sh4red-pass@sessions.cache.cloudengine.internal:6379";
+        let cache!: LeanCacheInstance;
+        const resources = await run(() => {
+            // What the other stack exports: its instance's name, url and network outputs.
+            cache = new LeanCacheInstance("sessions", { name: "SESSIONS", password: "sh4red-pass" });
+            new EngineApp("web", { source: fixture("goapp"), sharedCaches: [{ name: "SESSIONS", url: pulumi.secret(url), network: pulumi.output("shop-prod-cloudengine") }] });
+        }, { stack: "sharing" });
+        assert.equal(await valueOf(cache.network), "proj-sharing-cloudengine", "an instance's network output is its stack's network");
+        const instance = only(resources, CONTAINER, "web-production-0");
+        assert.equal(envOf(instance).REDIS_URL_SESSIONS, url);
+        assert.equal(isSecret(instance.inputs.envs), true);
+        assert.deepEqual(reveal(instance.inputs.networksAdvanced).map((n: { name: string }) => n.name), ["proj-sharing-cloudengine", "proj-sharing-cloudengine-gateway", "shop-prod-cloudengine"]);
+    });
+
+    it("sharedCaches: an instance reached at the same host as an attached one is refused (one name, two instances), its URL not shown", () => {
+        const label = 'cloudengine:index:EngineApp "web"';
+        const own = { name: "OWN", url: "redis://default:a@sessions.cache.cloudengine.internal:6379" };
+        assert.throws(() => checkDistinctCaches(label, [own, { name: "THEIRS", url: "redis://default:x@sessions.cache.cloudengine.internal:6379" }]), (err: Error) => {
+            assert.equal(err.message.split("\n")[0], `${label}: invalid sharedCaches: got OWN and THEIRS at the same host sessions.cache.cloudengine.internal:6379; allowed: caches at distinct hosts: give one of the LeanCacheInstances another resource name`);
+            assert.doesNotMatch(err.message, /default:/);
+            return true;
+        });
+        assert.throws(() => checkDistinctCaches(label, [own, { name: "OWN", url: "redis://default:x@other:6379" }]), /invalid caches: got two caches named OWN/);
+        assert.doesNotThrow(() => checkDistinctCaches(label, [own, { name: "THEIRS", url: "redis://default:x@sessions.cache.cloudengine.internal:6380" }]));
     });
 
     it("a default gateway is created once for all apps", async () => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_APP_PORT, DEFAULT_TIMEZONE, REGIONS, STARTUP_TIMEOUT } from "../spec";
+import { CACHE_NAME, DEFAULT_APP_PORT, DEFAULT_TIMEZONE, REGIONS, STARTUP_TIMEOUT } from "../spec";
 import { INSTANCE_SERVE_PORT } from "../ports";
 import { envName, inputString, ref, secretString } from "./fields";
 
@@ -15,6 +15,28 @@ export const APP_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 export const MEMORY = /^[1-9][0-9]*[MmGg]$/;
 /** [registry[:port]/]path[:tag][@sha256:digest], lowercase path (Docker's reference grammar, simplified). */
 export const IMAGE_REFERENCE = /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/** What is wrong with a shared cache's URL, or undefined (never shows the URL: it holds the password). */
+export function redisUrlProblem(value: string): string | undefined {
+    let url: URL | undefined;
+    try { url = new URL(value); } catch { /* not a URL */ }
+    return url && (url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname
+        ? undefined
+        : "a redis:// URL, such as a LeanCacheInstance's url output";
+}
+
+/** Docker's network names. */
+export const DOCKER_NETWORK = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+/** A LeanCache instance of another stack (the spec's "Manage sharing"), from its outputs. */
+export const sharedCache = z
+    .object({
+        name: z.string().regex(CACHE_NAME, { message: "letters, digits and _ (1 to 64), as it becomes REDIS_URL_<NAME>" }).describe("The instance's name output: the app receives REDIS_URL_<NAME>."),
+        url: secretString("The instance's url output (a secret): redis://default:<password>@<host>:6379.", redisUrlProblem),
+        network: inputString("Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace).", (v) => (DOCKER_NETWORK.test(v) ? undefined : "a Docker network name, such as a LeanCacheInstance's network output")).optional(),
+    })
+    .strict()
+    .describe("A LeanCache instance of another stack, from its outputs (through a StackReference).");
 
 export const engineAppArgs = z
     .object({
@@ -38,6 +60,7 @@ export const engineAppArgs = z
         variables: z.record(envName, inputString("A variable's value; pass a secret Output to keep it secret.")).default({}).describe("The app's own variables; they override EnvGroup values."),
         envGroups: z.array(ref<unknown>("EnvGroup", "An EnvGroup.")).default([]).describe("EnvGroups whose variables every instance receives; later groups override earlier ones."),
         caches: z.array(ref<unknown>("LeanCacheInstance", "A LeanCacheInstance.")).default([]).describe("LeanCache instances to attach; each adds REDIS_URL_<NAME>."),
+        sharedCaches: z.array(sharedCache).default([]).describe("LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>."),
         timezone: z.string().regex(/^[A-Za-z0-9_+\-/]+$/, { message: "an IANA time zone such as Asia/Shanghai or UTC" }).default(DEFAULT_TIMEZONE).describe("TZ of every instance. Default Asia/Shanghai (the spec's Beijing Time)."),
         versionTag: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "letters, digits, . _ - (1 to 64)" }).optional().describe("LEANCLOUD_VERSION_TAG. Default: derived from the image ID."),
         startupTimeout: z.int().min(STARTUP_TIMEOUT.min).max(STARTUP_TIMEOUT.max).optional().describe("Seconds an instance has to become healthy; overrides leanengine.yaml. Default 30."),

@@ -18,9 +18,9 @@ export const fieldMeta = z.registry<FieldMeta>();
 const isInput = (v: unknown) => typeof v === "string" || pulumi.Output.isInstance(v) || v instanceof Promise;
 
 /** A string that may also be an Output (for values such as keys that come from other resources). */
-export function inputString(description: string) {
+export function inputString(description: string, check?: (value: string) => string | undefined) {
     const schema = z.custom<pulumi.Input<string>>(isInput, { message: "a string (or an Output of one)" }).describe(description);
-    fieldMeta.add(schema, { input: true });
+    fieldMeta.add(schema, { input: true, check });
     return schema;
 }
 

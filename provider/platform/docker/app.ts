@@ -45,7 +45,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
         const envs = inputs.environment(env, versionTag).apply((vars) => Object.entries({ ...vars, ...GATE_SETTINGS }).map(([k, v]) => `${k}=${v}`));
         const containers: docker.Container[] = [];
         for (let i = 0; i < instances; i++) {
-            containers.push(new docker.Container(`${m.name}-${env}-${i}`, instanceArgs(m, env, image, envs, network.name, gatewayNetwork), {
+            containers.push(new docker.Container(`${m.name}-${env}-${i}`, instanceArgs(m, env, image, envs, network.name, gatewayNetwork, inputs.sharedNetworks), {
                 parent,
                 dependsOn: inputs.dependsOn,
                 // The Docker provider asks for delete-first replacement of containers; overriding it
@@ -104,13 +104,19 @@ function instanceArgs(
     envs: pulumi.Output<string[]>,
     network: pulumi.Output<string>,
     gatewayNetwork: pulumi.Output<string>,
+    sharedNetworks: pulumi.Output<string[]>,
 ): docker.ContainerArgs {
     const h = m.health;
     return {
         image,
         envs,
         // The stack's network reaches its caches; on the gateway's, the alias gathers the environment's instances.
-        networksAdvanced: [{ name: network }, { name: gatewayNetwork, aliases: [instanceDnsName(m.slug, env)] }],
+        // Other stacks' networks reach their caches the app shares (sharedCaches).
+        networksAdvanced: pulumi.all([network, gatewayNetwork, sharedNetworks]).apply(([own, gateway, shared]) => [
+            { name: own },
+            { name: gateway, aliases: [instanceDnsName(m.slug, env)] },
+            ...[...new Set(shared)].filter((n) => n !== own && n !== gateway).map((name) => ({ name })),
+        ]),
         // Health: probed every second while starting ("check your app every second"), then regularly.
         healthcheck: containerHealthcheck({
             tests: ["CMD", ...PROBE_COMMAND],

@@ -49,7 +49,7 @@ export function dockerCache(parent: pulumi.ComponentResource, m: CacheModel, pas
         maxmemoryBytes: m.maxmemoryBytes,
         evictionPolicy: m.evictionPolicy,
     }, { parent });
-    return { host: pulumi.output(host) };
+    return { host: pulumi.output(host), network: network.name };
 }
 
 interface NodePlace {
