@@ -122,6 +122,8 @@ type engineAppArgs struct {
 	Region *string `pulumi:"region"`
 	// With image: the command to run (shell syntax). Default: the image's own entrypoint.
 	Run *string `pulumi:"run"`
+	// LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>. Default: [].
+	SharedCaches []EngineAppSharedCache `pulumi:"sharedCaches"`
 	// Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
 	Source *string `pulumi:"source"`
 	// Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment.
@@ -176,6 +178,8 @@ type EngineAppArgs struct {
 	Region pulumi.StringPtrInput
 	// With image: the command to run (shell syntax). Default: the image's own entrypoint.
 	Run pulumi.StringPtrInput
+	// LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>. Default: [].
+	SharedCaches EngineAppSharedCacheArrayInput
 	// Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
 	Source pulumi.StringPtrInput
 	// Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment.

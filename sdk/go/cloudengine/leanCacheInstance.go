@@ -25,6 +25,8 @@ type LeanCacheInstance struct {
 	Host pulumi.StringOutput `pulumi:"host"`
 	// The instance name: attached apps receive REDIS_URL_<name>.
 	Name pulumi.StringOutput `pulumi:"name"`
+	// Docker: the network an EngineApp of another stack joins to reach it (its sharedCaches); absent on Kubernetes.
+	Network pulumi.StringPtrOutput `pulumi:"network"`
 	// The password.
 	Password pulumi.StringOutput `pulumi:"password"`
 	// Port of the instance (6379).
@@ -215,6 +217,11 @@ func (o LeanCacheInstanceOutput) Host() pulumi.StringOutput {
 // The instance name: attached apps receive REDIS_URL_<name>.
 func (o LeanCacheInstanceOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *LeanCacheInstance) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
+}
+
+// Docker: the network an EngineApp of another stack joins to reach it (its sharedCaches); absent on Kubernetes.
+func (o LeanCacheInstanceOutput) Network() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *LeanCacheInstance) pulumi.StringPtrOutput { return v.Network }).(pulumi.StringPtrOutput)
 }
 
 // The password.

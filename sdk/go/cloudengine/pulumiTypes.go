@@ -172,6 +172,124 @@ func (o DomainTlsPtrOutput) PrivateKey() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// A LeanCache instance of another stack, from its outputs (through a StackReference).
+type EngineAppSharedCache struct {
+	// The instance's name output: the app receives REDIS_URL_<NAME>.
+	Name string `pulumi:"name"`
+	// Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace).
+	Network *string `pulumi:"network"`
+	// The instance's url output (a secret): redis://default:<password>@<host>:6379.
+	Url string `pulumi:"url"`
+}
+
+// EngineAppSharedCacheInput is an input type that accepts EngineAppSharedCacheArgs and EngineAppSharedCacheOutput values.
+// You can construct a concrete instance of `EngineAppSharedCacheInput` via:
+//
+//	EngineAppSharedCacheArgs{...}
+type EngineAppSharedCacheInput interface {
+	pulumi.Input
+
+	ToEngineAppSharedCacheOutput() EngineAppSharedCacheOutput
+	ToEngineAppSharedCacheOutputWithContext(context.Context) EngineAppSharedCacheOutput
+}
+
+// A LeanCache instance of another stack, from its outputs (through a StackReference).
+type EngineAppSharedCacheArgs struct {
+	// The instance's name output: the app receives REDIS_URL_<NAME>.
+	Name pulumi.StringInput `pulumi:"name"`
+	// Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace).
+	Network pulumi.StringPtrInput `pulumi:"network"`
+	// The instance's url output (a secret): redis://default:<password>@<host>:6379.
+	Url pulumi.StringInput `pulumi:"url"`
+}
+
+func (EngineAppSharedCacheArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*EngineAppSharedCache)(nil)).Elem()
+}
+
+func (i EngineAppSharedCacheArgs) ToEngineAppSharedCacheOutput() EngineAppSharedCacheOutput {
+	return i.ToEngineAppSharedCacheOutputWithContext(context.Background())
+}
+
+func (i EngineAppSharedCacheArgs) ToEngineAppSharedCacheOutputWithContext(ctx context.Context) EngineAppSharedCacheOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EngineAppSharedCacheOutput)
+}
+
+// EngineAppSharedCacheArrayInput is an input type that accepts EngineAppSharedCacheArray and EngineAppSharedCacheArrayOutput values.
+// You can construct a concrete instance of `EngineAppSharedCacheArrayInput` via:
+//
+//	EngineAppSharedCacheArray{ EngineAppSharedCacheArgs{...} }
+type EngineAppSharedCacheArrayInput interface {
+	pulumi.Input
+
+	ToEngineAppSharedCacheArrayOutput() EngineAppSharedCacheArrayOutput
+	ToEngineAppSharedCacheArrayOutputWithContext(context.Context) EngineAppSharedCacheArrayOutput
+}
+
+type EngineAppSharedCacheArray []EngineAppSharedCacheInput
+
+func (EngineAppSharedCacheArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]EngineAppSharedCache)(nil)).Elem()
+}
+
+func (i EngineAppSharedCacheArray) ToEngineAppSharedCacheArrayOutput() EngineAppSharedCacheArrayOutput {
+	return i.ToEngineAppSharedCacheArrayOutputWithContext(context.Background())
+}
+
+func (i EngineAppSharedCacheArray) ToEngineAppSharedCacheArrayOutputWithContext(ctx context.Context) EngineAppSharedCacheArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EngineAppSharedCacheArrayOutput)
+}
+
+// A LeanCache instance of another stack, from its outputs (through a StackReference).
+type EngineAppSharedCacheOutput struct{ *pulumi.OutputState }
+
+func (EngineAppSharedCacheOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EngineAppSharedCache)(nil)).Elem()
+}
+
+func (o EngineAppSharedCacheOutput) ToEngineAppSharedCacheOutput() EngineAppSharedCacheOutput {
+	return o
+}
+
+func (o EngineAppSharedCacheOutput) ToEngineAppSharedCacheOutputWithContext(ctx context.Context) EngineAppSharedCacheOutput {
+	return o
+}
+
+// The instance's name output: the app receives REDIS_URL_<NAME>.
+func (o EngineAppSharedCacheOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v EngineAppSharedCache) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace).
+func (o EngineAppSharedCacheOutput) Network() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EngineAppSharedCache) *string { return v.Network }).(pulumi.StringPtrOutput)
+}
+
+// The instance's url output (a secret): redis://default:<password>@<host>:6379.
+func (o EngineAppSharedCacheOutput) Url() pulumi.StringOutput {
+	return o.ApplyT(func(v EngineAppSharedCache) string { return v.Url }).(pulumi.StringOutput)
+}
+
+type EngineAppSharedCacheArrayOutput struct{ *pulumi.OutputState }
+
+func (EngineAppSharedCacheArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]EngineAppSharedCache)(nil)).Elem()
+}
+
+func (o EngineAppSharedCacheArrayOutput) ToEngineAppSharedCacheArrayOutput() EngineAppSharedCacheArrayOutput {
+	return o
+}
+
+func (o EngineAppSharedCacheArrayOutput) ToEngineAppSharedCacheArrayOutputWithContext(ctx context.Context) EngineAppSharedCacheArrayOutput {
+	return o
+}
+
+func (o EngineAppSharedCacheArrayOutput) Index(i pulumi.IntInput) EngineAppSharedCacheOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) EngineAppSharedCache {
+		return vs[0].([]EngineAppSharedCache)[vs[1].(int)]
+	}).(EngineAppSharedCacheOutput)
+}
+
 // The shared entry point of a Docker host or cluster: serves every app and domain by Host header (HTTP) and SNI (HTTPS).
 type GatewaySettings struct {
 	// Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine).
@@ -223,12 +341,16 @@ func (val *GatewaySettings) Defaults() *GatewaySettings {
 type KubernetesSettings struct {
 	// The cluster's DNS domain. Default cluster.local.
 	ClusterDomain *string `pulumi:"clusterDomain"`
+	// Kubeconfig context for the same. Default kubernetes:context, then the kubeconfig's current context.
+	Context *string `pulumi:"context"`
 	// DNS server the load balancers resolve Services with (name or address). Default kube-dns.kube-system.svc.cluster.local.
 	DnsResolver *string `pulumi:"dnsResolver"`
 	// Registry apps built from source are pushed to, for clusters that pull images. Without it images are built on the local Docker engine and used as they are (clusters sharing that engine).
 	ImageRegistry *string `pulumi:"imageRegistry"`
 	// When set, every plain-HTTP hostname also gets an Ingress of this class pointing at its load balancer, for clusters that already run a controller.
 	IngressClassName *string `pulumi:"ingressClassName"`
+	// Kubeconfig (contents or a path) of the cluster, for what runs against the live cluster during `pulumi up` (restarting or resizing LeanCache nodes in place). Set it when the Kubernetes provider is given its own kubeconfig; default kubernetes:kubeconfig, then KUBECONFIG and ~/.kube/config, as the default Kubernetes provider does.
+	Kubeconfig *string `pulumi:"kubeconfig"`
 	// Seconds `pulumi up` waits for a LoadBalancer Service to be given an address before it fails (a bare cluster never gives one: use NodePort there). Default 300.
 	LoadBalancerTimeout *int `pulumi:"loadBalancerTimeout"`
 	// Namespace every object goes into (it must exist). Default: default.
@@ -276,6 +398,10 @@ func (val *KubernetesSettings) Defaults() *KubernetesSettings {
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*DomainTlsInput)(nil)).Elem(), DomainTlsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DomainTlsPtrInput)(nil)).Elem(), DomainTlsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppSharedCacheInput)(nil)).Elem(), EngineAppSharedCacheArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppSharedCacheArrayInput)(nil)).Elem(), EngineAppSharedCacheArray{})
 	pulumi.RegisterOutputType(DomainTlsOutput{})
 	pulumi.RegisterOutputType(DomainTlsPtrOutput{})
+	pulumi.RegisterOutputType(EngineAppSharedCacheOutput{})
+	pulumi.RegisterOutputType(EngineAppSharedCacheArrayOutput{})
 }

@@ -17,6 +17,8 @@ from . import _utilities
 __all__ = [
     'DomainTlsArgs',
     'DomainTlsArgsDict',
+    'EngineAppSharedCacheArgs',
+    'EngineAppSharedCacheArgsDict',
 ]
 
 class DomainTlsArgsDict(TypedDict):
@@ -71,5 +73,77 @@ class DomainTlsArgs:
     @private_key.setter
     def private_key(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "private_key", value)
+
+
+class EngineAppSharedCacheArgsDict(TypedDict):
+    """
+    A LeanCache instance of another stack, from its outputs (through a StackReference).
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    The instance's name output: the app receives REDIS_URL_<NAME>.
+    """
+    url: pulumi.Input[_builtins.str]
+    """
+    The instance's url output (a secret): redis://default:<password>@<host>:6379.
+    """
+    network: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace).
+    """
+
+@pulumi.input_type
+class EngineAppSharedCacheArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 url: pulumi.Input[_builtins.str],
+                 network: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A LeanCache instance of another stack, from its outputs (through a StackReference).
+
+        :param pulumi.Input[_builtins.str] name: The instance's name output: the app receives REDIS_URL_<NAME>.
+        :param pulumi.Input[_builtins.str] url: The instance's url output (a secret): redis://default:<password>@<host>:6379.
+        :param pulumi.Input[_builtins.str] network: Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace).
+        """
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "url", url)
+        if network is not None:
+            pulumi.set(__self__, "network", network)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        The instance's name output: the app receives REDIS_URL_<NAME>.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> pulumi.Input[_builtins.str]:
+        """
+        The instance's url output (a secret): redis://default:<password>@<host>:6379.
+        """
+        return pulumi.get(self, "url")
+
+    @url.setter
+    def url(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "url", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def network(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace).
+        """
+        return pulumi.get(self, "network")
+
+    @network.setter
+    def network(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "network", value)
 
 

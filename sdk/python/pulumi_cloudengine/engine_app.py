@@ -13,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import NotRequired, TypedDict, TypeAlias
 from . import _utilities
+from ._inputs import *
 from .env_group import EnvGroup
 from .gateway import Gateway
 from .lean_cache_instance import LeanCacheInstance
@@ -41,6 +42,7 @@ class EngineAppArgs:
                  print_build_logs: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  run: pulumi.Input[Optional[_builtins.str]] = None,
+                 shared_caches: pulumi.Input[Optional[Sequence[pulumi.Input['EngineAppSharedCacheArgs']]]] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  staging_instances: pulumi.Input[Optional[_builtins.int]] = None,
                  startup_timeout: pulumi.Input[Optional[_builtins.int]] = None,
@@ -69,6 +71,7 @@ class EngineAppArgs:
         :param pulumi.Input[_builtins.bool] print_build_logs: Print the whole build log (default: quiet unless a step fails).
         :param pulumi.Input[_builtins.str] region: LEANCLOUD_REGION: CN or US. Default CN.
         :param pulumi.Input[_builtins.str] run: With image: the command to run (shell syntax). Default: the image's own entrypoint.
+        :param pulumi.Input[Sequence[pulumi.Input['EngineAppSharedCacheArgs']]] shared_caches: LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>. Default: [].
         :param pulumi.Input[_builtins.str] source: Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
         :param pulumi.Input[_builtins.int] staging_instances: Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment.
         :param pulumi.Input[_builtins.int] startup_timeout: Seconds an instance has to become healthy; overrides leanengine.yaml. Default 30.
@@ -128,6 +131,8 @@ class EngineAppArgs:
             pulumi.set(__self__, "region", region)
         if run is not None:
             pulumi.set(__self__, "run", run)
+        if shared_caches is not None:
+            pulumi.set(__self__, "shared_caches", shared_caches)
         if source is not None:
             pulumi.set(__self__, "source", source)
         if staging_instances is None:
@@ -374,6 +379,18 @@ class EngineAppArgs:
         pulumi.set(self, "run", value)
 
     @_builtins.property
+    @pulumi.getter(name="sharedCaches")
+    def shared_caches(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['EngineAppSharedCacheArgs']]]]:
+        """
+        LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>. Default: [].
+        """
+        return pulumi.get(self, "shared_caches")
+
+    @shared_caches.setter
+    def shared_caches(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['EngineAppSharedCacheArgs']]]]):
+        pulumi.set(self, "shared_caches", value)
+
+    @_builtins.property
     @pulumi.getter
     def source(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -471,6 +488,7 @@ class EngineApp(pulumi.ComponentResource):
                  print_build_logs: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  run: pulumi.Input[Optional[_builtins.str]] = None,
+                 shared_caches: pulumi.Input[Optional[Sequence[pulumi.Input[Union['EngineAppSharedCacheArgs', 'EngineAppSharedCacheArgsDict']]]]] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  staging_instances: pulumi.Input[Optional[_builtins.int]] = None,
                  startup_timeout: pulumi.Input[Optional[_builtins.int]] = None,
@@ -502,6 +520,7 @@ class EngineApp(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.bool] print_build_logs: Print the whole build log (default: quiet unless a step fails).
         :param pulumi.Input[_builtins.str] region: LEANCLOUD_REGION: CN or US. Default CN.
         :param pulumi.Input[_builtins.str] run: With image: the command to run (shell syntax). Default: the image's own entrypoint.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['EngineAppSharedCacheArgs', 'EngineAppSharedCacheArgsDict']]]] shared_caches: LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>. Default: [].
         :param pulumi.Input[_builtins.str] source: Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
         :param pulumi.Input[_builtins.int] staging_instances: Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment.
         :param pulumi.Input[_builtins.int] startup_timeout: Seconds an instance has to become healthy; overrides leanengine.yaml. Default 30.
@@ -552,6 +571,7 @@ class EngineApp(pulumi.ComponentResource):
                  print_build_logs: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  run: pulumi.Input[Optional[_builtins.str]] = None,
+                 shared_caches: pulumi.Input[Optional[Sequence[pulumi.Input[Union['EngineAppSharedCacheArgs', 'EngineAppSharedCacheArgsDict']]]]] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  staging_instances: pulumi.Input[Optional[_builtins.int]] = None,
                  startup_timeout: pulumi.Input[Optional[_builtins.int]] = None,
@@ -602,6 +622,7 @@ class EngineApp(pulumi.ComponentResource):
                 region = 'CN'
             __props__.__dict__["region"] = region
             __props__.__dict__["run"] = run
+            __props__.__dict__["shared_caches"] = shared_caches
             __props__.__dict__["source"] = source
             if staging_instances is None:
                 staging_instances = 0

@@ -247,6 +247,7 @@ class LeanCacheInstance(pulumi.ComponentResource):
             __props__.__dict__["password"] = None if password is None else pulumi.Output.secret(password)
             __props__.__dict__["env_name"] = None
             __props__.__dict__["host"] = None
+            __props__.__dict__["network"] = None
             __props__.__dict__["port"] = None
             __props__.__dict__["url"] = None
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["password", "url"])
@@ -297,6 +298,14 @@ class LeanCacheInstance(pulumi.ComponentResource):
         The instance name: attached apps receive REDIS_URL_<name>.
         """
         return pulumi.get(self, "name")
+
+    @_builtins.property
+    @pulumi.getter
+    def network(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Docker: the network an EngineApp of another stack joins to reach it (its sharedCaches); absent on Kubernetes.
+        """
+        return pulumi.get(self, "network")
 
     @_builtins.property
     @pulumi.getter

@@ -132,9 +132,11 @@ class KubernetesSettings(dict):
     """
     def __init__(__self__, *,
                  cluster_domain: Optional[_builtins.str] = None,
+                 context: Optional[_builtins.str] = None,
                  dns_resolver: Optional[_builtins.str] = None,
                  image_registry: Optional[_builtins.str] = None,
                  ingress_class_name: Optional[_builtins.str] = None,
+                 kubeconfig: Optional[_builtins.str] = None,
                  load_balancer_timeout: Optional[_builtins.int] = None,
                  namespace: Optional[_builtins.str] = None,
                  router_replicas: Optional[_builtins.int] = None,
@@ -144,9 +146,11 @@ class KubernetesSettings(dict):
         Stack config cloudengine:kubernetes: namespace, Service type, registry and DNS of the Kubernetes platform.
 
         :param _builtins.str cluster_domain: The cluster's DNS domain. Default cluster.local.
+        :param _builtins.str context: Kubeconfig context for the same. Default kubernetes:context, then the kubeconfig's current context.
         :param _builtins.str dns_resolver: DNS server the load balancers resolve Services with (name or address). Default kube-dns.kube-system.svc.cluster.local.
         :param _builtins.str image_registry: Registry apps built from source are pushed to, for clusters that pull images. Without it images are built on the local Docker engine and used as they are (clusters sharing that engine).
         :param _builtins.str ingress_class_name: When set, every plain-HTTP hostname also gets an Ingress of this class pointing at its load balancer, for clusters that already run a controller.
+        :param _builtins.str kubeconfig: Kubeconfig (contents or a path) of the cluster, for what runs against the live cluster during `pulumi up` (restarting or resizing LeanCache nodes in place). Set it when the Kubernetes provider is given its own kubeconfig; default kubernetes:kubeconfig, then KUBECONFIG and ~/.kube/config, as the default Kubernetes provider does.
         :param _builtins.int load_balancer_timeout: Seconds `pulumi up` waits for a LoadBalancer Service to be given an address before it fails (a bare cluster never gives one: use NodePort there). Default 300.
         :param _builtins.str namespace: Namespace every object goes into (it must exist). Default: default.
         :param _builtins.int router_replicas: Pods per load balancer (each app's and domain's). Default 2.
@@ -157,6 +161,8 @@ class KubernetesSettings(dict):
             cluster_domain = 'cluster.local'
         if cluster_domain is not None:
             pulumi.set(__self__, "cluster_domain", cluster_domain)
+        if context is not None:
+            pulumi.set(__self__, "context", context)
         if dns_resolver is None:
             dns_resolver = 'kube-dns.kube-system.svc.cluster.local'
         if dns_resolver is not None:
@@ -165,6 +171,8 @@ class KubernetesSettings(dict):
             pulumi.set(__self__, "image_registry", image_registry)
         if ingress_class_name is not None:
             pulumi.set(__self__, "ingress_class_name", ingress_class_name)
+        if kubeconfig is not None:
+            pulumi.set(__self__, "kubeconfig", kubeconfig)
         if load_balancer_timeout is None:
             load_balancer_timeout = 300
         if load_balancer_timeout is not None:
@@ -193,6 +201,14 @@ class KubernetesSettings(dict):
         return pulumi.get(self, "cluster_domain")
 
     @_builtins.property
+    @pulumi.getter
+    def context(self) -> Optional[_builtins.str]:
+        """
+        Kubeconfig context for the same. Default kubernetes:context, then the kubeconfig's current context.
+        """
+        return pulumi.get(self, "context")
+
+    @_builtins.property
     @pulumi.getter(name="dnsResolver")
     def dns_resolver(self) -> Optional[_builtins.str]:
         """
@@ -215,6 +231,14 @@ class KubernetesSettings(dict):
         When set, every plain-HTTP hostname also gets an Ingress of this class pointing at its load balancer, for clusters that already run a controller.
         """
         return pulumi.get(self, "ingress_class_name")
+
+    @_builtins.property
+    @pulumi.getter
+    def kubeconfig(self) -> Optional[_builtins.str]:
+        """
+        Kubeconfig (contents or a path) of the cluster, for what runs against the live cluster during `pulumi up` (restarting or resizing LeanCache nodes in place). Set it when the Kubernetes provider is given its own kubeconfig; default kubernetes:kubeconfig, then KUBECONFIG and ~/.kube/config, as the default Kubernetes provider does.
+        """
+        return pulumi.get(self, "kubeconfig")
 
     @_builtins.property
     @pulumi.getter(name="loadBalancerTimeout")
