@@ -182,6 +182,21 @@ describe("EngineApp on Docker", () => {
         }
     });
 
+    it("several instances per app, each its own REDIS_URL_<NAME>; one instance attached to several apps reaches each", async () => {
+        const resources = await run(() => {
+            const sessions = new LeanCacheInstance("sessions", { name: "SESSIONS", password: "pw-sessions-1" });
+            const queue = new LeanCacheInstance("queue", { name: "QUEUE", password: "pw-queue-2" });
+            new EngineApp("web", { source: fixture("goapp"), caches: [sessions, queue] });
+            new EngineApp("worker", { source: fixture("goapp"), caches: [sessions] });
+        });
+        const web = envOf(only(resources, CONTAINER, "web-production-0"));
+        const worker = envOf(only(resources, CONTAINER, "worker-production-0"));
+        assert.equal(web.REDIS_URL_SESSIONS, "redis://default:pw-sessions-1@sessions.cache.cloudengine.internal:6379");
+        assert.equal(web.REDIS_URL_QUEUE, "redis://default:pw-queue-2@queue.cache.cloudengine.internal:6379");
+        assert.equal(worker.REDIS_URL_SESSIONS, web.REDIS_URL_SESSIONS);
+        assert.equal(worker.REDIS_URL_QUEUE, undefined);
+    });
+
     it("sharedCaches: another stack's instance (from its outputs) adds REDIS_URL_<NAME>, kept secret, and its network joins the instances'", async () => {
         const url = "redis://default:sh4red-pass@sessions.cache.cloudengine.internal:6379";
         let cache!: LeanCacheInstance;
