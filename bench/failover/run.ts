@@ -16,7 +16,7 @@
 // Run: npm run bench:failover [-- --quick] [-- --rounds 3 --down-after 5]
 // --quick (CI): one container-kill round and one process-kill round.
 import { LeanCacheInstance } from "../../provider";
-import { DockerHarness, ensureEngine } from "../../test/e2e/harness";
+import { BenchResult, runBench, withBenchHarness } from "../harnessRun";
 import { HaCache } from "../../test/e2e/leanCacheHa";
 import { FaultOutcome } from "../../test/support/leanCacheHa";
 
@@ -38,7 +38,7 @@ interface Round extends FaultOutcome {
     promoted: boolean;
 }
 
-async function main(): Promise<{ summary: string; problems: string[] }> {
+async function main(): Promise<BenchResult> {
     for (let i = 2; i < process.argv.length; i++) {
         const a = process.argv[i];
         if (a === "--quick") continue;
@@ -50,19 +50,7 @@ async function main(): Promise<{ summary: string; problems: string[] }> {
     if (rounds > 10) throw new Error("--rounds: at most 10");
     if (downAfter > 60) throw new Error("--down-after: at most 60 s");
 
-    await ensureEngine();
-    await DockerHarness.sweep();
-    const harness = new DockerHarness({ stack: "bench-failover" });
-    let cleaned = false;
-    const cleanup = async () => {
-        if (cleaned) return;
-        cleaned = true;
-        await harness.destroy();
-    };
-    const onSignal = () => void cleanup().finally(() => process.exit(130));
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-    try {
+    return withBenchHarness("bench-failover", async (harness) => {
         log(`deploying a highly available instance (down-after ${downAfter} s) ...`);
         await harness.up(() => new LeanCacheInstance("cache", { name: "CACHE", highAvailability: true, downAfterSeconds: downAfter, password: PASSWORD }));
         const cache = new HaCache(harness, "cache", PASSWORD);
@@ -92,26 +80,11 @@ async function main(): Promise<{ summary: string; problems: string[] }> {
         const lost = done.reduce((sum, r) => sum + r.lost.length, 0);
         const summary = `failover: unavailable ${worst.toFixed(2)} s, detection ${downAfter} s, acknowledged writes lost ${lost}`;
         return { summary, problems };
-    } finally {
-        log("destroying ...");
-        await cleanup();
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-    }
+    });
 }
 
 function log(line: string): void {
     process.stderr.write(`[bench failover] ${line}\n`);
 }
 
-main().then(({ summary, problems }) => {
-    console.log(summary);
-    if (problems.length) {
-        console.error(`bench failover failed: ${problems.join("; ")}`);
-        process.exit(1);
-    }
-    process.exit(0);
-}, (err) => {
-    console.error(`bench failover failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-});
+runBench("failover", main);

@@ -27,7 +27,8 @@ import * as os from "os";
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
 import { GZIP_COMP_LEVEL, GZIP_MIN_LENGTH, GZIP_TYPES } from "../../provider/render/proxy/siteConf";
-import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
+import { DockerHarness, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
+import { BenchResult, runBench, withBenchHarness } from "../harnessRun";
 import { median } from "../stats";
 import { BOUND_SLACK, checkGenerator, ensureWrk, GeneratorCheck, REFERENCE_ABOVE, REFERENCE_BELOW, wrk } from "./loadgen";
 
@@ -97,27 +98,9 @@ const WORKLOADS: Workload[] = [
     { name: "GET /text gzip", path: "/text", headers: { "Accept-Encoding": "gzip" } },
 ];
 
-async function main(): Promise<void> {
+async function main(): Promise<BenchResult> {
     await ensureWrk(log);
-    await ensureEngine();
-    await DockerHarness.sweep();
-    const h = new DockerHarness({ stack: "bench-proxy" });
-    let destroyed: Promise<void> | undefined;
-    const destroy = () => (destroyed ??= h.destroy());
-    const onSignal = (signal: NodeJS.Signals) => {
-        process.stderr.write(`\n${signal}: destroying the bench deployment\n`);
-        void destroy().finally(() => process.exit(130));
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    const limit = setTimeout(() => {
-        process.stderr.write(`bench/proxy: over ${RUN_LIMIT_MS / 60_000} minutes, giving up\n`);
-        void destroy().finally(() => process.exit(1));
-    }, RUN_LIMIT_MS);
-    limit.unref();
-
-    let summary: string;
-    try {
+    return withBenchHarness("bench-proxy", async (h) => {
         // First, before minutes of deploying: can wrk's latency be trusted on this machine?
         const check = await checkLoadGenerator(h);
 
@@ -168,12 +151,9 @@ async function main(): Promise<void> {
                 for (const t of targets) results.push(medianRound(rounds.get(t.name)!));
             }
         }
-        summary = report(results, targets, check);
-    } finally {
-        await destroy();
-        clearTimeout(limit);
-    }
-    console.log(summary);
+        // report() throws when a ratio is not a number: the bench fails with what is missing.
+        return { summary: report(results, targets, check), problems: [] };
+    }, RUN_LIMIT_MS);
 }
 
 /**
@@ -386,10 +366,4 @@ function log(line: string): void {
     process.stderr.write(`[bench/proxy] ${line}\n`);
 }
 
-main().then(
-    () => process.exit(0),
-    (err) => {
-        process.stderr.write(`bench/proxy failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
-        process.exit(1);
-    },
-);
+runBench("proxy", main);

@@ -16,7 +16,8 @@
 // to notice instances come and go), and the steady phase at most 10 s; the whole path (deploy, rollout under load, steady state, ratios).
 import * as path from "path";
 import { EngineApp, Gateway } from "../../provider";
-import { DockerHarness, ensureEngine, eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
+import { eventually, freePort, httpRequest, repoRoot } from "../../test/e2e/harness";
+import { BenchResult, runBench, withBenchHarness } from "../harnessRun";
 import { describeFailures, LoadSample, startLoad, summarize } from "./load";
 
 const HOST = "echo.localhost";
@@ -38,7 +39,7 @@ function arg(name: string, def: number): number {
     return v;
 }
 
-async function main(): Promise<{ summary: string; problems: string[] }> {
+async function main(): Promise<BenchResult> {
     for (let i = 2; i < process.argv.length; i++) {
         const a = process.argv[i];
         if (a === "--quick") continue;
@@ -50,23 +51,7 @@ async function main(): Promise<{ summary: string; problems: string[] }> {
     if (rate > 200) throw new Error("--rate: at most 200 requests a second");
     if (instances > 5) throw new Error("--instances: at most 5");
 
-    await ensureEngine();
-    await DockerHarness.sweep();
-    const harness = new DockerHarness({ stack: "bench-rollout" });
-    let cleaned = false;
-    const cleanup = async () => {
-        if (cleaned) return;
-        cleaned = true;
-        await harness.destroy();
-    };
-    const onSignal = (sig: NodeJS.Signals) => {
-        process.stderr.write(`\n${sig}: destroying the bench deployment\n`);
-        void cleanup().finally(() => process.exit(130));
-    };
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-
-    try {
+    return withBenchHarness("bench-rollout", async (harness) => {
         const httpPort = await freePort();
         let httpsPort = await freePort();
         while (httpsPort === httpPort) httpsPort = await freePort();
@@ -161,12 +146,7 @@ async function main(): Promise<{ summary: string; problems: string[] }> {
             + `p99 ${r.p99.toFixed(1)} ms vs ${s.p99.toFixed(1)} ms steady, p50 ratio ${p50Ratio.toFixed(1)} (${r.p50.toFixed(1)} ms vs ${s.p50.toFixed(1)} ms)${QUICK ? "; quick mode: rough numbers" : ""}`);
         const summary = `rollout: failed ${r.failed} of ${r.requests}, p99 ratio ${ratio.toFixed(2)}, over 500 ms ${slow.length}`;
         return { summary, problems };
-    } finally {
-        log("destroying ...");
-        await cleanup();
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-    }
+    });
 }
 
 function log(line: string): void {
@@ -177,14 +157,4 @@ function sleep(ms: number): Promise<void> {
     return new Promise((r) => setTimeout(r, ms));
 }
 
-main().then(({ summary, problems }) => {
-    console.log(summary);
-    if (problems.length) {
-        console.error(`bench rollout failed: ${problems.join("; ")}`);
-        process.exit(1);
-    }
-    process.exit(0);
-}, (err) => {
-    console.error(`bench rollout failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-    process.exit(1);
-});
+runBench("rollout", main);

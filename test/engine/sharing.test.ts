@@ -94,7 +94,8 @@ describe("a LeanCache instance shared with another stack through a StackReferenc
 
     it("a second preview changes nothing; a network given on Kubernetes fails the preview with the field named", () => {
         const preview = ok(user, "preview", "--json");
-        assert.deepEqual((JSON.parse(preview.stdout).steps ?? []).filter((s: { op: string }) => s.op !== "same"), []);
+        // The StackReference is read again each time ("read"): not a change.
+        assert.deepEqual((JSON.parse(preview.stdout).steps ?? []).filter((s: { op: string }) => s.op !== "same" && s.op !== "read").map((s: { op: string; urn: string }) => `${s.op} ${s.urn}`), []);
         const yaml = JSON.parse(fs.readFileSync(path.join(user.work, "Pulumi.yaml"), "utf8"));
         yaml.resources.admin.properties.sharedCaches[0].network = "shop-prod-cloudengine";
         fs.writeFileSync(path.join(user.work, "Pulumi.yaml"), JSON.stringify(yaml, null, 2));
