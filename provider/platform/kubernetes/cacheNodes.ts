@@ -68,10 +68,12 @@ function connect(inputs: CacheNodesInputs): KubeAccess {
 async function statefulSet(access: KubeAccess, inputs: CacheNodesInputs, node: { statefulSet: string; uid: string }): Promise<any> {
     const where = `/apis/apps/v1/namespaces/${inputs.namespace}/statefulsets/${node.statefulSet}`;
     for (const deadline = Date.now() + RESIZE_TIMEOUT_MS; ; await sleep(500)) {
-        const set = await kubeOk(access, "GET", where);
-        if (set.metadata.uid !== node.uid) {
+        const answer = await kubeRequest(access, "GET", where);
+        if (answer.status !== 200 && answer.status !== 404) throw new Error(`${inputs.what}: reading StatefulSet ${node.statefulSet}: ${answer.status} ${answer.body?.message ?? ""}`);
+        const set = answer.status === 200 ? answer.body : undefined;
+        if (set?.metadata.uid !== node.uid) {
             throw new Error(`${inputs.what}: the cluster reached through ${inputs.access.kubeconfig ? "cloudengine:kubernetes.kubeconfig" : "the ambient kubeconfig"} is not the one the Kubernetes provider deployed to `
-                + `(StatefulSet ${node.statefulSet} has uid ${set.metadata.uid}, not ${node.uid}): set cloudengine:kubernetes.kubeconfig (and context) to that cluster`);
+                + `(${set ? `StatefulSet ${node.statefulSet} has uid ${set.metadata.uid}, not ${node.uid}` : `it has no StatefulSet ${node.statefulSet} in namespace ${inputs.namespace}`}): set cloudengine:kubernetes.kubeconfig (and context) to that cluster`);
         }
         if ((set.status?.observedGeneration ?? 0) >= set.metadata.generation && set.status?.updateRevision) return set;
         if (Date.now() > deadline) throw new Error(`${inputs.what}: StatefulSet ${node.statefulSet}'s controller has not seen its new spec`);
@@ -148,6 +150,7 @@ async function refuseBelowUsed(inputs: CacheNodesInputs): Promise<void> {
     // A replica holds the same data as its master: the largest figure counts.
     let used = 0;
     for (const node of inputs.nodes) {
+        await statefulSet(access, inputs, node); // the provider's cluster, not another one's instance
         const pod = await getPod(access, inputs, `${node.statefulSet}-0`);
         if (!pod || !podReady(pod)) continue;
         const figure = /^used_memory:(\d+)\r?$/m.exec(await redisCli(access, inputs, pod.metadata.name, "INFO", "memory"));
