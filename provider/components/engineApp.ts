@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineAppArgs } from "../args";
-import { DOCKER_NETWORK, EngineAppConfig, engineAppArgs, redisUrlProblem } from "../config/args/engineApp";
+import { dockerNetworkProblem, EngineAppConfig, engineAppArgs, redisUrlProblem } from "../config/args/engineApp";
 import { buildAppModel } from "../config/appModel";
 import { ConfigError, GivenText, resourceLabel } from "../config/errors";
 import { checkedString, checkedStrings } from "../config/resolvedInputs";
@@ -57,7 +57,7 @@ function sharedCacheInputs(list: EngineAppConfig["sharedCaches"], label: string,
     });
     const entries = list.map((c, i) => checkedString(c.url, { resource: label, field: `sharedCaches.${i}.url`, secret: true, check: redisUrlProblem }).apply((url) => ({ name: c.name, url })));
     const networks = pulumi.all(list.flatMap((c, i) => c.network === undefined ? [] : [
-        checkedString(c.network, { resource: label, field: `sharedCaches.${i}.network`, secret: false, check: (v) => DOCKER_NETWORK.test(v) ? undefined : "a Docker network name" }).apply((n) => {
+        checkedString(c.network, { resource: label, field: `sharedCaches.${i}.network`, secret: false, check: dockerNetworkProblem }).apply((n) => {
             if (platform === "kubernetes") throw onKubernetes(i, n);
             return n;
         }),

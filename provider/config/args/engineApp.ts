@@ -25,15 +25,17 @@ export function redisUrlProblem(value: string): string | undefined {
         : "a redis:// URL, such as a LeanCacheInstance's url output";
 }
 
-/** Docker's network names. */
-export const DOCKER_NETWORK = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** What is wrong with a Docker network name, or undefined. */
+export function dockerNetworkProblem(value: string): string | undefined {
+    return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(value) ? undefined : "a Docker network name, such as a LeanCacheInstance's network output";
+}
 
 /** A LeanCache instance of another stack (the spec's "Manage sharing"), from its outputs. */
 export const sharedCache = z
     .object({
         name: z.string().regex(CACHE_NAME, { message: "letters, digits and _ (1 to 64), as it becomes REDIS_URL_<NAME>" }).describe("The instance's name output: the app receives REDIS_URL_<NAME>."),
         url: secretString("The instance's url output (a secret): redis://default:<password>@<host>:6379.", redisUrlProblem),
-        network: inputString("Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace).", (v) => (DOCKER_NETWORK.test(v) ? undefined : "a Docker network name, such as a LeanCacheInstance's network output")).optional(),
+        network: inputString("Docker platform: the instance's network output, which the app's instances join. Leave it out on Kubernetes (the URL's Service name reaches it from any namespace).", dockerNetworkProblem).optional(),
     })
     .strict()
     .describe("A LeanCache instance of another stack, from its outputs (through a StackReference).");
