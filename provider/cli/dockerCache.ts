@@ -1,6 +1,7 @@
 import { DEFAULT_HAPROXY_IMAGE } from "../config/models";
 import { REDIS_PORT } from "../config/spec";
 import { dockerCall } from "../platform/docker/engineCall";
+import { CacheQuery, queryText } from "./cacheQuery";
 
 // A LeanCache instance on a Docker host, from a developer's machine (like `lean db proxy` and
 // `lean db shell`): found by the labels the package puts on its containers, reached through a relay
@@ -8,12 +9,6 @@ import { dockerCall } from "../platform/docker/engineCall";
 // works wherever the Docker host is, with no route to container addresses), or through redis-cli inside
 // a node's container.
 
-export interface CacheQuery {
-    /** REDIS_URL_<NAME>'s NAME, or the LeanCacheInstance's resource name. */
-    name: string;
-    project?: string;
-    stack?: string;
-}
 
 export interface FoundCache {
     project: string;
@@ -55,7 +50,7 @@ export async function findCache(host: string, q: CacheQuery): Promise<FoundCache
     const places = [...new Set(named.map(where))];
     if (places.length !== 1) {
         const known = [...new Set(all.map((c) => `${c.Labels["cloudengine.cache-name"] ?? c.Labels["cloudengine.name"]} (${where(c)})`))].sort();
-        const wanted = `${q.name}${q.project || q.stack ? ` in ${q.project ?? "any project"}/${q.stack ?? "any stack"}` : ""}`;
+        const wanted = queryText(q);
         throw new Error(places.length === 0
             ? `no running LeanCache instance ${wanted} on this Docker host; running: ${known.join(", ") || "none"}`
             : `${places.length} running LeanCache instances are named ${q.name} (${places.join(", ")}): give --project and --stack`);

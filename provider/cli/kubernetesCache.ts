@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import { REDIS_PORT } from "../config/spec";
 import { CACHE_ANNOTATIONS } from "../platform/kubernetes/cacheAnnotations";
-import { CacheQuery } from "./dockerCache";
+import { CacheQuery, queryText } from "./cacheQuery";
 
 // A LeanCache instance on a Kubernetes cluster, from a developer's machine (like `lean db proxy` and
 // `lean db shell`), through kubectl, which every cluster's users have and which already speaks the
@@ -51,7 +51,7 @@ export function findKubeCache(target: KubeTarget, q: CacheQuery): FoundKubeCache
         .filter((s) => (q.project === undefined || note(s, "project") === q.project) && (q.stack === undefined || note(s, "stack") === q.stack));
     if (named.length !== 1) {
         const known = all.map((s) => `${note(s, "cacheName")} (${where(s)})`).sort();
-        const wanted = `${q.name}${q.project || q.stack ? ` in ${q.project ?? "any project"}/${q.stack ?? "any stack"}` : ""}`;
+        const wanted = queryText(q);
         throw new Error(named.length === 0
             ? `no LeanCache instance ${wanted} in namespace ${target.namespace}; there: ${known.join(", ") || "none"}`
             : `${named.length} LeanCache instances are named ${q.name} in namespace ${target.namespace} (${named.map(where).join(", ")}): give --project and --stack`);

@@ -3,9 +3,9 @@
 // on the host, to prove a stop leaves nothing behind.
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as https from "node:https";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { kubeAccess, KubeAccess } from "../../../provider/platform/kubernetes/kubeAccess";
+import { kubeRequest } from "../../../provider/platform/kubernetes/kubeApi";
 
 export const REPO = path.join(__dirname, "..", "..", "..", "..");
 const SCRIPT = path.join(REPO, "scripts", "kube-cluster.sh");
@@ -46,49 +46,16 @@ export interface KubeResponse {
     body: any;
 }
 
-/** A client of the cluster's API with the administrator's kubeconfig (token and CA). */
+/** A client of the cluster's API with the administrator's kubeconfig (the package's own API client). */
 export class Kube {
-    private readonly server: URL;
-    private readonly token: string;
-    private readonly ca: Buffer;
+    private readonly access: KubeAccess;
 
     constructor(kubeconfig = clusterEnv().KUBECONFIG) {
-        const config = parse(fs.readFileSync(kubeconfig, "utf8"));
-        this.server = new URL(config.clusters[0].cluster.server);
-        this.ca = Buffer.from(config.clusters[0].cluster["certificate-authority-data"], "base64");
-        this.token = config.users[0].user.token;
+        this.access = kubeAccess({ kubeconfig });
     }
 
     request(method: string, pathAndQuery: string, body?: unknown, contentType = "application/json"): Promise<KubeResponse> {
-        const payload = body === undefined ? undefined : Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
-        return new Promise((resolve, reject) => {
-            const req = https.request({
-                host: this.server.hostname,
-                port: this.server.port,
-                path: pathAndQuery,
-                method,
-                ca: this.ca,
-                headers: { Authorization: `Bearer ${this.token}`, Accept: "application/json", ...(payload ? { "Content-Type": contentType, "Content-Length": payload.length } : {}) },
-                timeout: 30_000,
-            }, (res) => {
-                const chunks: Buffer[] = [];
-                res.on("data", (c) => chunks.push(c));
-                res.on("end", () => {
-                    const text = Buffer.concat(chunks).toString("utf8");
-                    let parsed: unknown = text;
-                    try {
-                        parsed = JSON.parse(text);
-                    } catch {
-                        // logs and other plain-text answers stay text
-                    }
-                    resolve({ status: res.statusCode ?? 0, body: parsed });
-                });
-            });
-            req.on("timeout", () => req.destroy(new Error(`${method} ${pathAndQuery}: no answer within 30 s`)));
-            req.on("error", reject);
-            if (payload) req.write(payload);
-            req.end();
-        });
+        return kubeRequest(this.access, method, pathAndQuery, body, contentType);
     }
 
     /** GET that must succeed; returns the object. */
