@@ -178,7 +178,8 @@ start_controllers() {
   local pki="$KC_STATE/pki"
   kc_kubeconfig kube-controller-manager "$KC_STATE/kube-controller-manager.kubeconfig"
   kc_kubeconfig kube-scheduler "$KC_STATE/kube-scheduler.kubeconfig"
-  # Released volumes are scrubbed by a pod of this image (the default one is not mirrored here).
+  # Released volumes are scrubbed by a pod of this image (the default one is not mirrored here); the
+  # volume controller and its recycler log at level 4, so a recycle that stalls says why.
   cat > "$KC_STATE/recycler.yaml" <<EOF
 apiVersion: v1
 kind: Pod
@@ -201,7 +202,7 @@ EOF
     --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
     --service-cluster-ip-range "$KC_SERVICE_CIDR" \
     --pv-recycler-pod-template-filepath-hostpath "$KC_STATE/recycler.yaml" --pv-recycler-minimum-timeout-hostpath 60 \
-    --profiling=false --v=1
+    --profiling=false --v=1 --vmodule=pv_controller=4,recycler_client=4
   run_bg kube-scheduler "$BIN/kube-scheduler" \
     --kubeconfig "$KC_STATE/kube-scheduler.kubeconfig" \
     --authentication-kubeconfig "$KC_STATE/kube-scheduler.kubeconfig" \

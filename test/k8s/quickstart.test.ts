@@ -145,7 +145,12 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
             for (;;) {
                 const volume = await kube.get(`/api/v1/persistentvolumes/${claim.spec.volumeName}`);
                 if (volume.status.phase === "Available") break;
-                assert.ok(Date.now() < deadline, `volume ${claim.spec.volumeName} still ${volume.status.phase}: ${volume.status.message ?? ""}`);
+                if (Date.now() >= deadline) {
+                    // The recycling is the test cluster's (kube-controller-manager's recycler pods): its events say why it stalled.
+                    const events = await kube.list(`/api/v1/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${claim.spec.volumeName}`)}`);
+                    const told = events.map((e: any) => `${e.reason}: ${e.message}`).join("; ");
+                    assert.fail(`volume ${claim.spec.volumeName} still ${volume.status.phase}: ${volume.status.message ?? ""} (events: ${told || "none"})`);
+                }
                 await new Promise((r) => setTimeout(r, 1000));
             }
         }
