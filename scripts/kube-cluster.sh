@@ -19,7 +19,8 @@
 #   distribution registry on $KC_REGISTRY that mirrors docker.io and registry.k8s.io for the node (the
 #   default images of the package, from the local Docker engine, and a pause image built here), where
 #   apps built from source are pushed (cloudengine:kubernetes.imageRegistry); $KC_VOLUMES pre-made
-#   hostPath PersistentVolumes of the default StorageClass (recycled when released).
+#   hostPath PersistentVolumes of the default StorageClass (scrubbed and freed when released, by
+#   scripts/lib/volume-reclaimer.mjs).
 #   No load balancer implementation: LoadBalancer Services stay pending, NodePorts answer on 127.0.0.1.
 #
 # Every start begins with a teardown of whatever an earlier start left (scripts/lib/kube-cluster-teardown.sh),
@@ -178,21 +179,6 @@ start_controllers() {
   local pki="$KC_STATE/pki"
   kc_kubeconfig kube-controller-manager "$KC_STATE/kube-controller-manager.kubeconfig"
   kc_kubeconfig kube-scheduler "$KC_STATE/kube-scheduler.kubeconfig"
-  # Released volumes are scrubbed by a pod of this image (the default one is not mirrored here); the
-  # volume controller and its recycler log at level 4, so a recycle that stalls says why.
-  cat > "$KC_STATE/recycler.yaml" <<EOF
-apiVersion: v1
-kind: Pod
-metadata: { generateName: pv-recycler-, namespace: default }
-spec:
-  restartPolicy: Never
-  volumes: [{ name: vol, hostPath: { path: /any/path/it/will/be/replaced } }]
-  containers:
-  - name: pv-recycler
-    image: debian:bookworm-slim
-    command: ["/bin/sh", "-c", "test -e /scrub && find /scrub -mindepth 1 -delete && test -z \"\$(ls -A /scrub)\""]
-    volumeMounts: [{ name: vol, mountPath: /scrub }]
-EOF
   run_bg kube-controller-manager "$BIN/kube-controller-manager" \
     --kubeconfig "$KC_STATE/kube-controller-manager.kubeconfig" \
     --authentication-kubeconfig "$KC_STATE/kube-controller-manager.kubeconfig" \
@@ -201,8 +187,7 @@ EOF
     --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
     --cluster-signing-cert-file "$pki/ca.crt" --cluster-signing-key-file "$pki/ca.key" \
     --service-cluster-ip-range "$KC_SERVICE_CIDR" \
-    --pv-recycler-pod-template-filepath-hostpath "$KC_STATE/recycler.yaml" --pv-recycler-minimum-timeout-hostpath 60 \
-    --profiling=false --v=1 --vmodule=pv_controller=4,recycler_client=4
+    --profiling=false --v=1
   run_bg kube-scheduler "$BIN/kube-scheduler" \
     --kubeconfig "$KC_STATE/kube-scheduler.kubeconfig" \
     --authentication-kubeconfig "$KC_STATE/kube-scheduler.kubeconfig" \
@@ -376,8 +361,9 @@ make_volumes() {
     dir="$KC_STATE/volumes/pv$i"
     mkdir -p "$dir"
     chmod 1777 "$dir"   # pods run as their own users; hostPath ignores fsGroup
-    create /api/v1/persistentvolumes "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"local-pv$i\"},\"spec\":{\"storageClassName\":\"local\",\"capacity\":{\"storage\":\"$KC_VOLUME_SIZE\"},\"accessModes\":[\"ReadWriteOnce\"],\"persistentVolumeReclaimPolicy\":\"Recycle\",\"hostPath\":{\"path\":\"$dir\",\"type\":\"Directory\"},\"nodeAffinity\":{\"required\":{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"kubernetes.io/hostname\",\"operator\":\"In\",\"values\":[\"$KC_NODE_NAME\"]}]}]}}}}"
+    create /api/v1/persistentvolumes "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"local-pv$i\"},\"spec\":{\"storageClassName\":\"local\",\"capacity\":{\"storage\":\"$KC_VOLUME_SIZE\"},\"accessModes\":[\"ReadWriteOnce\"],\"persistentVolumeReclaimPolicy\":\"Retain\",\"hostPath\":{\"path\":\"$dir\",\"type\":\"Directory\"},\"nodeAffinity\":{\"required\":{\"nodeSelectorTerms\":[{\"matchExpressions\":[{\"key\":\"kubernetes.io/hostname\",\"operator\":\"In\",\"values\":[\"$KC_NODE_NAME\"]}]}]}}}}"
   done
+  run_bg volume-reclaimer node "$HERE/lib/volume-reclaimer.mjs" "$KC_API_URL" "$KC_STATE/pki/ca.crt" "$KC_STATE/pki/admin.token" local
 }
 
 start() {

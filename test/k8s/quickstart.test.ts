@@ -140,17 +140,13 @@ describe("quick start on the local Kubernetes cluster (real pulumi up)", { timeo
         stack.ok("destroy", "--yes", "--skip-preview");
         destroyed = true;
         assert.deepEqual(await labelledObjects(kube, STACK_LABEL), []);
-        const deadline = Date.now() + 180_000;
+        const deadline = Date.now() + 60_000;
         for (const claim of claims) {
             for (;;) {
                 const volume = await kube.get(`/api/v1/persistentvolumes/${claim.spec.volumeName}`);
                 if (volume.status.phase === "Available") break;
-                if (Date.now() >= deadline) {
-                    // The recycling is the test cluster's (kube-controller-manager's recycler pods): its events say why it stalled.
-                    const events = await kube.list(`/api/v1/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${claim.spec.volumeName}`)}`);
-                    const told = events.map((e: any) => `${e.reason}: ${e.message}`).join("; ");
-                    assert.fail(`volume ${claim.spec.volumeName} still ${volume.status.phase}: ${volume.status.message ?? ""} (events: ${told || "none"})`);
-                }
+                // Freeing a released volume is the test cluster's job (scripts/lib/volume-reclaimer.mjs, its log says why not).
+                assert.ok(Date.now() < deadline, `volume ${claim.spec.volumeName} still ${volume.status.phase}: ${volume.status.message ?? ""}`);
                 await new Promise((r) => setTimeout(r, 1000));
             }
         }
