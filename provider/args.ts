@@ -146,6 +146,14 @@ export interface EngineAppArgs {
      */
     cdn?: boolean;
     /**
+     * Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
+     *
+     * App Engine's response limit applies to a response's declared length (Content-Length); a response
+     * streamed without one is passed on whole.
+     * @default "cloudengine"
+     */
+    limits?: "cloudengine" | "appengine";
+    /**
      * The entry point serving this app. Default: the stack's default gateway.
      * @example new Gateway("edge", { httpPort: 8080, httpsPort: 8443 })
      */

@@ -1,6 +1,7 @@
 import { HEALTH_FAILURES_BEFORE_RESTART, HEALTH_INTERVAL_SECONDS, HEALTH_PATH_HOMEPAGE, HEALTH_PATH_SDK, HEALTH_TIMEOUT_SECONDS, STARTUP_PROBE_INTERVAL_SECONDS, STARTUP_TIMEOUT, AppEnvironment } from "./spec";
 import { DEFAULT_API_SERVERS, EngineAppConfig } from "./args/engineApp";
 import { dnsLabel } from "./names";
+import { ProxyLimits } from "../render/proxy/model";
 import { GoSource, readGoSource } from "./source/sourceDir";
 
 /** "debian:bookworm-slim": the runtime image every source build runs on (official, pullable). */
@@ -47,6 +48,7 @@ export interface AppModel {
     memoryBytes?: number;
     cpus?: number;
     cdn: boolean;
+    limits: ProxyLimits;
 }
 
 /** Everything about an app that does not depend on other resources, fully defaulted. */
@@ -83,6 +85,7 @@ export function buildAppModel(name: string, args: EngineAppConfig, resource: str
         memoryBytes: args.memory === undefined ? undefined : parseMemory(args.memory),
         cpus: args.cpus,
         cdn: args.cdn,
+        limits: args.limits,
     };
 }
 

@@ -10,6 +10,6 @@ export function domainSites(parent: pulumi.Resource, m: DomainModel, app: pulumi
         if (upstream === undefined) {
             throw new pulumi.ResourceError(`Domain "${m.name}": ${m.hostname} starts with stg- and is served by the staging environment, but app ${a.slug} has none (set stagingInstances)`, parent, true);
         }
-        return [{ id: m.slug, hostnames: [m.hostname], upstreamHost: upstream, upstreamPort: a.port, forceHttps: m.forceHttps, tls: m.tls !== undefined, cdnCache: m.cdn }];
+        return [{ id: m.slug, hostnames: [m.hostname], upstreamHost: upstream, upstreamPort: a.port, forceHttps: m.forceHttps, tls: m.tls !== undefined, cdnCache: m.cdn, limits: a.limits }];
     });
 }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppModel } from "../config/appModel";
 import { AppEnvironment } from "../config/spec";
 import { CacheModel, DomainModel, GatewayModel } from "../config/models";
+import { ProxyLimits } from "../render/proxy/model";
 
 // One interface, two implementations (docker/, kubernetes/): model + rendered artifacts →
 // child resources. Whatever must be the same on both platforms is rendered before it gets here.
@@ -24,6 +25,8 @@ export interface GatewayRouting {
 export interface AppRouting {
     slug: string;
     port: number;
+    /** The app's request limits, which its Domains apply too. */
+    limits: ProxyLimits;
     /** DNS name resolving to every instance, per environment the app runs. */
     upstreams: Partial<Record<AppEnvironment, string>>;
     /** Network the app's instances are on. */

@@ -10,7 +10,7 @@ import { Readable } from "node:stream";
 import * as tls from "node:tls";
 import * as zlib from "node:zlib";
 import { renderLoadBalancerConf } from "../../provider/render/proxy/loadBalancerConf";
-import { REQUEST_BODY_MAX_BYTES } from "../../provider/render/proxy/limits";
+import { APPENGINE_REQUEST_BODY_MAX_BYTES, APPENGINE_RESPONSE_MAX_BYTES, REQUEST_BODY_MAX_BYTES } from "../../provider/render/proxy/limits";
 import { LoadBalancerModel, ProxySite } from "../../provider/render/proxy/model";
 import {
     assertNginxAccepts, freePorts, installCertificates, makeCertificate, makeRoot, NGINX, NGINX_HINT, NOBODY, RunningNginx, site, sleep, startDns, startNginx,
@@ -57,6 +57,16 @@ function startApp(address: string, port: number, seen: Seen[], failing = false):
                     return void res.writeHead(200, { "Content-Type": "text/plain" }).end(String(bytes));
                 case "/slow":
                     return void setTimeout(() => res.writeHead(200).end("late"), 10_000).unref();
+                case "/bytes": {
+                    // n bytes, declared (Content-Length) unless ?streamed.
+                    const n = Number(url.searchParams.get("n"));
+                    const headers = url.searchParams.has("streamed") ? {} : { "Content-Length": String(n) };
+                    return void res.writeHead(200, { "Content-Type": "application/octet-stream", ...headers }).end(Buffer.alloc(n, 0x62));
+                }
+                case "/own-504":
+                    return void res.writeHead(504, { "Content-Type": "text/plain" }).end("the app's own 504");
+                case "/accel":
+                    return void res.writeHead(200, { "X-Accel-Redirect": "/echo", "Content-Type": "text/plain" }).end("not redirected");
                 case "/cache/lm":
                 case "/cache/lm-post":
                 case "/cache/lm-auth":
@@ -268,6 +278,8 @@ describe("a load balancer (clients connect directly, pooled connections to the r
             // A second cdn site: the load balancer's one cache holds both.
             site("cdn2", { hostnames: ["cdn2.test"], upstreamHost: "app.test", upstreamPort: appPort, tls: true, cdnCache: true }),
             site("flaky", { hostnames: ["flaky.test"], upstreamHost: "flaky.app.test", upstreamPort: flakyPort }),
+            // App Engine limits, and App Engine's subdomains (any one label under the name).
+            site("gae", { hostnames: ["gae.test", "*.gae.test"], upstreamHost: "app.test", upstreamPort: appPort, tls: true, limits: "appengine" }),
             // No instance ready (the name does not resolve): answered at once, not after a timeout.
             site("ghost", { hostnames: ["ghost.test"], upstreamHost: "ghost.app.test", upstreamPort: appPort }),
         ];
@@ -435,6 +447,72 @@ describe("a load balancer (clients connect directly, pooled connections to the r
         assert.equal(r.status, 504);
         assert.ok(elapsed >= (TIMEOUT - 0.5) * 1000 && elapsed < (TIMEOUT + 4) * 1000, `took ${elapsed} ms`);
         assert.equal(hits("/slow"), 1, "a timed-out request is not replayed on another instance");
+    });
+
+    it("limits appengine: a body of exactly 32 MB reaches the app; one byte more is 413 and never sent", { timeout: 60_000 }, async () => {
+        const tooLarge = await request({ port: httpPort, host: "gae.test", path: "/gae-upload-too-big", method: "POST", announceLength: APPENGINE_REQUEST_BODY_MAX_BYTES + 1 });
+        assert.equal(tooLarge.status, 413);
+        assert.equal(hits("/gae-upload-too-big"), 0);
+        const r = await request({
+            port: httpPort, host: "gae.test", path: "/upload", method: "POST",
+            headers: { "content-length": String(APPENGINE_REQUEST_BODY_MAX_BYTES) }, body: Buffer.alloc(APPENGINE_REQUEST_BODY_MAX_BYTES, 0x61), timeoutMs: 50_000,
+        });
+        assert.equal(r.status, 200);
+        assert.equal(r.body.toString(), String(APPENGINE_REQUEST_BODY_MAX_BYTES));
+    });
+
+    it("limits appengine: a response declaring exactly 32 MB arrives whole; one byte more is a 500 (HTTP and HTTPS)", { timeout: 60_000 }, async () => {
+        for (const [port, tls] of [[httpPort, false], [httpsPort, true]] as const) {
+            const fits = await request({ port, tls, host: "gae.test", path: `/bytes?n=${APPENGINE_RESPONSE_MAX_BYTES}`, timeoutMs: 50_000 });
+            assert.equal(fits.status, 200, `port ${port}`);
+            assert.equal(fits.body.length, APPENGINE_RESPONSE_MAX_BYTES);
+            const over = await request({ port, tls, host: "gae.test", path: `/bytes?n=${APPENGINE_RESPONSE_MAX_BYTES + 1}`, timeoutMs: 50_000 });
+            assert.equal(over.status, 500, `port ${port}`);
+            assert.ok(over.body.length < 1024, "the response is not forwarded");
+        }
+        // Cloud Engine's limits (the default) set no response size.
+        const plain = await request({ port: httpPort, host: "plain.test", path: `/bytes?n=${APPENGINE_RESPONSE_MAX_BYTES + 1}`, timeoutMs: 50_000 });
+        assert.equal(plain.status, 200);
+        assert.equal(plain.body.length, APPENGINE_RESPONSE_MAX_BYTES + 1);
+    });
+
+    it("limits appengine: past the deadline the answer is 500, not 504; the app's own 504 and X-Accel-Redirect are passed on untouched", { timeout: 30_000 }, async () => {
+        const before = hits("/slow");
+        const t0 = Date.now();
+        const late = await request({ port: httpPort, host: "gae.test", path: "/slow" });
+        const elapsed = Date.now() - t0;
+        assert.equal(late.status, 500);
+        assert.ok(elapsed >= (TIMEOUT - 0.5) * 1000 && elapsed < (TIMEOUT + 4) * 1000, `took ${elapsed} ms`);
+        assert.equal(hits("/slow") - before, 1, "sent once: neither the hop nor the site's server replays it");
+        const own = await request({ port: httpPort, host: "gae.test", path: "/own-504" });
+        assert.equal(own.status, 504);
+        assert.equal(own.body.toString(), "the app's own 504");
+        const accel = await request({ port: httpPort, host: "gae.test", path: "/accel" });
+        assert.equal(accel.status, 200);
+        assert.equal(accel.body.toString(), "not redirected");
+        assert.equal(accel.headers["x-accel-redirect"], undefined);
+    });
+
+    it("subdomains: any one-label subdomain reaches the app with the Host it was called with, through the limits hop with the client's address", { timeout: 30_000 }, async () => {
+        for (const [port, tls, proto] of [[httpPort, false, "http"], [httpsPort, true, "https"]] as const) {
+            for (const host of ["gae.test", "x.gae.test", "shop-2.gae.test"]) {
+                const r = await request({ port, tls, host, path: "/echo", headers: { "x-real-ip": "6.6.6.6" } });
+                assert.equal(r.status, 200, `${host} on ${port}`);
+                const h = echo(r);
+                assert.equal(h.host, host);
+                assert.equal(h["x-real-ip"], CLIENT_ADDRESS);
+                assert.equal(h["x-forwarded-for"], CLIENT_ADDRESS);
+                assert.equal(h["x-forwarded-proto"], proto);
+                assert.equal(h.forwarded, `for=${CLIENT_ADDRESS};proto=${proto};host="${host}"`);
+            }
+        }
+        // One label only (App Engine: "any string allowed in one part of a domain name"), and only under the name.
+        for (const host of ["a.b.gae.test", "xgae.test", "x.plain.test"]) {
+            assert.equal((await request({ port: httpPort, host, path: "/echo" })).status, 404, host);
+        }
+        const gz = await request({ port: httpPort, host: "x.gae.test", path: "/html", headers: { "accept-encoding": "gzip" } });
+        assert.equal(gz.headers["content-encoding"], "gzip", "compressed once, by the site's server");
+        assert.equal(zlib.gunzipSync(gz.body).toString(), HTML);
     });
 
     it("spreads requests over every address the instance name resolves to", { timeout: 30_000 }, async () => {

@@ -59,7 +59,7 @@ describe("Docker gateway with sites loaded into it", { timeout: 20 * 60_000 }, (
     let gatewayName = "";
 
     const site = (id: string, over: Partial<ProxySite> = {}): ProxySite =>
-        ({ id, hostnames: [`${id}.example.test`], upstreamHost: readyDnsName(ALIAS), upstreamPort: APP_PORT, forceHttps: false, tls: false, cdnCache: false, ...over });
+        ({ id, hostnames: [`${id}.example.test`], upstreamHost: readyDnsName(ALIAS), upstreamPort: APP_PORT, forceHttps: false, tls: false, cdnCache: false, limits: "cloudengine", ...over });
     const program = (sites: SiteSpec[]) => () => {
         const parent = new pulumi.ComponentResource("cloudengine:test:SiteGateway", "under-test");
         const model = buildGatewayModel("gw", gatewayArgs.parse({ httpPort, httpsPort, listenAddress: "127.0.0.1" }));

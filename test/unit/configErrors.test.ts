@@ -195,6 +195,7 @@ const cases: Case[] = [
     c("cpus zero", app({ cpus: 0 }), APP, "cpus", "0", "a number more than 0 and at most 64"),
     c("cpus too many", app({ cpus: 65 }), APP, "cpus", "65", "a number more than 0 and at most 64"),
     c("cdn a string", app({ cdn: "true" }), APP, "cdn", '"true"', "true or false"),
+    c("limits unknown", app({ limits: "gae" }), APP, "limits", '"gae"', 'one of "cloudengine", "appengine"'),
     c("gateway a string", app({ gateway: "gw" }), APP, "gateway", '"gw"', "a Gateway resource"),
     c("gateway an app", () => new EngineApp("web", { source: goapp(), gateway: new EngineApp("other", { image: "x" }) as any }), APP, "gateway", /^\{/, "a Gateway resource"),
     c("misspelled argument", app({ instance: 2 }), APP, "instance", UNKNOWN, "(did you mean instances?)"),

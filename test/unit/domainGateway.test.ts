@@ -74,6 +74,20 @@ describe("Domain on Docker", () => {
         assert.equal(await valueOf(domain.environment), "production");
     });
 
+    it("limits: a Domain applies its app's (App Engine's here: the limits hop, 32m), and an app's own hostnames too", async () => {
+        const resources = await run(() => {
+            const app = new EngineApp("web", { source: fixture("goapp"), limits: "appengine" });
+            new Domain("www", { hostname: "www.example.com", app });
+            new EngineApp("plain", { source: fixture("goapp") });
+        });
+        for (const name of ["www", "web-production-site"]) {
+            const conf = only(resources, DYNAMIC_SITE, name).inputs.conf as string;
+            assert.match(conf, /client_max_body_size 32m;/, name);
+            assert.match(conf, /listen unix:\/tmp\/cloudengine-limits-[a-z0-9-]+\.sock;/, name);
+        }
+        assert.doesNotMatch(only(resources, DYNAMIC_SITE, "plain-production-site").inputs.conf, /client_max_body_size|cloudengine-limits/, "Cloud Engine's limits by default");
+    });
+
     it("stg- hostnames go to the staging environment; certificate and key go with the site, the key as a secret; force HTTPS redirects", async () => {
         let domain!: Domain;
         const resources = await run(() => {

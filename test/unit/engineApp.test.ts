@@ -177,7 +177,9 @@ describe("EngineApp on Docker", () => {
             assert.equal(site.parent, only(resources, APP, "web").urn);
             assert.equal(site.inputs.siteId, `app-web-${env}`);
             assert.ok(site.dependencies.includes(only(resources, DYNAMIC_RELEASE, `web-${env}-release`).urn), "loaded once the release is healthy");
-            assert.match(site.inputs.conf, new RegExp(`server_name ${hostname.replace(/\./g, "\\.")};`));
+            // The hostname and any one-label subdomain of it (App Engine's subdomains).
+            const subdomains = `"~^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.${hostname.replace(/\./g, "\\.")}$"`;
+            assert.ok(site.inputs.conf.includes(`server_name ${hostname} ${subdomains};`), site.inputs.conf);
             assert.match(site.inputs.conf, new RegExp(`server ${env}\\.web\\.app\\.cloudengine\\.internal\\.ready\\.cloudengine\\.internal:3000 resolve`), "straight to the app's port, ready instances only");
         }
     });

@@ -155,8 +155,8 @@ describe("load balancers on Kubernetes", () => {
         let app!: EngineApp;
         const resources = await run(() => { app = new EngineApp("web", { engineImage: DIGEST, stagingInstances: 1 }); }, { config: kubernetesConfig({ namespace: "apps" }) });
         const conf = byBase(resources, K8S.configMap, "app-web-lb-config").inputs.data["nginx.conf"] as string;
-        assert.match(conf, /server_name web\.localhost;/);
-        assert.match(conf, /server_name stg-web\.localhost;/);
+        assert.match(conf, /server_name web\.localhost "~\^\S+\\\.web\\\.localhost\$";/);
+        assert.match(conf, /server_name stg-web\.localhost "~\^\S+\\\.stg-web\\\.localhost\$";/);
         // A pool of connections to the ready pods, following the headless Service's name.
         assert.match(conf, /upstream cloudengine_site_web_production \{\n\s+zone cloudengine_site_web_production 64k;\n\s+server app-web-production-pods\.apps\.svc\.cluster\.local:3000 resolve max_fails=0;\n\s+keepalive 32;/);
         assert.match(conf, /location \/ \{\n\s+proxy_pass http:\/\/cloudengine_site_web_production;/);
@@ -197,7 +197,9 @@ describe("load balancers on Kubernetes", () => {
         assert.deepEqual(await valueOf(domain.inboundIps), ["203.0.113.7", "203.0.113.8"]);
         const ingress = byName(resources, K8S.ingress, "app-web-lb");
         assert.equal(ingress.inputs.spec.ingressClassName, "nginx");
-        assert.deepEqual(ingress.inputs.spec.rules, [{ host: "web.localhost", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "app-web-lb", port: { name: "http" } } } }] } }]);
+        const rule = (host: string) => ({ host, http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "app-web-lb", port: { name: "http" } } } }] } });
+        // An Ingress wildcard host matches exactly one label, as the load balancer's subdomains do.
+        assert.deepEqual(ingress.inputs.spec.rules, [rule("web.localhost"), rule("*.web.localhost")]);
     });
 
     it("a Domain gets its own load balancer; its TLS key is a kubernetes.io/tls Secret, never plain", async () => {

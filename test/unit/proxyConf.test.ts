@@ -16,6 +16,7 @@ function site(id: string, over: Partial<ProxySite> = {}): ProxySite {
         forceHttps: false,
         tls: false,
         cdnCache: false,
+        limits: "cloudengine",
         ...over,
     };
 }
@@ -118,6 +119,49 @@ describe("renderLoadBalancerConf", () => {
         assert.match(renderLoadBalancerConf(full, { proxyTimeoutSeconds: 2 }), /proxy_read_timeout 2s;/);
     });
 
+    it("limits appengine: 32 MB requests at the site's server; a hop that answers its own timeout 500 and marks responses over 32 MB for a 500", () => {
+        const c = renderLoadBalancerConf(model([site("gae", { limits: "appengine", tls: true }), site("lean")]), { fileRoot: "/tmp/r" });
+        const server = (id: string, scheme: string) => c.slice(c.indexOf(`# site ${id} (${scheme})`), c.indexOf("\n}\n", c.indexOf(`# site ${id} (${scheme})`)));
+        for (const scheme of ["http", "https"]) {
+            const gae = server("gae", scheme);
+            assert.match(gae, /client_max_body_size 32m;/);
+            assert.match(gae, /proxy_pass http:\/\/cloudengine_limits_gae;/);
+            assert.match(gae, /proxy_next_upstream off;/, "the hop already tried the next instance");
+            assert.match(gae, /proxy_read_timeout 65s;/, "the hop's 500 comes first");
+            assert.match(gae, /location @cloudengine_response_too_large \{\n\s+return 500;/);
+        }
+        const hop = c.slice(c.indexOf("# site gae: App Engine limits hop"), c.indexOf("# site gae (http)"));
+        assert.match(hop, /server unix:\/tmp\/r\/tmp\/cloudengine-limits-gae\.sock;/);
+        assert.match(hop, /listen unix:\/tmp\/r\/tmp\/cloudengine-limits-gae\.sock;/);
+        assert.match(hop, /proxy_pass http:\/\/cloudengine_site_gae;/);
+        assert.match(hop, /error_page 504 =500 @cloudengine_deadline;/);
+        assert.match(hop, /proxy_ignore_headers X-Accel-Redirect;/, "the app's own X-Accel-Redirect is not followed");
+        assert.match(hop, /proxy_hide_header X-Accel-Redirect;/);
+        assert.match(hop, /add_header X-Accel-Redirect \$cloudengine_response_too_large always;/);
+        // Passed on as the site's server set them (not the hop's own client address, a unix socket).
+        for (const header of ["Host $http_host", "X-Real-IP $http_x_real_ip", "X-Forwarded-For $http_x_forwarded_for", "Forwarded $http_forwarded", "X-Forwarded-Proto $http_x_forwarded_proto"]) {
+            assert.ok(hop.includes(`proxy_set_header ${header};`), header);
+        }
+        const map = c.slice(c.indexOf("map $upstream_http_content_length $cloudengine_response_too_large {"));
+        assert.ok(map.includes(`"~${upToRegex(32 * 1024 * 1024)}" "";`), "a declared length up to 32 MB passes");
+        const entries = map.slice(0, map.indexOf("\n    }")).split("\n").slice(1).map((l) => l.trim());
+        assert.deepEqual(entries.slice(1), ['"" "";', "default @cloudengine_response_too_large;"], "no declared length passes; anything else is too large");
+        // The default stays Cloud Engine's: 100m from the http context, no hop.
+        const lean = server("lean", "http");
+        assert.doesNotMatch(lean, /client_max_body_size|cloudengine_limits|@cloudengine_response_too_large/);
+        assert.equal(count(c, "listen unix:"), 1);
+    });
+
+    it("serves '*.name' as any one label under name (a regex server name), exact names first", () => {
+        const c = renderLoadBalancerConf(model([site("app", { hostnames: ["app.example.com", "*.app.example.com"] })]));
+        assert.ok(c.includes('server_name app.example.com "~^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.app\\.example\\.com$";'));
+        const pattern = new RegExp("^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.app\\.example\\.com$");
+        assert.ok(pattern.test("x-1.app.example.com"));
+        assert.ok(!pattern.test("a.b.app.example.com"), "one label, as App Engine's subdomains");
+        assert.ok(!pattern.test("app.example.com"));
+        assert.ok(!pattern.test("xapp.example.com"));
+    });
+
     it("keeps a pool of connections per site that follows the DNS answer, and skips failing instances a bounded number of times", () => {
         assert.match(conf, /upstream cloudengine_site_api \{\n\s+zone cloudengine_site_api 64k;\n\s+server api\.app\.internal:3000 resolve max_fails=0;\n\s+keepalive 32;\n\s+keepalive_timeout 4s;\n\s+\}/);
         assert.match(serverBlock(conf, "api", "https"), /proxy_pass http:\/\/cloudengine_site_api;/);
@@ -198,7 +242,9 @@ describe("renderLoadBalancerConf", () => {
     it("rejects models that would inject nginx syntax or be silently misrouted", () => {
         assert.throws(() => renderLoadBalancerConf(model([site("Bad_Id")])), /site id/);
         assert.throws(() => renderLoadBalancerConf(model([site("a"), site("a", { hostnames: ["x.com"] })])), /duplicate site id/);
-        assert.throws(() => renderLoadBalancerConf(model([site("a", { hostnames: ["*.a.com"] })])), /invalid hostname/);
+        assert.throws(() => renderLoadBalancerConf(model([site("a", { hostnames: ["*a.com"] })])), /invalid hostname/);
+        assert.throws(() => renderLoadBalancerConf(model([site("a", { hostnames: ["a.*.com"] })])), /invalid hostname/);
+        assert.throws(() => renderLoadBalancerConf(model([site("a", { hostnames: ["*.*.a.com"] })])), /invalid hostname/);
         assert.throws(() => renderLoadBalancerConf(model([site("a", { hostnames: ["A.com"] })])), /invalid hostname/);
         assert.throws(() => renderLoadBalancerConf(model([site("a", { hostnames: [] })])), /no hostnames/);
         assert.throws(() => renderLoadBalancerConf(model([site("a", { hostnames: ["x.com"] }), site("b", { hostnames: ["x.com"] })])), /more than one site/);

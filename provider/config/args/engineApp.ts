@@ -71,6 +71,10 @@ export const engineAppArgs = z
         memory: z.string().regex(MEMORY, { message: "a size such as 512M or 1G" }).optional().describe("Memory limit per instance, e.g. 512M. Default: none."),
         cpus: z.number().positive().max(64).optional().describe("CPU limit per instance, e.g. 0.5. Default: none."),
         cdn: z.boolean().default(false).describe("CDN-style caching on the app's default hostnames (see Domain.cdn)."),
+        limits: z
+            .enum(["cloudengine", "appengine"])
+            .default("cloudengine")
+            .describe("Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline)."),
         gateway: ref<unknown>("Gateway", "The entry point serving this app. Default: the stack's default gateway.").optional(),
     })
     .strict()

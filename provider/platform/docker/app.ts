@@ -8,6 +8,7 @@ import { PROBE_COMMAND } from "../../render/healthCheck";
 import { ProxySite } from "../../render/proxy/model";
 import { AppInputs, AppResult, AppRouting, INSTANCE_STOP_GRACE_SECONDS } from "../platform";
 import { appImage } from "../appImage";
+import { appSite } from "../appSite";
 import { instanceDnsName, labels, stackPrefix } from "./naming";
 import { stackNetwork } from "./network";
 import { requireDockerHost } from "./engineApi";
@@ -76,7 +77,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
     }
 
     const routing: pulumi.Output<AppRouting> = pulumi.all([inputs.gateway, network.name]).apply(([gateway, net]) => ({
-        slug: m.slug, port: m.port, upstreams, network: net, gateway,
+        slug: m.slug, port: m.port, limits: m.limits, upstreams, network: net, gateway,
     }));
     // The version that serves: known once every Release succeeded, so a failed up keeps reporting the
     // previous one (which keeps serving) instead of the version that never became healthy.
@@ -84,17 +85,9 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
     return { routing, versionTag: servingVersionTag };
 }
 
-/** The app's own hostname: <app>.<domain> for production, stg-<app>.<domain> for staging. */
+/** The site of an environment's own hostnames, in the gateway. */
 export function defaultSite(m: AppModel, env: AppEnvironment, domain: string): ProxySite {
-    return {
-        id: `app-${m.slug}-${env}`,
-        hostnames: [`${env === "stage" ? "stg-" : ""}${m.slug}.${domain}`],
-        upstreamHost: readyDnsName(instanceDnsName(m.slug, env)),
-        upstreamPort: m.port,
-        forceHttps: false,
-        tls: false,
-        cdnCache: m.cdn,
-    };
+    return appSite(m, env, domain, `app-${m.slug}-${env}`, readyDnsName(instanceDnsName(m.slug, env)));
 }
 
 function instanceArgs(

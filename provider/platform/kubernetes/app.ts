@@ -6,6 +6,7 @@ import { PROBE_COMMAND } from "../../render/healthCheck";
 import { RESOLVER_VALID_SECONDS } from "../../render/proxy/limits";
 import { ProxySite } from "../../render/proxy/model";
 import { appImage } from "../appImage";
+import { appSite } from "../appSite";
 import { AppInputs, AppResult, AppRouting, INSTANCE_STOP_GRACE_SECONDS } from "../platform";
 import { kubernetesLoadBalancer } from "./loadBalancer";
 import { contentName, labelValue, secretChecksum, metadata, objectLabels, objectName, serviceHost } from "./naming";
@@ -116,7 +117,7 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
     }
 
     const routing: pulumi.Output<AppRouting> = inputs.gateway.apply((gateway) => ({
-        slug: m.slug, port: m.port, upstreams, network: s.namespace, gateway,
+        slug: m.slug, port: m.port, limits: m.limits, upstreams, network: s.namespace, gateway,
     }));
     const sites = inputs.gateway.apply((gw) => appSites(m, gw.domain));
     const lb = kubernetesLoadBalancer(`${m.name}-app`, objectName(base, "lb"), parent, { sites, gateway: inputs.gateway, component: "EngineApp" });
@@ -125,15 +126,7 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
 
 /** The app's own hostnames, served by its load balancer from its environments' Services. */
 export function appSites(m: AppModel, domain: string): ProxySite[] {
-    return m.environments.map(({ env }) => ({
-        id: `${m.slug}-${env}`,
-        hostnames: [`${env === "stage" ? "stg-" : ""}${m.slug}.${domain}`],
-        upstreamHost: serviceHost(appInstancesServiceName(m, env)),
-        upstreamPort: m.port,
-        forceHttps: false,
-        tls: false,
-        cdnCache: m.cdn,
-    }));
+    return m.environments.map(({ env }) => appSite(m, env, domain, `${m.slug}-${env}`, serviceHost(appInstancesServiceName(m, env))));
 }
 
 /**

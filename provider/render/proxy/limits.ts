@@ -42,6 +42,23 @@ export const REQUEST_BODY_MAX_BYTES = 100 * 1024 * 1024;
 /** nginx form of REQUEST_BODY_MAX_BYTES (`client_max_body_size`). */
 export const CLIENT_MAX_BODY_SIZE = `${REQUEST_BODY_MAX_BYTES / (1024 * 1024)}m`;
 
+/**
+ * App Engine's "request size 32 megabytes" and "response size 32 megabytes", for sites with limits
+ * "appengine" (the Go runtime document's quotas; megabytes counted like the 100M above, in MiB).
+ */
+export const APPENGINE_REQUEST_BODY_MAX_BYTES = 32 * 1024 * 1024;
+export const APPENGINE_RESPONSE_MAX_BYTES = 32 * 1024 * 1024;
+
+/** nginx form of APPENGINE_REQUEST_BODY_MAX_BYTES. */
+export const APPENGINE_CLIENT_MAX_BODY_SIZE = `${APPENGINE_REQUEST_BODY_MAX_BYTES / (1024 * 1024)}m`;
+
+/**
+ * Not in the spec: how much longer a site with App Engine limits waits for its limits hop than the hop
+ * waits for the app (App Engine's deadline, "typically around 60 seconds": PROXY_TIMEOUT_SECONDS), so that
+ * the hop's 500 ("the runtime environment returns an HTTP 500 server error") arrives before a 504.
+ */
+export const LIMITS_HOP_GRACE_SECONDS = 5;
+
 /** "The timeout for connecting or waiting for a response is 60 seconds." */
 export const PROXY_TIMEOUT_SECONDS = 60;
 

@@ -1,6 +1,6 @@
 import { checkResolver, renderNginxConf } from "./nginxBase";
 import { LOAD_BALANCER_HTTP_PORT, LOAD_BALANCER_HTTPS_PORT, LoadBalancerModel } from "./model";
-import { checkSites, checkTimeout, renderDefaultServers, renderProxyHttpContext, renderSite, siteContext } from "./siteConf";
+import { checkSites, renderDefaultServers, renderProxyHttpContext, renderSite, siteContext } from "./siteConf";
 
 // nginx.conf of a Kubernetes load balancer (one per app, one per Domain): its sites in one static file,
 // mounted from a ConfigMap whose name follows its content (a change rolls the Deployment).
@@ -20,7 +20,6 @@ export interface LoadBalancerRenderOptions {
 
 export function renderLoadBalancerConf(model: LoadBalancerModel, options: LoadBalancerRenderOptions = {}): string {
     const resolver = checkResolver(model.resolver);
-    const timeout = checkTimeout(options.proxyTimeoutSeconds);
     const ctx = siteContext({
         ...options,
         httpPort: options.httpPort ?? LOAD_BALANCER_HTTP_PORT,
@@ -31,7 +30,7 @@ export function renderLoadBalancerConf(model: LoadBalancerModel, options: LoadBa
 
     const anyTls = model.sites.some((s) => s.tls);
     const http: string[] = [
-        ...renderProxyHttpContext(ctx, { resolver, timeout, tls: anyTls, cache: model.sites.some((s) => s.cdnCache) }),
+        ...renderProxyHttpContext(ctx, { resolver, tls: anyTls, cache: model.sites.some((s) => s.cdnCache) }),
         "",
         ...renderDefaultServers(ctx, anyTls),
     ];

@@ -16,7 +16,10 @@ export const LOAD_BALANCER_HTTPS_PORT = 8443;
 export interface ProxySite {
     /** Stable identifier, [a-z0-9-]+; names cache zones and certificate files. */
     id: string;
-    /** Hostnames (lowercase, no port) this site answers for. */
+    /**
+     * Hostnames (lowercase, no port) this site answers for; "*.name" is any one label under name (App
+     * Engine's subdomains: "any string allowed in one part of a domain name"). An exact name wins.
+     */
     hostnames: string[];
     /** DNS name that resolves to every healthy instance of the target environment. */
     upstreamHost: string;
@@ -28,7 +31,11 @@ export interface ProxySite {
     tls: boolean;
     /** Cache responses like the spec's CDN (Last-Modified, 2xx, idempotent, Cache-Control honoured). */
     cdnCache: boolean;
+    /** Cloud Engine's request limits (100M, 504 after the timeout), or App Engine's (32 MB each way, 500). */
+    limits: ProxyLimits;
 }
+
+export type ProxyLimits = "cloudengine" | "appengine";
 
 export interface LoadBalancerModel {
     sites: ProxySite[];

@@ -14,16 +14,20 @@ import {
     CDN_CACHE_KEYS_ZONE_SIZE,
     CDN_CACHE_MAX_SIZE,
     CDN_HTML_MAX_AGE_SECONDS,
+    APPENGINE_CLIENT_MAX_BODY_SIZE,
+    APPENGINE_RESPONSE_MAX_BYTES,
     CLIENT_MAX_BODY_SIZE,
     HOSTNAME_PATTERN,
     LARGE_CLIENT_HEADER_BUFFERS,
     PROXY_NEXT_UPSTREAM_TRIES,
     INTERNAL_CONNECT_TIMEOUT_MS,
+    LIMITS_HOP_GRACE_SECONDS,
     PROXY_TIMEOUT_SECONDS,
     UPSTREAM_KEEPALIVE_CONNECTIONS,
     UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS,
     RESOLVER_TIMEOUT_SECONDS,
     RESOLVER_VALID_SECONDS,
+    upToRegex,
 } from "./limits";
 import { ProxySite, tlsCertificatePath, tlsKeyPath } from "./model";
 
@@ -59,10 +63,33 @@ export const GZIP_TYPES = [
 export const GZIP_COMP_LEVEL = 5;
 export const GZIP_MIN_LENGTH = 256;
 
+/** What the load balancer tells the app about the request, as `proxy_set_header` name and value. */
+const FORWARDED_REQUEST_HEADERS: [string, string][] = [
+    ["Host", "$cloudengine_host"],
+    ["X-Real-IP", "$remote_addr"],
+    ["X-Forwarded-Proto", "$scheme"],
+    ["X-Forwarded-For", "$proxy_add_x_forwarded_for"],
+    // Replaced, not appended: it describes the original request (spec), which a client could otherwise forge.
+    ["Forwarded", `'for=$cloudengine_forwarded_for;proto=$scheme;host="$cloudengine_host"'`],
+    ["Upgrade", "$http_upgrade"],
+    // No "Connection: close" to the app, or the pooled connection could not be used again.
+    ["Connection", "$cloudengine_upstream_connection"],
+];
+
+/** The same headers passed on unchanged by the App Engine limits hop (Connection is hop-by-hop: computed again). */
+const PASSED_ON_REQUEST_HEADERS: [string, string][] = FORWARDED_REQUEST_HEADERS.map(([name, value]) =>
+    [name, name === "Connection" ? value : `$http_${name.toLowerCase().replace(/-/g, "_")}`]);
+
 /** The shared memory zone of the CDN cache. */
 const CDN_CACHE_ZONE = "cloudengine_cdn";
 
+/** Where a site with App Engine limits sends a response over the size limit, and a request past the deadline: a 500. */
+const RESPONSE_TOO_LARGE_LOCATION = "@cloudengine_response_too_large";
+const DEADLINE_LOCATION = "@cloudengine_deadline";
+
 const SITE_ID = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
+/** One DNS label (RFC 1123), as in HOSTNAME_PATTERN. */
+const LABEL_PATTERN = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
 const HOSTNAME = new RegExp(HOSTNAME_PATTERN);
 
 /** The connect/send/read timeout towards the app: PROXY_TIMEOUT_SECONDS unless a test sets it. */
@@ -76,9 +103,8 @@ export function checkTimeout(seconds: number | undefined): number {
  * http-level directives of a load balancer: logs, the spec's limits, client-address handling, what is sent
  * to the app, gzip; TLS session settings and the CDN cache's maps when some site needs them.
  */
-export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: string; timeout: number; tls: boolean; cache: boolean }): string[] {
-    const { root } = ctx;
-    const { timeout } = options;
+export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: string; tls: boolean; cache: boolean }): string[] {
+    const { root, timeout } = ctx;
     const http: string[] = [
         ...renderHttpCommon(root),
         "log_format cloudengine_router '$remote_addr \"$host\" \"$request\" $status $body_bytes_sent $request_time '",
@@ -94,6 +120,13 @@ export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: st
         // Spec limits: the router answers 400/414 (headers) and 413 (body) itself.
         `large_client_header_buffers ${LARGE_CLIENT_HEADER_BUFFERS};`,
         `client_max_body_size ${CLIENT_MAX_BODY_SIZE};`,
+        // App Engine limits (a site's limits: "appengine"): its hop adds X-Accel-Redirect to a response
+        // whose declared length is over the limit, which the site's server turns into a 500.
+        "map $upstream_http_content_length $cloudengine_response_too_large {",
+        `    "~${upToRegex(APPENGINE_RESPONSE_MAX_BYTES)}" "";`,
+        '    "" "";',
+        `    default ${RESPONSE_TOO_LARGE_LOCATION};`,
+        "}",
         "",
         `resolver ${options.resolver} valid=${RESOLVER_VALID_SECONDS}s ipv6=off;`,
         `resolver_timeout ${RESOLVER_TIMEOUT_SECONDS}s;`,
@@ -114,15 +147,7 @@ export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: st
         ...renderHeaderSizeMap(),
         "",
         "proxy_http_version 1.1;",
-        "proxy_set_header Host $cloudengine_host;",
-        "proxy_set_header X-Real-IP $remote_addr;",
-        "proxy_set_header X-Forwarded-Proto $scheme;",
-        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-        // Replaced, not appended: it describes the original request (spec), which a client could otherwise forge.
-        `proxy_set_header Forwarded 'for=$cloudengine_forwarded_for;proto=$scheme;host="$cloudengine_host"';`,
-        "proxy_set_header Upgrade $http_upgrade;",
-        // No "Connection: close" to the app, or the pooled connection could not be used again.
-        "proxy_set_header Connection $cloudengine_upstream_connection;",
+        ...FORWARDED_REQUEST_HEADERS.map(([name, value]) => `proxy_set_header ${name} ${value};`),
         "proxy_redirect off;",
         `proxy_connect_timeout ${Math.min(timeout * 1000, INTERNAL_CONNECT_TIMEOUT_MS)}ms;`,
         `proxy_send_timeout ${timeout}s;`,
@@ -203,18 +228,30 @@ export function renderDefaultServers(ctx: SiteContext, tls: boolean): string[] {
     return lines;
 }
 
-/** Everything one site adds at http level: its pool of connections, its servers. */
+/**
+ * Everything one site adds at http level: its pool of connections, its servers, and with App Engine limits
+ * the hop that applies them (limitsHopServer).
+ */
 export function renderSite(site: ProxySite, ctx: SiteContext): string[] {
     const lines: string[] = [];
     lines.push(...renderUpstream(site), "");
+    if (site.limits === "appengine") lines.push(...renderLimitsHop(site, ctx), "");
     lines.push(...renderSiteServer(site, ctx, false));
     if (site.tls) lines.push("", ...renderSiteServer(site, ctx, true));
     return lines;
 }
 
 /** The checked SiteContext of render-time values (ports, the test file root and listen address). */
-export function siteContext(values: { fileRoot?: string; listenAddress?: string; httpPort: number; httpsPort: number; publicHttpsPort: number }): SiteContext {
+export function siteContext(values: {
+    fileRoot?: string;
+    listenAddress?: string;
+    httpPort: number;
+    httpsPort: number;
+    publicHttpsPort: number;
+    proxyTimeoutSeconds?: number;
+}): SiteContext {
     return {
+        timeout: checkTimeout(values.proxyTimeoutSeconds),
         root: checkFileRoot(values.fileRoot ?? ""),
         address: checkListenAddress(values.listenAddress),
         httpPort: checkPort("httpPort", values.httpPort),
@@ -233,6 +270,8 @@ export interface SiteContext {
     httpsPort: number;
     /** Public HTTPS port, used in force-HTTPS redirects (443 is omitted from URLs). */
     publicHttpsPort: number;
+    /** Connect/send/read timeout towards the app, in seconds. */
+    timeout: number;
 }
 
 function upstreamName(site: ProxySite): string {
@@ -258,15 +297,69 @@ function renderUpstream(site: ProxySite): string[] {
     ];
 }
 
+function limitsHopName(site: ProxySite): string {
+    return `cloudengine_limits_${site.id.replace(/-/g, "_")}`;
+}
+
+function limitsHopSocket(site: ProxySite, ctx: SiteContext): string {
+    return `${ctx.root}/tmp/cloudengine-limits-${site.id}.sock`;
+}
+
+/**
+ * App Engine limits need what nginx does not do on one hop: a response's status decided by its length, and
+ * a timed-out request answered 500. So the site's servers proxy to this hop (a server of the same nginx on a
+ * unix socket), which proxies to the instances, answers its own timeout with 500, and marks a response whose
+ * Content-Length is over the limit with X-Accel-Redirect, which the site's server follows to a 500 (the app's
+ * own X-Accel-Redirect is dropped). A response streamed without a declared length is not measured.
+ */
+function renderLimitsHop(site: ProxySite, ctx: SiteContext): string[] {
+    const name = limitsHopName(site);
+    return [
+        `# site ${site.id}: App Engine limits hop`,
+        `upstream ${name} {`,
+        `    server unix:${limitsHopSocket(site, ctx)};`,
+        `    keepalive ${UPSTREAM_KEEPALIVE_CONNECTIONS};`,
+        `    keepalive_timeout ${UPSTREAM_KEEPALIVE_TIMEOUT_SECONDS}s;`,
+        "}",
+        "server {",
+        `    listen unix:${limitsHopSocket(site, ctx)};`,
+        // The site's server logs the request and compresses the response.
+        "    access_log off;",
+        "    gzip off;",
+        "    location / {",
+        `        proxy_pass http://${upstreamName(site)};`,
+        ...PASSED_ON_REQUEST_HEADERS.map(([header, value]) => `        proxy_set_header ${header} ${value};`),
+        "        proxy_ignore_headers X-Accel-Redirect;",
+        "        proxy_hide_header X-Accel-Redirect;",
+        "        add_header X-Accel-Redirect $cloudengine_response_too_large always;",
+        // Only this nginx's own 504 (the deadline passed): an app's 504 reaches the client as it is.
+        `        error_page 504 =500 ${DEADLINE_LOCATION};`,
+        "    }",
+        `    location ${DEADLINE_LOCATION} {`,
+        "        return 500;",
+        "    }",
+        "}",
+    ];
+}
+
+/** The servers of a site's hostnames ("*.name": any one label under name, as App Engine's subdomains). */
+function serverNames(site: ProxySite): string {
+    return site.hostnames
+        .map((h) => (h.startsWith("*.") ? `"~^${LABEL_PATTERN}\\.${h.slice(2).replace(/\./g, "\\.")}$"` : h))
+        .join(" ");
+}
+
 function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): string[] {
+    const appEngine = site.limits === "appengine";
     const lines = [
         `# site ${site.id} (${tls ? "https" : "http"})`,
         "server {",
         tls ? `    listen ${listen(ctx.address, ctx.httpsPort)} ssl;` : `    listen ${listen(ctx.address, ctx.httpPort)};`,
-        `    server_name ${site.hostnames.join(" ")};`,
+        `    server_name ${serverNames(site)};`,
     ];
     // Spec: "The size of a request header (URL and headers) should be within 64K": exactly, as the client sent it.
     lines.push("    if ($cloudengine_header_too_large) {", "        return 431;", "    }");
+    if (appEngine) lines.push(`    client_max_body_size ${APPENGINE_CLIENT_MAX_BODY_SIZE};`);
     if (tls) {
         lines.push(
             `    ssl_certificate ${ctx.root}${tlsCertificatePath(site.id)};`,
@@ -286,7 +379,18 @@ function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): stri
         const port = ctx.publicHttpsPort === 443 ? "" : `:${ctx.publicHttpsPort}`;
         lines.push(`        return 301 https://$host${port}$request_uri;`);
     } else {
-        lines.push(`        proxy_pass http://${upstreamName(site)};`);
+        if (appEngine) {
+            const wait = ctx.timeout + LIMITS_HOP_GRACE_SECONDS;
+            lines.push(
+                `        proxy_pass http://${limitsHopName(site)};`,
+                // The hop already tried the next instance; trying the hop again would send the request twice.
+                "        proxy_next_upstream off;",
+                `        proxy_send_timeout ${wait}s;`,
+                `        proxy_read_timeout ${wait}s;`,
+            );
+        } else {
+            lines.push(`        proxy_pass http://${upstreamName(site)};`);
+        }
         if (site.cdnCache) {
             lines.push(
                 `        proxy_cache ${CDN_CACHE_ZONE};`,
@@ -304,7 +408,9 @@ function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): stri
             );
         }
     }
-    lines.push("    }", "}");
+    lines.push("    }");
+    if (appEngine) lines.push(`    location ${RESPONSE_TOO_LARGE_LOCATION} {`, "        return 500;", "    }");
+    lines.push("}");
     return lines;
 }
 
@@ -317,7 +423,7 @@ export function checkSites(sites: ProxySite[]): void {
         ids.add(site.id);
         if (site.hostnames.length === 0) throw new Error(`site ${site.id} has no hostnames`);
         for (const h of site.hostnames) {
-            if (!HOSTNAME.test(h)) throw new Error(`site ${site.id}: invalid hostname ${JSON.stringify(h)}`);
+            if (!HOSTNAME.test(h.startsWith("*.") ? h.slice(2) : h)) throw new Error(`site ${site.id}: invalid hostname ${JSON.stringify(h)}`);
             // nginx would only warn and silently serve the first site.
             if (hostnames.has(h)) throw new Error(`hostname ${h} is served by more than one site`);
             hostnames.add(h);

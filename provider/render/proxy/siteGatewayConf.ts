@@ -1,5 +1,5 @@
 import { checkResolver, renderNginxConf } from "./nginxBase";
-import { checkSites, checkTimeout, renderDefaultServers, renderProxyHttpContext, renderSite, SiteContext, siteContext } from "./siteConf";
+import { checkSites, renderDefaultServers, renderProxyHttpContext, renderSite, SiteContext, siteContext } from "./siteConf";
 import { ProxySite } from "./model";
 
 // One nginx per Docker host that is the whole load balancer: clients connect to it, it terminates TLS,
@@ -35,7 +35,7 @@ export function renderSiteGatewayConf(model: SiteGatewayModel, options: SiteGate
     const ctx = context(model, options);
     const http = [
         // TLS and cache settings are always present: any fragment may need them.
-        ...renderProxyHttpContext(ctx, { resolver: checkResolver(model.resolver), timeout: checkTimeout(options.proxyTimeoutSeconds), tls: true, cache: true }),
+        ...renderProxyHttpContext(ctx, { resolver: checkResolver(model.resolver), tls: true, cache: true }),
         "",
         ...renderDefaultServers(ctx, true),
         "",

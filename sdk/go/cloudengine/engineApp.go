@@ -56,6 +56,9 @@ func NewEngineApp(ctx *pulumi.Context,
 	if args.Instances == nil {
 		args.Instances = pulumi.IntPtr(1)
 	}
+	if args.Limits == nil {
+		args.Limits = pulumi.StringPtr("cloudengine")
+	}
 	if args.Port == nil {
 		args.Port = pulumi.IntPtr(3000)
 	}
@@ -110,6 +113,8 @@ type engineAppArgs struct {
 	Image *string `pulumi:"image"`
 	// Production instances behind the load balancer. Default 1.
 	Instances *int `pulumi:"instances"`
+	// Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
+	Limits *string `pulumi:"limits"`
 	// LEANCLOUD_APP_MASTER_KEY; always a Pulumi secret. Default: generated once and kept as a secret.
 	MasterKey *string `pulumi:"masterKey"`
 	// Memory limit per instance, e.g. 512M. Default: none.
@@ -166,6 +171,8 @@ type EngineAppArgs struct {
 	Image pulumi.StringPtrInput
 	// Production instances behind the load balancer. Default 1.
 	Instances pulumi.IntPtrInput
+	// Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
+	Limits pulumi.StringPtrInput
 	// LEANCLOUD_APP_MASTER_KEY; always a Pulumi secret. Default: generated once and kept as a secret.
 	MasterKey pulumi.StringPtrInput
 	// Memory limit per instance, e.g. 512M. Default: none.

@@ -36,6 +36,7 @@ class EngineAppArgs:
                  group: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  instances: pulumi.Input[Optional[_builtins.int]] = None,
+                 limits: pulumi.Input[Optional[_builtins.str]] = None,
                  master_key: pulumi.Input[Optional[_builtins.str]] = None,
                  memory: pulumi.Input[Optional[_builtins.str]] = None,
                  port: pulumi.Input[Optional[_builtins.int]] = None,
@@ -65,6 +66,7 @@ class EngineAppArgs:
         :param pulumi.Input[_builtins.str] group: LEANCLOUD_APP_GROUP. Default web.
         :param pulumi.Input[_builtins.str] image: A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
         :param pulumi.Input[_builtins.int] instances: Production instances behind the load balancer. Default 1.
+        :param pulumi.Input[_builtins.str] limits: Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
         :param pulumi.Input[_builtins.str] master_key: LEANCLOUD_APP_MASTER_KEY; always a Pulumi secret. Default: generated once and kept as a secret.
         :param pulumi.Input[_builtins.str] memory: Memory limit per instance, e.g. 512M. Default: none.
         :param pulumi.Input[_builtins.int] port: LEANCLOUD_APP_PORT: the port the app must listen on, on all interfaces. Default 3000.
@@ -113,6 +115,10 @@ class EngineAppArgs:
             instances = 1
         if instances is not None:
             pulumi.set(__self__, "instances", instances)
+        if limits is None:
+            limits = 'cloudengine'
+        if limits is not None:
+            pulumi.set(__self__, "limits", limits)
         if master_key is not None:
             pulumi.set(__self__, "master_key", master_key)
         if memory is not None:
@@ -307,6 +313,18 @@ class EngineAppArgs:
         pulumi.set(self, "instances", value)
 
     @_builtins.property
+    @pulumi.getter
+    def limits(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
+        """
+        return pulumi.get(self, "limits")
+
+    @limits.setter
+    def limits(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "limits", value)
+
+    @_builtins.property
     @pulumi.getter(name="masterKey")
     def master_key(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -482,6 +500,7 @@ class EngineApp(pulumi.ComponentResource):
                  group: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  instances: pulumi.Input[Optional[_builtins.int]] = None,
+                 limits: pulumi.Input[Optional[_builtins.str]] = None,
                  master_key: pulumi.Input[Optional[_builtins.str]] = None,
                  memory: pulumi.Input[Optional[_builtins.str]] = None,
                  port: pulumi.Input[Optional[_builtins.int]] = None,
@@ -514,6 +533,7 @@ class EngineApp(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] group: LEANCLOUD_APP_GROUP. Default web.
         :param pulumi.Input[_builtins.str] image: A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
         :param pulumi.Input[_builtins.int] instances: Production instances behind the load balancer. Default 1.
+        :param pulumi.Input[_builtins.str] limits: Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
         :param pulumi.Input[_builtins.str] master_key: LEANCLOUD_APP_MASTER_KEY; always a Pulumi secret. Default: generated once and kept as a secret.
         :param pulumi.Input[_builtins.str] memory: Memory limit per instance, e.g. 512M. Default: none.
         :param pulumi.Input[_builtins.int] port: LEANCLOUD_APP_PORT: the port the app must listen on, on all interfaces. Default 3000.
@@ -565,6 +585,7 @@ class EngineApp(pulumi.ComponentResource):
                  group: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  instances: pulumi.Input[Optional[_builtins.int]] = None,
+                 limits: pulumi.Input[Optional[_builtins.str]] = None,
                  master_key: pulumi.Input[Optional[_builtins.str]] = None,
                  memory: pulumi.Input[Optional[_builtins.str]] = None,
                  port: pulumi.Input[Optional[_builtins.int]] = None,
@@ -610,6 +631,9 @@ class EngineApp(pulumi.ComponentResource):
             if instances is None:
                 instances = 1
             __props__.__dict__["instances"] = instances
+            if limits is None:
+                limits = 'cloudengine'
+            __props__.__dict__["limits"] = limits
             __props__.__dict__["master_key"] = None if master_key is None else pulumi.Output.secret(master_key)
             __props__.__dict__["memory"] = memory
             if port is None:

@@ -62,7 +62,7 @@ export function assertNginxAccepts(file: string): void {
 }
 
 export function site(id: string, over: Partial<ProxySite> = {}): ProxySite {
-    return { id, hostnames: [`${id}.example.com`], upstreamHost: `${id}.app.internal`, upstreamPort: 3000, forceHttps: false, tls: false, cdnCache: false, ...over };
+    return { id, hostnames: [`${id}.example.com`], upstreamHost: `${id}.app.internal`, upstreamPort: 3000, forceHttps: false, tls: false, cdnCache: false, limits: "cloudengine", ...over };
 }
 
 export { freePorts } from "../../support/ports";
