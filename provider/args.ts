@@ -36,6 +36,16 @@ export interface EngineAppArgs {
      */
     run?: string;
     /**
+     * Versions deployed side by side, by name, instead of one source, image or engineImage: each runs its own instances and answers at <version>.latest.<app>.<domain>; defaultVersion serves the app's own hostnames and Domains.
+     * @example { v1: { source: "./v1" }, v2: { source: "./v2" } }
+     */
+    versions?: Record<string, AppVersionArgs>;
+    /**
+     * The version that serves <app>.<domain> and the app's Domains; changing it moves traffic without restarting any instance. Default: the only version.
+     * @example "v2"
+     */
+    defaultVersion?: string;
+    /**
      * Production instances behind the load balancer. Default 1.
      * @default 1
      */
@@ -231,6 +241,20 @@ export interface DomainTlsArgs {
     certificate?: pulumi.Input<string>;
     /** PEM private key; kept a Pulumi secret. Omit both fields for a generated self-signed certificate. */
     privateKey?: pulumi.Input<string>;
+}
+
+/** One version of the app: what it runs, served at <version>.latest.<app>.<domain> (LEANCLOUD_VERSION_TAG is its name). */
+export interface AppVersionArgs {
+    /** Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage. */
+    source?: string;
+    /** A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage. */
+    image?: string;
+    /** An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage. */
+    engineImage?: string;
+    /** With image: the command to run (shell syntax). Default: the image's own entrypoint. */
+    run?: string;
+    /** Instances of this version. Default: the app's instances. */
+    instances?: number;
 }
 
 /** A LeanCache instance of another stack, from its outputs (through a StackReference). */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineAppArgs } from "../args";
 import { dockerNetworkProblem, EngineAppConfig, engineAppArgs, redisUrlProblem } from "../config/args/engineApp";
-import { buildAppModel } from "../config/appModel";
+import { AppModel, buildAppVersionModels } from "../config/appModel";
 import { ConfigError, GivenText, resourceLabel } from "../config/errors";
 import { checkedString, checkedStrings } from "../config/resolvedInputs";
 import { appEnvironments, duplicateCacheName } from "./knownFacts";
@@ -80,8 +80,10 @@ export class EngineApp extends pulumi.ComponentResource {
     declare public readonly stagingUrl: pulumi.Output<string | undefined>;
     declare public readonly inboundIps: pulumi.Output<string[]>;
     declare public readonly outboundIps: pulumi.Output<string[]>;
-    /** LEANCLOUD_VERSION_TAG of the running version. */
+    /** LEANCLOUD_VERSION_TAG of the running version (the default version's name for a versioned app). */
     declare public readonly versionTag: pulumi.Output<string>;
+    /** A versioned app's URL per version: http://<version>.latest.<app>.<gateway domain>. */
+    declare public readonly versionUrls: pulumi.Output<Record<string, string> | undefined>;
     /** Production instances. */
     declare public readonly instances: pulumi.Output<number>;
     declare public readonly stagingInstances: pulumi.Output<number>;
@@ -94,11 +96,14 @@ export class EngineApp extends pulumi.ComponentResource {
     constructor(name: string, args: EngineAppArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const label = resourceLabel("EngineApp", name);
         const config = opts.urn ? undefined : validate(engineAppArgs, args, label);
-        const model = config && buildAppModel(name, config, label);
+        const versions = config && buildAppVersionModels(name, config, label);
+        const model = versions?.defaultVersion;
         if (config) checkUserVariables(Object.keys(config.variables), label, "variables");
         const duplicate = config && duplicateCacheName(config.caches, config.sharedCaches.map((c) => c.name));
         if (duplicate) throw duplicateCacheError(label, duplicate);
-        if (model) claimSlug("EngineApp", model.slug, name, label);
+        // Each version's slug names its instances; a versioned app's own slug its hostnames.
+        if (versions) for (const m of versions.versions) claimSlug("EngineApp", m.slug, name, label);
+        if (model?.versionOf) claimSlug("EngineApp", model.versionOf.app, name, label);
         const givenAppKey = config?.appKey === undefined ? undefined : checkedString(config.appKey, { resource: label, field: "appKey", secret: false });
         const givenMasterKey = config?.masterKey === undefined ? undefined : checkedString(config.masterKey, { resource: label, field: "masterKey", secret: true });
         const givenVariables = config && checkedStrings(config.variables, { resource: label, field: "variables", secret: false });
@@ -109,7 +114,7 @@ export class EngineApp extends pulumi.ComponentResource {
         super(`${TYPE_PREFIX}EngineApp`, name, componentProps("EngineApp", opts, engineAppArgs, config), opts);
         markKind(this, "EngineApp");
         keepOutputsOnly(this, "EngineApp");
-        if (!config || !model || !platform || !gateway || !shared) return;
+        if (!config || !versions || !model || !platform || !gateway || !shared) return;
         appEnvironments.remember(this, model.environments.map((e) => e.env));
 
         const caches = config.caches as LeanCacheInstance[];
@@ -123,28 +128,40 @@ export class EngineApp extends pulumi.ComponentResource {
         const groupValues = pulumi.all(groups.map((g) => pulumi.all([g.variables, g.secrets]).apply(([v, s]) => ({ ...v, ...s }))));
         const ownVariables = givenVariables!;
 
-        const environment = (env: AppEnvironment, versionTag: pulumi.Output<string>) =>
+        const environment = (m: AppModel) => (env: AppEnvironment, versionTag: pulumi.Output<string>) =>
             pulumi.all([appKey, masterKey, versionTag, cacheEntries, groupValues, ownVariables]).apply(([key, master, tag, cacheList, groupList, own]): Record<string, string> => {
                 checkDistinctCaches(label, cacheList);
                 const entries = renderEnvironment({
-                    platform: { appId: model.appId, appKey: key, masterKey: master, env, port: model.port, apiServer: model.apiServer, group: model.group, region: model.region, versionTag: tag, timezone: model.timezone },
+                    platform: { appId: m.appId, appKey: key, masterKey: master, env, port: m.port, apiServer: m.apiServer, group: m.group, region: m.region, versionTag: tag, timezone: m.timezone },
                     caches: cacheList,
                     groups: groupList,
                     own,
                 });
-                return { ...Object.fromEntries(entries), HOME: SANDBOX_HOME, ...renderInitSettings(model.health) };
+                return { ...Object.fromEntries(entries), HOME: SANDBOX_HOME, ...renderInitSettings(m.health) };
             });
 
-        const dockerfile = model.build.kind === "engine" ? undefined : renderDockerfile({ build: model.build, initSource: initSource() });
-        const { routing, versionTag, inboundIps } = platform.app(this, { model, dockerfile, gateway: gateway.routing, environment, dependsOn: caches, sharedNetworks: shared.networks });
-        const urlFor = (prefix: string) => gateway.routing.apply((g) => `http://${prefix}${model.slug}.${g.domain}${g.publicHttpPort === 80 ? "" : `:${g.publicHttpPort}`}`);
+        // Every version runs on its own; the default one's routing is what Domains follow.
+        const results = new Map(versions.versions.map((m) => {
+            const dockerfile = m.build.kind === "engine" ? undefined : renderDockerfile({ build: m.build, initSource: initSource() });
+            return [m, platform.app(this, { model: m, dockerfile, gateway: gateway.routing, environment: environment(m), dependsOn: caches, sharedNetworks: shared.networks })];
+        }));
+        const { routing, versionTag, ready } = results.get(model)!;
+        const inboundIps = model.versionOf
+            ? platform.defaultVersion(this, { name, model, gateway: gateway.routing, ready }).inboundIps
+            : results.get(model)!.inboundIps;
+        const appSlug = model.versionOf?.app ?? model.slug;
+        const urlFor = (prefix: string) => gateway.routing.apply((g) => `http://${prefix}${appSlug}.${g.domain}${g.publicHttpPort === 80 ? "" : `:${g.publicHttpPort}`}`);
+        const versionUrls = model.versionOf
+            ? pulumi.all(Object.fromEntries(versions.versions.map((m) => [m.versionOf!.version, urlFor(`${m.versionOf!.version}.latest.`)])))
+            : pulumi.output(undefined);
         const outputs = {
             url: urlFor(""),
             stagingUrl: config.stagingInstances > 0 ? urlFor("stg-") : pulumi.output(undefined),
             inboundIps: inboundIps ?? gateway.inboundIps,
             outboundIps: gateway.outboundIps,
             versionTag,
-            instances: pulumi.output(config.instances),
+            versionUrls,
+            instances: pulumi.output(model.environments[0].instances),
             stagingInstances: pulumi.output(config.stagingInstances),
             healthCheckPath: pulumi.output(model.health.path),
             appId: pulumi.output(model.appId),

@@ -49,6 +49,41 @@ export interface AppModel {
     cpus?: number;
     cdn: boolean;
     limits: ProxyLimits;
+    /** One version of a versioned app: the app's own slug (its hostnames') and the version's name. */
+    versionOf?: { app: string; version: string };
+}
+
+/** An app's versions (one unnamed version when it has no versions) and the one serving its hostnames. */
+export interface AppVersionModels {
+    versions: AppModel[];
+    defaultVersion: AppModel;
+}
+
+/**
+ * Each version is an app of its own (its build, instances and LEANCLOUD_VERSION_TAG, named <app>-<version>)
+ * that keeps the app's id and everything else; without versions the app is its one version.
+ */
+export function buildAppVersionModels(name: string, args: EngineAppConfig, resource: string): AppVersionModels {
+    if (args.versions === undefined) {
+        const only = buildAppModel(name, args, resource);
+        return { versions: [only], defaultVersion: only };
+    }
+    const app = dnsLabel(name, 40);
+    const versions = Object.entries(args.versions).map(([version, v]): AppModel => ({
+        ...buildAppModel(`${name}-${version}`, {
+            ...args,
+            source: v.source,
+            image: v.image,
+            engineImage: v.engineImage,
+            run: v.run,
+            instances: v.instances ?? args.instances,
+            appId: args.appId ?? name,
+            versionTag: version,
+        }, `${resource}, versions.${version}`),
+        versionOf: { app, version },
+    }));
+    const chosen = args.defaultVersion ?? Object.keys(args.versions)[0];
+    return { versions, defaultVersion: versions.find((m) => m.versionOf!.version === chosen)! };
 }
 
 /** Everything about an app that does not depend on other resources, fully defaulted. */

@@ -59,6 +59,18 @@ export interface AppResult {
     versionTag: pulumi.Output<string>;
     /** Where the app's own load balancer is reached, when not through the gateway. */
     inboundIps?: pulumi.Output<string[]>;
+    /** What serves once the instances are healthy (Docker's releases), for sites that route to them. */
+    ready: pulumi.Resource[];
+}
+
+export interface DefaultVersionInputs {
+    /** The EngineApp's name (resource names). */
+    name: string;
+    /** The default version. */
+    model: AppModel;
+    gateway: pulumi.Output<GatewayRouting>;
+    /** The default version's AppResult.ready. */
+    ready: pulumi.Resource[];
 }
 
 export interface DomainResult {
@@ -98,4 +110,6 @@ export interface Platform {
     app(parent: pulumi.ComponentResource, inputs: AppInputs): AppResult;
     cache(parent: pulumi.ComponentResource, model: CacheModel, password: pulumi.Output<string>): CacheResult;
     domain(parent: pulumi.ComponentResource, model: DomainModel, app: pulumi.Output<AppRouting>, tls?: TlsFiles): DomainResult;
+    /** A versioned app's own hostnames, to its default version; a new default changes only this. */
+    defaultVersion(parent: pulumi.ComponentResource, inputs: DefaultVersionInputs): DomainResult;
 }

@@ -112,7 +112,8 @@ function typeOf(schema: z.ZodType, typeName: string, types: Record<string, Json>
             // An object element's type is named in the singular (EngineApp.sharedCaches: EngineAppSharedCache).
             return { type: "array", items: typeOf(def.element, typeName.replace(/s$/, ""), types) };
         case "record":
-            return { type: "object", additionalProperties: typeOf(def.valueType, typeName, types) };
+            // Likewise a map's (EngineApp.versions: EngineAppVersion).
+            return { type: "object", additionalProperties: typeOf(def.valueType, typeName.replace(/s$/, ""), types) };
         case "object": {
             const token = TOKEN(typeName);
             const { properties, required } = objectProperties(inner, typeName, types);

@@ -40,16 +40,46 @@ export const sharedCache = z
     .strict()
     .describe("A LeanCache instance of another stack, from its outputs (through a StackReference).");
 
+/** A version's name: it is LEANCLOUD_VERSION_TAG and a label of <version>.latest.<app>.<domain>. */
+export const VERSION_ID = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
+const VERSION_ID_MESSAGE = "lowercase letters, digits and - (1 to 24), as it becomes a DNS label";
+
+/** What an app (or one of its versions) runs: exactly one of them. */
+const buildFields = {
+    source: z.string().min(1).optional().describe("Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage."),
+    image: z.string().min(1).optional().describe("A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage."),
+    engineImage: z
+        .string()
+        .regex(IMAGE_REFERENCE, { message: "an image reference such as registry.example.com/team/app@sha256:<digest> or registry.example.com/team/app:v3" })
+        .optional()
+        .describe("An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage."),
+    run: z.string().min(1).optional().describe("With image: the command to run (shell syntax). Default: the image's own entrypoint."),
+};
+type BuildFields = { source?: string; image?: string; engineImage?: string; run?: string };
+const givesOneBuild = (a: BuildFields) => [a.source, a.image, a.engineImage].filter((v) => v !== undefined).length === 1;
+const ONE_BUILD = "give exactly one of source (a directory to build), image (a prebuilt image) and engineImage (an image built by this package)";
+const runOnlyWithImage = (a: BuildFields) => a.run === undefined || a.image !== undefined;
+const RUN_ONLY_WITH_IMAGE = "run is only for image; with source, put run in leanengine.yaml";
+
+/** One version of an app (App Engine's versions): its own build and instances, and its own URL. */
+export const appVersion = z
+    .object({
+        ...buildFields,
+        instances: z.int().min(1).max(MAX_INSTANCES).optional().describe("Instances of this version. Default: the app's instances."),
+    })
+    .strict()
+    .refine(givesOneBuild, { message: ONE_BUILD, path: ["source"] })
+    .refine(runOnlyWithImage, { message: RUN_ONLY_WITH_IMAGE, path: ["run"] })
+    .describe("One version of the app: what it runs, served at <version>.latest.<app>.<domain> (LEANCLOUD_VERSION_TAG is its name).");
+
 export const engineAppArgs = z
     .object({
-        source: z.string().min(1).optional().describe("Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage."),
-        image: z.string().min(1).optional().describe("A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage."),
-        engineImage: z
-            .string()
-            .regex(IMAGE_REFERENCE, { message: "an image reference such as registry.example.com/team/app@sha256:<digest> or registry.example.com/team/app:v3" })
+        ...buildFields,
+        versions: z
+            .record(z.string().regex(VERSION_ID, { message: VERSION_ID_MESSAGE }), appVersion)
             .optional()
-            .describe("An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage."),
-        run: z.string().min(1).optional().describe("With image: the command to run (shell syntax). Default: the image's own entrypoint."),
+            .describe("Versions deployed side by side, by name, instead of one source, image or engineImage: each runs its own instances and answers at <version>.latest.<app>.<domain>; defaultVersion serves the app's own hostnames and Domains."),
+        defaultVersion: z.string().optional().describe("The version that serves <app>.<domain> and the app's Domains; changing it moves traffic without restarting any instance. Default: the only version."),
         instances: z.int().min(1).max(MAX_INSTANCES).default(1).describe("Production instances behind the load balancer. Default 1."),
         stagingInstances: z.int().min(0).max(MAX_INSTANCES).default(0).describe("Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment."),
         appId: z.string().regex(APP_ID, { message: "letters, digits, _ and - (1 to 63), starting with a letter or digit" }).optional().describe("LEANCLOUD_APP_ID. Default: the resource name."),
@@ -78,13 +108,20 @@ export const engineAppArgs = z
         gateway: ref<unknown>("Gateway", "The entry point serving this app. Default: the stack's default gateway.").optional(),
     })
     .strict()
-    .refine((a) => [a.source, a.image, a.engineImage].filter((v) => v !== undefined).length === 1, {
-        message: "give exactly one of source (a directory to build), image (a prebuilt image) and engineImage (an image built by this package)",
-        path: ["source"],
-    })
-    .refine((a) => a.run === undefined || a.image !== undefined, {
-        message: "run is only for image; with source, put run in leanengine.yaml",
-        path: ["run"],
+    .refine((a) => a.versions !== undefined || givesOneBuild(a), { message: ONE_BUILD, path: ["source"] })
+    .refine(runOnlyWithImage, { message: RUN_ONLY_WITH_IMAGE, path: ["run"] })
+    .superRefine((a, ctx) => {
+        if (a.versions === undefined) {
+            if (a.defaultVersion !== undefined) ctx.addIssue({ code: "custom", path: ["defaultVersion"], message: "versions to choose from (without versions the app runs its one source, image or engineImage)" });
+            return;
+        }
+        const names = Object.keys(a.versions);
+        const given = (["source", "image", "engineImage", "run", "versionTag"] as const).find((f) => a[f] !== undefined);
+        if (given) ctx.addIssue({ code: "custom", path: [given], message: `nothing here with versions: each version names what it runs, and its name is its LEANCLOUD_VERSION_TAG` });
+        if (a.stagingInstances > 0) ctx.addIssue({ code: "custom", path: ["stagingInstances"], message: "0 with versions: a new version is tested at its own URL, <version>.latest.<app>.<domain>" });
+        if (names.length === 0) ctx.addIssue({ code: "custom", path: ["versions"], message: "at least one version" });
+        else if (a.defaultVersion === undefined && names.length > 1) ctx.addIssue({ code: "custom", path: ["defaultVersion"], message: `the version serving the app's hostnames: one of ${names.join(", ")}` });
+        else if (a.defaultVersion !== undefined && !names.includes(a.defaultVersion)) ctx.addIssue({ code: "custom", path: ["defaultVersion"], message: `one of the versions: ${names.join(", ")}` });
     })
     .describe("An app built from source (or a prebuilt image) and run as N instances behind the load balancer.");
 

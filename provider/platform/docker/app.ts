@@ -6,9 +6,9 @@ import { AppEnvironment, SANDBOX_MOUNTS } from "../../config/spec";
 import { RESOLVER_VALID_SECONDS } from "../../render/proxy/limits";
 import { PROBE_COMMAND } from "../../render/healthCheck";
 import { ProxySite } from "../../render/proxy/model";
-import { AppInputs, AppResult, AppRouting, INSTANCE_STOP_GRACE_SECONDS } from "../platform";
+import { AppInputs, AppResult, AppRouting, DefaultVersionInputs, DomainResult, INSTANCE_STOP_GRACE_SECONDS } from "../platform";
 import { appImage } from "../appImage";
-import { appSite } from "../appSite";
+import { appSite, defaultVersionSite } from "../appSite";
 import { instanceDnsName, labels, stackPrefix } from "./naming";
 import { stackNetwork } from "./network";
 import { requireDockerHost } from "./engineApi";
@@ -82,7 +82,19 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
     // The version that serves: known once every Release succeeded, so a failed up keeps reporting the
     // previous one (which keeps serving) instead of the version that never became healthy.
     const servingVersionTag = pulumi.all([versionTag, ...releases.map((r) => r.id)]).apply(([tag]) => tag);
-    return { routing, versionTag: servingVersionTag };
+    return { routing, versionTag: servingVersionTag, ready: releases };
+}
+
+/** A versioned app's own hostnames in the gateway, to the default version's ready instances. */
+export function dockerDefaultVersion(parent: pulumi.ComponentResource, inputs: DefaultVersionInputs): DomainResult {
+    const m = inputs.model;
+    dockerSite(`${inputs.name}-default-site`, parent, {
+        gateway: inputs.gateway,
+        site: inputs.gateway.apply((gw) => defaultVersionSite(m, gw.domain, `app-${m.versionOf!.app}-default`, readyDnsName(instanceDnsName(m.slug, "production")))),
+        what: `EngineApp "${inputs.name}" (default version ${m.versionOf!.version})`,
+        dependsOn: inputs.ready,
+    });
+    return {}; // reached through the gateway: the gateway's addresses
 }
 
 /** The site of an environment's own hostnames, in the gateway. */

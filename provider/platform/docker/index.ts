@@ -1,5 +1,5 @@
 import { Platform } from "../platform";
-import { dockerApp } from "./app";
+import { dockerDefaultVersion, dockerApp } from "./app";
 import { dockerCache } from "./cache";
 import { dockerDomain } from "./domain";
 import { dockerGateway } from "./gateway";
@@ -10,4 +10,5 @@ export const dockerPlatform: Platform = {
     app: dockerApp,
     cache: dockerCache,
     domain: dockerDomain,
+    defaultVersion: dockerDefaultVersion,
 };

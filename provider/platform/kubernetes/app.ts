@@ -6,8 +6,8 @@ import { PROBE_COMMAND } from "../../render/healthCheck";
 import { RESOLVER_VALID_SECONDS } from "../../render/proxy/limits";
 import { ProxySite } from "../../render/proxy/model";
 import { appImage } from "../appImage";
-import { appSite } from "../appSite";
-import { AppInputs, AppResult, AppRouting, INSTANCE_STOP_GRACE_SECONDS } from "../platform";
+import { appSite, defaultVersionSite } from "../appSite";
+import { AppInputs, AppResult, AppRouting, DefaultVersionInputs, DomainResult, INSTANCE_STOP_GRACE_SECONDS } from "../platform";
 import { kubernetesLoadBalancer } from "./loadBalancer";
 import { contentName, labelValue, secretChecksum, metadata, objectLabels, objectName, serviceHost } from "./naming";
 import { APP_CONTAINER_SECURITY, APP_POD_SECURITY, sandboxVolumes } from "./sandbox";
@@ -121,7 +121,16 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
     }));
     const sites = inputs.gateway.apply((gw) => appSites(m, gw.domain));
     const lb = kubernetesLoadBalancer(`${m.name}-app`, objectName(base, "lb"), parent, { sites, gateway: inputs.gateway, component: "EngineApp" });
-    return { routing, versionTag: image.versionTag, inboundIps: lb.inboundIps };
+    return { routing, versionTag: image.versionTag, inboundIps: lb.inboundIps, ready: [] };
+}
+
+/** A versioned app's own hostnames: a load balancer of their own, to the default version's Service. */
+export function kubernetesDefaultVersion(parent: pulumi.ComponentResource, inputs: DefaultVersionInputs): DomainResult {
+    const m = inputs.model;
+    const app = m.versionOf!.app;
+    const sites = inputs.gateway.apply((gw) => [defaultVersionSite(m, gw.domain, `${app}-default`, serviceHost(appInstancesServiceName(m, "production")))]);
+    const lb = kubernetesLoadBalancer(`${inputs.name}-default`, objectName("app", app, "default", "lb"), parent, { sites, gateway: inputs.gateway, component: "EngineApp" });
+    return { inboundIps: lb.inboundIps };
 }
 
 /** The app's own hostnames, served by its load balancer from its environments' Services. */

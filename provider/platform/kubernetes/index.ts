@@ -1,5 +1,5 @@
 import { Platform } from "../platform";
-import { kubernetesApp } from "./app";
+import { kubernetesDefaultVersion, kubernetesApp } from "./app";
 import { kubernetesCache } from "./cache";
 import { kubernetesDomain } from "./domain";
 import { kubernetesGateway } from "./gateway";
@@ -10,4 +10,5 @@ export const kubernetesPlatform: Platform = {
     app: kubernetesApp,
     cache: kubernetesCache,
     domain: kubernetesDomain,
+    defaultVersion: kubernetesDefaultVersion,
 };

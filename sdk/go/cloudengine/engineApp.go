@@ -33,8 +33,10 @@ type EngineApp struct {
 	StagingUrl pulumi.StringPtrOutput `pulumi:"stagingUrl"`
 	// http://<app>.<gateway domain>: the production environment's default URL.
 	Url pulumi.StringOutput `pulumi:"url"`
-	// LEANCLOUD_VERSION_TAG of the running version.
+	// LEANCLOUD_VERSION_TAG of the running version (the default version's name for a versioned app).
 	VersionTag pulumi.StringOutput `pulumi:"versionTag"`
+	// A versioned app's URL per version: http://<version>.latest.<app>.<gateway domain>.
+	VersionUrls pulumi.StringMapOutput `pulumi:"versionUrls"`
 }
 
 // NewEngineApp registers a new resource with the given unique name, arguments, and options.
@@ -101,6 +103,8 @@ type engineAppArgs struct {
 	CloudFunctions *bool `pulumi:"cloudFunctions"`
 	// CPU limit per instance, e.g. 0.5. Default: none.
 	Cpus *float64 `pulumi:"cpus"`
+	// The version that serves <app>.<domain> and the app's Domains; changing it moves traffic without restarting any instance. Default: the only version.
+	DefaultVersion *string `pulumi:"defaultVersion"`
 	// An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
 	EngineImage *string `pulumi:"engineImage"`
 	// EnvGroups whose variables every instance receives; later groups override earlier ones. Default: [].
@@ -141,6 +145,8 @@ type engineAppArgs struct {
 	Variables map[string]string `pulumi:"variables"`
 	// LEANCLOUD_VERSION_TAG. Default: derived from the image ID.
 	VersionTag *string `pulumi:"versionTag"`
+	// Versions deployed side by side, by name, instead of one source, image or engineImage: each runs its own instances and answers at <version>.latest.<app>.<domain>; defaultVersion serves the app's own hostnames and Domains.
+	Versions map[string]EngineAppVersion `pulumi:"versions"`
 }
 
 // The set of arguments for constructing a EngineApp resource.
@@ -159,6 +165,8 @@ type EngineAppArgs struct {
 	CloudFunctions pulumi.BoolPtrInput
 	// CPU limit per instance, e.g. 0.5. Default: none.
 	Cpus pulumi.Float64PtrInput
+	// The version that serves <app>.<domain> and the app's Domains; changing it moves traffic without restarting any instance. Default: the only version.
+	DefaultVersion pulumi.StringPtrInput
 	// An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
 	EngineImage pulumi.StringPtrInput
 	// EnvGroups whose variables every instance receives; later groups override earlier ones. Default: [].
@@ -199,6 +207,8 @@ type EngineAppArgs struct {
 	Variables pulumi.StringMapInput
 	// LEANCLOUD_VERSION_TAG. Default: derived from the image ID.
 	VersionTag pulumi.StringPtrInput
+	// Versions deployed side by side, by name, instead of one source, image or engineImage: each runs its own instances and answers at <version>.latest.<app>.<domain>; defaultVersion serves the app's own hostnames and Domains.
+	Versions EngineAppVersionMapInput
 }
 
 func (EngineAppArgs) ElementType() reflect.Type {
@@ -333,9 +343,14 @@ func (o EngineAppOutput) Url() pulumi.StringOutput {
 	return o.ApplyT(func(v *EngineApp) pulumi.StringOutput { return v.Url }).(pulumi.StringOutput)
 }
 
-// LEANCLOUD_VERSION_TAG of the running version.
+// LEANCLOUD_VERSION_TAG of the running version (the default version's name for a versioned app).
 func (o EngineAppOutput) VersionTag() pulumi.StringOutput {
 	return o.ApplyT(func(v *EngineApp) pulumi.StringOutput { return v.VersionTag }).(pulumi.StringOutput)
+}
+
+// A versioned app's URL per version: http://<version>.latest.<app>.<gateway domain>.
+func (o EngineAppOutput) VersionUrls() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *EngineApp) pulumi.StringMapOutput { return v.VersionUrls }).(pulumi.StringMapOutput)
 }
 
 type EngineAppArrayOutput struct{ *pulumi.OutputState }

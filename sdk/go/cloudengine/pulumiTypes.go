@@ -290,6 +290,142 @@ func (o EngineAppSharedCacheArrayOutput) Index(i pulumi.IntInput) EngineAppShare
 	}).(EngineAppSharedCacheOutput)
 }
 
+// One version of the app: what it runs, served at <version>.latest.<app>.<domain> (LEANCLOUD_VERSION_TAG is its name).
+type EngineAppVersion struct {
+	// An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
+	EngineImage *string `pulumi:"engineImage"`
+	// A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
+	Image *string `pulumi:"image"`
+	// Instances of this version. Default: the app's instances.
+	Instances *int `pulumi:"instances"`
+	// With image: the command to run (shell syntax). Default: the image's own entrypoint.
+	Run *string `pulumi:"run"`
+	// Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
+	Source *string `pulumi:"source"`
+}
+
+// EngineAppVersionInput is an input type that accepts EngineAppVersionArgs and EngineAppVersionOutput values.
+// You can construct a concrete instance of `EngineAppVersionInput` via:
+//
+//	EngineAppVersionArgs{...}
+type EngineAppVersionInput interface {
+	pulumi.Input
+
+	ToEngineAppVersionOutput() EngineAppVersionOutput
+	ToEngineAppVersionOutputWithContext(context.Context) EngineAppVersionOutput
+}
+
+// One version of the app: what it runs, served at <version>.latest.<app>.<domain> (LEANCLOUD_VERSION_TAG is its name).
+type EngineAppVersionArgs struct {
+	// An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
+	EngineImage pulumi.StringPtrInput `pulumi:"engineImage"`
+	// A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
+	Image pulumi.StringPtrInput `pulumi:"image"`
+	// Instances of this version. Default: the app's instances.
+	Instances pulumi.IntPtrInput `pulumi:"instances"`
+	// With image: the command to run (shell syntax). Default: the image's own entrypoint.
+	Run pulumi.StringPtrInput `pulumi:"run"`
+	// Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
+	Source pulumi.StringPtrInput `pulumi:"source"`
+}
+
+func (EngineAppVersionArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*EngineAppVersion)(nil)).Elem()
+}
+
+func (i EngineAppVersionArgs) ToEngineAppVersionOutput() EngineAppVersionOutput {
+	return i.ToEngineAppVersionOutputWithContext(context.Background())
+}
+
+func (i EngineAppVersionArgs) ToEngineAppVersionOutputWithContext(ctx context.Context) EngineAppVersionOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EngineAppVersionOutput)
+}
+
+// EngineAppVersionMapInput is an input type that accepts EngineAppVersionMap and EngineAppVersionMapOutput values.
+// You can construct a concrete instance of `EngineAppVersionMapInput` via:
+//
+//	EngineAppVersionMap{ "key": EngineAppVersionArgs{...} }
+type EngineAppVersionMapInput interface {
+	pulumi.Input
+
+	ToEngineAppVersionMapOutput() EngineAppVersionMapOutput
+	ToEngineAppVersionMapOutputWithContext(context.Context) EngineAppVersionMapOutput
+}
+
+type EngineAppVersionMap map[string]EngineAppVersionInput
+
+func (EngineAppVersionMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]EngineAppVersion)(nil)).Elem()
+}
+
+func (i EngineAppVersionMap) ToEngineAppVersionMapOutput() EngineAppVersionMapOutput {
+	return i.ToEngineAppVersionMapOutputWithContext(context.Background())
+}
+
+func (i EngineAppVersionMap) ToEngineAppVersionMapOutputWithContext(ctx context.Context) EngineAppVersionMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EngineAppVersionMapOutput)
+}
+
+// One version of the app: what it runs, served at <version>.latest.<app>.<domain> (LEANCLOUD_VERSION_TAG is its name).
+type EngineAppVersionOutput struct{ *pulumi.OutputState }
+
+func (EngineAppVersionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EngineAppVersion)(nil)).Elem()
+}
+
+func (o EngineAppVersionOutput) ToEngineAppVersionOutput() EngineAppVersionOutput {
+	return o
+}
+
+func (o EngineAppVersionOutput) ToEngineAppVersionOutputWithContext(ctx context.Context) EngineAppVersionOutput {
+	return o
+}
+
+// An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
+func (o EngineAppVersionOutput) EngineImage() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EngineAppVersion) *string { return v.EngineImage }).(pulumi.StringPtrOutput)
+}
+
+// A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
+func (o EngineAppVersionOutput) Image() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EngineAppVersion) *string { return v.Image }).(pulumi.StringPtrOutput)
+}
+
+// Instances of this version. Default: the app's instances.
+func (o EngineAppVersionOutput) Instances() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v EngineAppVersion) *int { return v.Instances }).(pulumi.IntPtrOutput)
+}
+
+// With image: the command to run (shell syntax). Default: the image's own entrypoint.
+func (o EngineAppVersionOutput) Run() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EngineAppVersion) *string { return v.Run }).(pulumi.StringPtrOutput)
+}
+
+// Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
+func (o EngineAppVersionOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v EngineAppVersion) *string { return v.Source }).(pulumi.StringPtrOutput)
+}
+
+type EngineAppVersionMapOutput struct{ *pulumi.OutputState }
+
+func (EngineAppVersionMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]EngineAppVersion)(nil)).Elem()
+}
+
+func (o EngineAppVersionMapOutput) ToEngineAppVersionMapOutput() EngineAppVersionMapOutput {
+	return o
+}
+
+func (o EngineAppVersionMapOutput) ToEngineAppVersionMapOutputWithContext(ctx context.Context) EngineAppVersionMapOutput {
+	return o
+}
+
+func (o EngineAppVersionMapOutput) MapIndex(k pulumi.StringInput) EngineAppVersionOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) EngineAppVersion {
+		return vs[0].(map[string]EngineAppVersion)[vs[1].(string)]
+	}).(EngineAppVersionOutput)
+}
+
 // The shared entry point of a Docker host or cluster: serves every app and domain by Host header (HTTP) and SNI (HTTPS).
 type GatewaySettings struct {
 	// Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine).
@@ -400,8 +536,12 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*DomainTlsPtrInput)(nil)).Elem(), DomainTlsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppSharedCacheInput)(nil)).Elem(), EngineAppSharedCacheArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppSharedCacheArrayInput)(nil)).Elem(), EngineAppSharedCacheArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppVersionInput)(nil)).Elem(), EngineAppVersionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppVersionMapInput)(nil)).Elem(), EngineAppVersionMap{})
 	pulumi.RegisterOutputType(DomainTlsOutput{})
 	pulumi.RegisterOutputType(DomainTlsPtrOutput{})
 	pulumi.RegisterOutputType(EngineAppSharedCacheOutput{})
 	pulumi.RegisterOutputType(EngineAppSharedCacheArrayOutput{})
+	pulumi.RegisterOutputType(EngineAppVersionOutput{})
+	pulumi.RegisterOutputType(EngineAppVersionMapOutput{})
 }

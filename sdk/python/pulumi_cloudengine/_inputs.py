@@ -19,6 +19,8 @@ __all__ = [
     'DomainTlsArgsDict',
     'EngineAppSharedCacheArgs',
     'EngineAppSharedCacheArgsDict',
+    'EngineAppVersionArgs',
+    'EngineAppVersionArgsDict',
 ]
 
 class DomainTlsArgsDict(TypedDict):
@@ -145,5 +147,119 @@ class EngineAppSharedCacheArgs:
     @network.setter
     def network(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "network", value)
+
+
+class EngineAppVersionArgsDict(TypedDict):
+    """
+    One version of the app: what it runs, served at <version>.latest.<app>.<domain> (LEANCLOUD_VERSION_TAG is its name).
+    """
+    engine_image: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
+    """
+    image: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
+    """
+    instances: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Instances of this version. Default: the app's instances.
+    """
+    run: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    With image: the command to run (shell syntax). Default: the image's own entrypoint.
+    """
+    source: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
+    """
+
+@pulumi.input_type
+class EngineAppVersionArgs:
+    def __init__(__self__, *,
+                 engine_image: pulumi.Input[Optional[_builtins.str]] = None,
+                 image: pulumi.Input[Optional[_builtins.str]] = None,
+                 instances: pulumi.Input[Optional[_builtins.int]] = None,
+                 run: pulumi.Input[Optional[_builtins.str]] = None,
+                 source: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        One version of the app: what it runs, served at <version>.latest.<app>.<domain> (LEANCLOUD_VERSION_TAG is its name).
+
+        :param pulumi.Input[_builtins.str] engine_image: An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
+        :param pulumi.Input[_builtins.str] image: A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
+        :param pulumi.Input[_builtins.int] instances: Instances of this version. Default: the app's instances.
+        :param pulumi.Input[_builtins.str] run: With image: the command to run (shell syntax). Default: the image's own entrypoint.
+        :param pulumi.Input[_builtins.str] source: Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
+        """
+        if engine_image is not None:
+            pulumi.set(__self__, "engine_image", engine_image)
+        if image is not None:
+            pulumi.set(__self__, "image", image)
+        if instances is not None:
+            pulumi.set(__self__, "instances", instances)
+        if run is not None:
+            pulumi.set(__self__, "run", run)
+        if source is not None:
+            pulumi.set(__self__, "source", source)
+
+    @_builtins.property
+    @pulumi.getter(name="engineImage")
+    def engine_image(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
+        """
+        return pulumi.get(self, "engine_image")
+
+    @engine_image.setter
+    def engine_image(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "engine_image", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def image(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
+        """
+        return pulumi.get(self, "image")
+
+    @image.setter
+    def image(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "image", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def instances(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Instances of this version. Default: the app's instances.
+        """
+        return pulumi.get(self, "instances")
+
+    @instances.setter
+    def instances(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "instances", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def run(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        With image: the command to run (shell syntax). Default: the image's own entrypoint.
+        """
+        return pulumi.get(self, "run")
+
+    @run.setter
+    def run(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "run", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
+        """
+        return pulumi.get(self, "source")
+
+    @source.setter
+    def source(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "source", value)
 
 

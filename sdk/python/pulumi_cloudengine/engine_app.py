@@ -30,6 +30,7 @@ class EngineAppArgs:
                  cdn: pulumi.Input[Optional[_builtins.bool]] = None,
                  cloud_functions: pulumi.Input[Optional[_builtins.bool]] = None,
                  cpus: pulumi.Input[Optional[_builtins.float]] = None,
+                 default_version: pulumi.Input[Optional[_builtins.str]] = None,
                  engine_image: pulumi.Input[Optional[_builtins.str]] = None,
                  env_groups: pulumi.Input[Optional[Sequence[pulumi.Input['EnvGroup']]]] = None,
                  gateway: pulumi.Input[Optional['Gateway']] = None,
@@ -49,7 +50,8 @@ class EngineAppArgs:
                  startup_timeout: pulumi.Input[Optional[_builtins.int]] = None,
                  timezone: pulumi.Input[Optional[_builtins.str]] = None,
                  variables: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
-                 version_tag: pulumi.Input[Optional[_builtins.str]] = None):
+                 version_tag: pulumi.Input[Optional[_builtins.str]] = None,
+                 versions: pulumi.Input[Optional[Mapping[str, pulumi.Input['EngineAppVersionArgs']]]] = None):
         """
         The set of arguments for constructing a EngineApp resource.
 
@@ -60,6 +62,7 @@ class EngineAppArgs:
         :param pulumi.Input[_builtins.bool] cdn: CDN-style caching on the app's default hostnames (see Domain.cdn).
         :param pulumi.Input[_builtins.bool] cloud_functions: Cloud functions mode: health checks use /__engine/1/ping (the SDK must answer it) instead of /.
         :param pulumi.Input[_builtins.float] cpus: CPU limit per instance, e.g. 0.5. Default: none.
+        :param pulumi.Input[_builtins.str] default_version: The version that serves <app>.<domain> and the app's Domains; changing it moves traffic without restarting any instance. Default: the only version.
         :param pulumi.Input[_builtins.str] engine_image: An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
         :param pulumi.Input[Sequence[pulumi.Input['EnvGroup']]] env_groups: EnvGroups whose variables every instance receives; later groups override earlier ones. Default: [].
         :param pulumi.Input['Gateway'] gateway: The entry point serving this app. Default: the stack's default gateway.
@@ -80,6 +83,7 @@ class EngineAppArgs:
         :param pulumi.Input[_builtins.str] timezone: TZ of every instance. Default Asia/Shanghai (the spec's Beijing Time).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: The app's own variables; they override EnvGroup values. Default: {}.
         :param pulumi.Input[_builtins.str] version_tag: LEANCLOUD_VERSION_TAG. Default: derived from the image ID.
+        :param pulumi.Input[Mapping[str, pulumi.Input['EngineAppVersionArgs']]] versions: Versions deployed side by side, by name, instead of one source, image or engineImage: each runs its own instances and answers at <version>.latest.<app>.<domain>; defaultVersion serves the app's own hostnames and Domains.
         """
         if api_server is not None:
             pulumi.set(__self__, "api_server", api_server)
@@ -99,6 +103,8 @@ class EngineAppArgs:
             pulumi.set(__self__, "cloud_functions", cloud_functions)
         if cpus is not None:
             pulumi.set(__self__, "cpus", cpus)
+        if default_version is not None:
+            pulumi.set(__self__, "default_version", default_version)
         if engine_image is not None:
             pulumi.set(__self__, "engine_image", engine_image)
         if env_groups is not None:
@@ -155,6 +161,8 @@ class EngineAppArgs:
             pulumi.set(__self__, "variables", variables)
         if version_tag is not None:
             pulumi.set(__self__, "version_tag", version_tag)
+        if versions is not None:
+            pulumi.set(__self__, "versions", versions)
 
     @_builtins.property
     @pulumi.getter(name="apiServer")
@@ -239,6 +247,18 @@ class EngineAppArgs:
     @cpus.setter
     def cpus(self, value: pulumi.Input[Optional[_builtins.float]]):
         pulumi.set(self, "cpus", value)
+
+    @_builtins.property
+    @pulumi.getter(name="defaultVersion")
+    def default_version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The version that serves <app>.<domain> and the app's Domains; changing it moves traffic without restarting any instance. Default: the only version.
+        """
+        return pulumi.get(self, "default_version")
+
+    @default_version.setter
+    def default_version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "default_version", value)
 
     @_builtins.property
     @pulumi.getter(name="engineImage")
@@ -480,6 +500,18 @@ class EngineAppArgs:
     def version_tag(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "version_tag", value)
 
+    @_builtins.property
+    @pulumi.getter
+    def versions(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['EngineAppVersionArgs']]]]:
+        """
+        Versions deployed side by side, by name, instead of one source, image or engineImage: each runs its own instances and answers at <version>.latest.<app>.<domain>; defaultVersion serves the app's own hostnames and Domains.
+        """
+        return pulumi.get(self, "versions")
+
+    @versions.setter
+    def versions(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['EngineAppVersionArgs']]]]):
+        pulumi.set(self, "versions", value)
+
 
 @pulumi.type_token("cloudengine:index:EngineApp")
 class EngineApp(pulumi.ComponentResource):
@@ -494,6 +526,7 @@ class EngineApp(pulumi.ComponentResource):
                  cdn: pulumi.Input[Optional[_builtins.bool]] = None,
                  cloud_functions: pulumi.Input[Optional[_builtins.bool]] = None,
                  cpus: pulumi.Input[Optional[_builtins.float]] = None,
+                 default_version: pulumi.Input[Optional[_builtins.str]] = None,
                  engine_image: pulumi.Input[Optional[_builtins.str]] = None,
                  env_groups: pulumi.Input[Optional[Sequence[pulumi.Input['EnvGroup']]]] = None,
                  gateway: pulumi.Input[Optional['Gateway']] = None,
@@ -514,6 +547,7 @@ class EngineApp(pulumi.ComponentResource):
                  timezone: pulumi.Input[Optional[_builtins.str]] = None,
                  variables: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  version_tag: pulumi.Input[Optional[_builtins.str]] = None,
+                 versions: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['EngineAppVersionArgs', 'EngineAppVersionArgsDict']]]]] = None,
                  __props__=None):
         """
         An app built from source (or a prebuilt image) and run as N instances behind the load balancer.
@@ -527,6 +561,7 @@ class EngineApp(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.bool] cdn: CDN-style caching on the app's default hostnames (see Domain.cdn).
         :param pulumi.Input[_builtins.bool] cloud_functions: Cloud functions mode: health checks use /__engine/1/ping (the SDK must answer it) instead of /.
         :param pulumi.Input[_builtins.float] cpus: CPU limit per instance, e.g. 0.5. Default: none.
+        :param pulumi.Input[_builtins.str] default_version: The version that serves <app>.<domain> and the app's Domains; changing it moves traffic without restarting any instance. Default: the only version.
         :param pulumi.Input[_builtins.str] engine_image: An image this package built before (from source or image, e.g. in CI) and pushed to a registry the cluster pulls from: run as it is, nothing is built here. Exactly one of source, image and engineImage.
         :param pulumi.Input[Sequence[pulumi.Input['EnvGroup']]] env_groups: EnvGroups whose variables every instance receives; later groups override earlier ones. Default: [].
         :param pulumi.Input['Gateway'] gateway: The entry point serving this app. Default: the stack's default gateway.
@@ -547,6 +582,7 @@ class EngineApp(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] timezone: TZ of every instance. Default Asia/Shanghai (the spec's Beijing Time).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] variables: The app's own variables; they override EnvGroup values. Default: {}.
         :param pulumi.Input[_builtins.str] version_tag: LEANCLOUD_VERSION_TAG. Default: derived from the image ID.
+        :param pulumi.Input[Mapping[str, pulumi.Input[Union['EngineAppVersionArgs', 'EngineAppVersionArgsDict']]]] versions: Versions deployed side by side, by name, instead of one source, image or engineImage: each runs its own instances and answers at <version>.latest.<app>.<domain>; defaultVersion serves the app's own hostnames and Domains.
         """
         ...
     @overload
@@ -579,6 +615,7 @@ class EngineApp(pulumi.ComponentResource):
                  cdn: pulumi.Input[Optional[_builtins.bool]] = None,
                  cloud_functions: pulumi.Input[Optional[_builtins.bool]] = None,
                  cpus: pulumi.Input[Optional[_builtins.float]] = None,
+                 default_version: pulumi.Input[Optional[_builtins.str]] = None,
                  engine_image: pulumi.Input[Optional[_builtins.str]] = None,
                  env_groups: pulumi.Input[Optional[Sequence[pulumi.Input['EnvGroup']]]] = None,
                  gateway: pulumi.Input[Optional['Gateway']] = None,
@@ -599,6 +636,7 @@ class EngineApp(pulumi.ComponentResource):
                  timezone: pulumi.Input[Optional[_builtins.str]] = None,
                  variables: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  version_tag: pulumi.Input[Optional[_builtins.str]] = None,
+                 versions: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['EngineAppVersionArgs', 'EngineAppVersionArgsDict']]]]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -621,6 +659,7 @@ class EngineApp(pulumi.ComponentResource):
                 cloud_functions = False
             __props__.__dict__["cloud_functions"] = cloud_functions
             __props__.__dict__["cpus"] = cpus
+            __props__.__dict__["default_version"] = default_version
             __props__.__dict__["engine_image"] = engine_image
             __props__.__dict__["env_groups"] = env_groups
             __props__.__dict__["gateway"] = gateway
@@ -657,12 +696,14 @@ class EngineApp(pulumi.ComponentResource):
             __props__.__dict__["timezone"] = timezone
             __props__.__dict__["variables"] = variables
             __props__.__dict__["version_tag"] = version_tag
+            __props__.__dict__["versions"] = versions
             __props__.__dict__["health_check_path"] = None
             __props__.__dict__["inbound_ips"] = None
             __props__.__dict__["outbound_ips"] = None
             __props__.__dict__["routing"] = None
             __props__.__dict__["staging_url"] = None
             __props__.__dict__["url"] = None
+            __props__.__dict__["version_urls"] = None
         super(EngineApp, __self__).__init__(
             'cloudengine:index:EngineApp',
             resource_name,
@@ -746,7 +787,15 @@ class EngineApp(pulumi.ComponentResource):
     @pulumi.getter(name="versionTag")
     def version_tag(self) -> pulumi.Output[_builtins.str]:
         """
-        LEANCLOUD_VERSION_TAG of the running version.
+        LEANCLOUD_VERSION_TAG of the running version (the default version's name for a versioned app).
         """
         return pulumi.get(self, "version_tag")
+
+    @_builtins.property
+    @pulumi.getter(name="versionUrls")
+    def version_urls(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
+        """
+        A versioned app's URL per version: http://<version>.latest.<app>.<gateway domain>.
+        """
+        return pulumi.get(self, "version_urls")
 
