@@ -46,10 +46,15 @@ export interface EngineAppArgs {
      */
     defaultVersion?: string;
     /**
-     * Production instances behind the load balancer. Default 1.
-     * @default 1
+     * Production instances behind the load balancer. Default 1 (with scaling: the scaler's count).
+     * @example 2
      */
     instances?: number;
+    /**
+     * Kubernetes: automatic scaling of the production instances between min and max, keeping their average CPU use at targetCpu (a HorizontalPodAutoscaler; the cluster needs a metrics source such as metrics-server). Instead of instances.
+     * @example { min: 1, max: 5, targetCpu: 60 }
+     */
+    scaling?: AppScalingArgs;
     /**
      * Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment.
      * @default 0
@@ -241,6 +246,21 @@ export interface DomainTlsArgs {
     certificate?: pulumi.Input<string>;
     /** PEM private key; kept a Pulumi secret. Omit both fields for a generated self-signed certificate. */
     privateKey?: pulumi.Input<string>;
+}
+
+/** Automatic scaling of the production instances (Kubernetes). */
+export interface AppScalingArgs {
+    /** Fewest production instances. */
+    min: number;
+    /** Most production instances. */
+    max: number;
+    /** The average CPU use, in percent of cpus, that instances are added or removed to keep. */
+    targetCpu: number;
+    /**
+     * How long the load must have been lower before instances are removed (Kubernetes' stabilization window). Default 300.
+     * @default 300
+     */
+    scaleDownDelaySeconds?: number;
 }
 
 /** One version of the app: what it runs, served at <version>.latest.<app>.<domain> (LEANCLOUD_VERSION_TAG is its name). */

@@ -3,8 +3,8 @@
 # kube-controller-manager, kube-scheduler, kubelet and kube-proxy of one release (below), built from
 # the Go module proxy in a wrapper module (scripts/lib/kubernetes-module.sh), static (CGO off, as
 # upstream builds them); and its add-ons from scripts/kube-cluster/ (their go.mod and go.sum pin them):
-# coredns (cluster DNS), registry (distribution, the image registry) and pause (the pod sandbox's
-# process). etcd is scripts/kube-apiserver.sh's (3.5, which these releases support).
+# coredns (cluster DNS), registry (distribution, the image registry), pause (the pod sandbox's
+# process) and metrics-server (the resource metrics API). etcd is scripts/kube-apiserver.sh's (3.5, which these releases support).
 #
 #   bash scripts/kube-cluster-binaries.sh                 # builds if needed, prints versions
 #   eval "$(bash scripts/kube-cluster-binaries.sh --print-env)"
@@ -12,7 +12,7 @@
 #
 # Cache: ${CLOUDENGINE_TOOLCHAIN_CACHE:-/var/cache/cloudengine-toolchain}/kube-cluster-v<k8sver>/
 #   kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy, and .complete;
-#   coredns registry pause, and .addons-complete (holding a hash of their sources: a change rebuilds them)
+#   coredns registry pause metrics-server, and .addons-complete (holding a hash of their sources: a change rebuilds them)
 # KUBE_CLUSTER_REBUILD=1 rebuilds them all.
 set -euo pipefail
 
@@ -30,7 +30,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/cache.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib/progress.sh"
 
 COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
-ADDONS=(coredns registry pause)
+ADDONS=(coredns registry pause metrics-server)
 ADDON_SOURCES="$(cd "$(dirname "${BASH_SOURCE[0]}")/kube-cluster" && pwd)"
 LOG="$CACHE_ROOT/logs/kube-cluster.log"
 BIN_DIR="$CACHE_ROOT/kube-cluster-v$KUBE_VERSION"
@@ -52,7 +52,7 @@ report() {
     echo "== Kubernetes cluster commands"
     local c
     for c in "${COMMANDS[@]}"; do echo "$c: $("$BIN_DIR/$c" --version) ($BIN_DIR/$c)"; done
-    echo "coredns: $("$BIN_DIR/coredns" -version | head -1); registry: $("$BIN_DIR/registry" --version | cut -d' ' -f2-3); pause ($BIN_DIR)"
+    echo "coredns: $("$BIN_DIR/coredns" -version | head -1); registry: $("$BIN_DIR/registry" --version | cut -d' ' -f2-3); metrics-server: $("$BIN_DIR/metrics-server" --version 2>&1 | head -1); pause ($BIN_DIR)"
   fi
 }
 
@@ -102,7 +102,7 @@ if ! built; then
 fi
 if ! addons_built; then
   start=$SECONDS
-  step "${ADDONS[*]}: download their modules and build them" "about 3 min cold on 2 cores"
+  step "${ADDONS[*]}: download their modules and build them" "about 7 min cold on 2 cores"
   rm -f "$BIN_DIR/.addons-complete"
   build_addons() {
     local a
@@ -111,7 +111,7 @@ if ! addons_built; then
     done
   }
   mkdir -p "$WORK/out"
-  quietly "$LOG" "building ${ADDONS[*]} (go $(go env GOVERSION))" "about 3 min cold on 2 cores" build_addons \
+  quietly "$LOG" "building ${ADDONS[*]} (go $(go env GOVERSION))" "about 7 min cold on 2 cores" build_addons \
     || die "building the cluster add-ons failed (full log: $LOG)"
   for a in "${ADDONS[@]}"; do mv "$WORK/out/$a" "$BIN_DIR/$a"; done
   echo "$ADDONS_LINE" > "$BIN_DIR/.addons-complete"

@@ -20,7 +20,8 @@
 #   default images of the package, from the local Docker engine, and a pause image built here), where
 #   apps built from source are pushed (cloudengine:kubernetes.imageRegistry); $KC_VOLUMES pre-made
 #   hostPath PersistentVolumes of the default StorageClass (scrubbed and freed when released, by
-#   scripts/lib/volume-reclaimer.mjs).
+#   scripts/lib/volume-reclaimer.mjs); metrics-server behind the aggregated metrics.k8s.io API (for
+#   HorizontalPodAutoscalers).
 #   No load balancer implementation: LoadBalancer Services stay pending, NodePorts answer on 127.0.0.1.
 #
 # Every start begins with a teardown of whatever an earlier start left (scripts/lib/kube-cluster-teardown.sh),
@@ -171,6 +172,11 @@ start_apiserver() {
     --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
     --kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
     --kubelet-certificate-authority "$pki/ca.crt" --kubelet-preferred-address-types InternalIP \
+    --requestheader-client-ca-file "$pki/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+    --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+    --requestheader-extra-headers-prefix X-Remote-Extra- \
+    --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
+    --enable-aggregator-routing=true \
     --allow-privileged=true --profiling=false --v=1
   wait_for "the API server to be ready" 60 kube-apiserver api GET /readyz
 }
@@ -354,6 +360,30 @@ EOF
   wait_for "CoreDNS" 30 coredns curl -sf http://127.0.0.1:18181/ready
 }
 
+# metrics-server on the node's address, behind an aggregated API (metrics.k8s.io) that the API server
+# reaches through a Service whose EndpointSlice names that address: HorizontalPodAutoscalers read it.
+start_metrics_server() {
+  local pki="$KC_STATE/pki"
+  kc_kubeconfig metrics-server "$KC_STATE/metrics-server.kubeconfig"
+  create /apis/rbac.authorization.k8s.io/v1/clusterroles '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"system:metrics-server"},"rules":[{"apiGroups":[""],"resources":["nodes/metrics"],"verbs":["get"]},{"apiGroups":[""],"resources":["pods","nodes"],"verbs":["get","list","watch"]}]}'
+  create /apis/rbac.authorization.k8s.io/v1/clusterrolebindings '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"system:metrics-server"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"system:metrics-server"},"subjects":[{"kind":"User","name":"system:metrics-server"}]}'
+  create /apis/rbac.authorization.k8s.io/v1/clusterrolebindings '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"metrics-server:system:auth-delegator"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"system:auth-delegator"},"subjects":[{"kind":"User","name":"system:metrics-server"}]}'
+  create /apis/rbac.authorization.k8s.io/v1/namespaces/kube-system/rolebindings '{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"metrics-server-auth-reader","namespace":"kube-system"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"extension-apiserver-authentication-reader"},"subjects":[{"kind":"User","name":"system:metrics-server"}]}'
+  run_bg metrics-server "$BIN/metrics-server" \
+    --kubeconfig "$KC_STATE/metrics-server.kubeconfig" \
+    --authentication-kubeconfig "$KC_STATE/metrics-server.kubeconfig" \
+    --authorization-kubeconfig "$KC_STATE/metrics-server.kubeconfig" \
+    --bind-address "$KC_NODE_IP" --secure-port "$KC_METRICS_PORT" --cert-dir "$KC_STATE/metrics-server" \
+    --kubelet-preferred-address-types InternalIP --kubelet-certificate-authority "$pki/ca.crt" \
+    --kubelet-client-certificate "$pki/metrics-server-kubelet-client.crt" --kubelet-client-key "$pki/metrics-server-kubelet-client.key" \
+    --metric-resolution 10s --kubelet-request-timeout 5s --v=1
+  create /api/v1/namespaces/kube-system/services "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"metrics-server\",\"namespace\":\"kube-system\"},\"spec\":{\"ports\":[{\"name\":\"https\",\"port\":443,\"targetPort\":$KC_METRICS_PORT,\"protocol\":\"TCP\"}]}}"
+  create /apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices "{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"metrics-server-node\",\"namespace\":\"kube-system\",\"labels\":{\"kubernetes.io/service-name\":\"metrics-server\",\"endpointslice.kubernetes.io/managed-by\":\"cloudengine-kube-cluster\"}},\"addressType\":\"IPv4\",\"endpoints\":[{\"addresses\":[\"$KC_NODE_IP\"],\"conditions\":{\"ready\":true},\"nodeName\":\"$KC_NODE_NAME\"}],\"ports\":[{\"name\":\"https\",\"port\":$KC_METRICS_PORT,\"protocol\":\"TCP\"}]}"
+  # Its serving certificate is self-signed (made in --cert-dir): the API server does not verify it.
+  create /apis/apiregistration.k8s.io/v1/apiservices '{"apiVersion":"apiregistration.k8s.io/v1","kind":"APIService","metadata":{"name":"v1beta1.metrics.k8s.io"},"spec":{"group":"metrics.k8s.io","version":"v1beta1","service":{"namespace":"kube-system","name":"metrics-server","port":443},"insecureSkipTLSVerify":true,"groupPriorityMinimum":100,"versionPriority":100}}'
+  wait_for "the resource metrics API (metrics-server)" 60 metrics-server api GET /apis/metrics.k8s.io/v1beta1/nodes
+}
+
 make_volumes() {
   create /apis/storage.k8s.io/v1/storageclasses '{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"local","annotations":{"storageclass.kubernetes.io/is-default-class":"true"}},"provisioner":"kubernetes.io/no-provisioner","volumeBindingMode":"WaitForFirstConsumer","reclaimPolicy":"Delete"}'
   local i dir
@@ -386,6 +416,7 @@ start() {
   start_kubelet
   start_kube_proxy
   start_coredns
+  start_metrics_server
   make_volumes
   wait_for "node $KC_NODE_NAME to be Ready" "$START_TIMEOUT" kubelet node_ready
   # Pods need their namespace's default ServiceAccount (the controller manager makes it).

@@ -109,6 +109,9 @@ export class EngineApp extends pulumi.ComponentResource {
         const givenVariables = config && checkedStrings(config.variables, { resource: label, field: "variables", secret: false });
         const platform = opts.urn ? undefined : selectPlatform(label);
         const shared = config && platform && sharedCacheInputs(config.sharedCaches, label, platform.name);
+        if (config?.scaling && platform?.name === "docker") {
+            throw new ConfigError(label, "scaling", config.scaling, "nothing on the Docker platform: one host has no more machines to add, so more instances would only share its CPUs; set instances (or run on Kubernetes, where scaling is a HorizontalPodAutoscaler)");
+        }
         // Before super(): the default gateway's stack config is validated before the app registers.
         const gateway = config && ((config.gateway as Gateway | undefined) ?? defaultGateway());
         super(`${TYPE_PREFIX}EngineApp`, name, componentProps("EngineApp", opts, engineAppArgs, config), opts);

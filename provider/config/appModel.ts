@@ -49,6 +49,8 @@ export interface AppModel {
     cpus?: number;
     cdn: boolean;
     limits: ProxyLimits;
+    /** Automatic scaling of the production instances (their count is then the scaler's, from scaling.min). */
+    scaling?: { min: number; max: number; targetCpu: number; scaleDownDelaySeconds: number };
     /** One version of a versioned app: the app's own slug (its hostnames') and the version's name. */
     versionOf?: { app: string; version: string };
 }
@@ -95,7 +97,7 @@ export function buildAppModel(name: string, args: EngineAppConfig, resource: str
           ? { kind: "engine", image: args.engineImage }
           : { kind: "image", image: args.image!, run: args.run, initBuilderImage: INIT_BUILDER_IMAGE };
     const sdkRequired = args.cloudFunctions || source?.functionsMode === "strict";
-    const environments: AppModel["environments"] = [{ env: "production", instances: args.instances }];
+    const environments: AppModel["environments"] = [{ env: "production", instances: args.scaling?.min ?? args.instances ?? 1 }];
     if (args.stagingInstances > 0) environments.push({ env: "stage", instances: args.stagingInstances });
     return {
         name,
@@ -121,6 +123,7 @@ export function buildAppModel(name: string, args: EngineAppConfig, resource: str
         cpus: args.cpus,
         cdn: args.cdn,
         limits: args.limits,
+        scaling: args.scaling,
     };
 }
 

@@ -22,6 +22,7 @@ KC_API_PORT=6443
 KC_API_URL="https://$KC_NODE_IP:$KC_API_PORT"
 KC_ETCD_PORT=12379
 KC_ETCD_PEER_PORT=12380
+KC_METRICS_PORT=4443   # metrics-server, on the node's address
 KC_REGISTRY="127.0.0.1:${CLOUDENGINE_KUBE_REGISTRY_PORT:-5000}"
 KC_CNI_NETWORK=cloudengine-kube
 # The pre-made volumes LeanCache's claims bind to (hostPath, Retain: scripts/lib/volume-reclaimer.mjs frees them): count and size.
@@ -38,4 +39,4 @@ KC_SYSCTLS=(net.ipv4.conf.all.route_localnet vm.overcommit_memory vm.panic_on_oo
 KC_SYSCTL_SAVE="$KC_DIR/sysctl.saved"
 
 # The order processes are stopped in (the kubelet first, so that it restarts nothing).
-KC_PROCESSES=(kubelet volume-reclaimer kube-proxy coredns kube-scheduler kube-controller-manager containerd registry kube-apiserver etcd)
+KC_PROCESSES=(kubelet volume-reclaimer metrics-server kube-proxy coredns kube-scheduler kube-controller-manager containerd registry kube-apiserver etcd)

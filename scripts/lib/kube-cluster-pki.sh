@@ -1,6 +1,7 @@
 # Credentials of one start of the local cluster, made fresh each start in $KC_STATE/pki (never reused):
 # a CA, the API server's and the kubelet's serving certificates, the API server's client certificate
-# for the kubelet, the service-account signing key, and a bearer token per component (static token
+# for the kubelet, metrics-server's kubelet client certificate, the aggregation layer's front-proxy CA
+# and client certificate, the service-account signing key, and a bearer token per component (static token
 # file; authorization is Node + RBAC, so each component only gets what its built-in role grants).
 # Source it after kube-cluster-config.sh; call kc_make_pki, then kc_kubeconfig for each component.
 
@@ -30,6 +31,21 @@ kc_make_pki() {
     "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:$KC_NODE_IP,DNS:$KC_NODE_NAME"
   kc_cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" \
     "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth"
+  # metrics-server reads the kubelet's resource metrics with a client certificate (the kubelet knows x509 only).
+  kc_cert metrics-server-kubelet-client "/CN=system:metrics-server" \
+    "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth"
+  # The aggregation layer: the API server proxies metrics.k8s.io to metrics-server with a client
+  # certificate of its own CA, which metrics-server trusts for the user it names in the request headers.
+  openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$dir/front-proxy-ca.key" -subj "/CN=cloudengine-kube-front-proxy-ca" \
+    -days 30 -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$dir/front-proxy-ca.crt" 2>/dev/null
+  chmod 600 "$dir/front-proxy-ca.key"
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/front-proxy-client.key" -subj "/CN=front-proxy-client" -out "$dir/front-proxy-client.csr" 2>/dev/null
+  printf 'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' > "$dir/front-proxy-client.ext"
+  openssl x509 -req -in "$dir/front-proxy-client.csr" -CA "$dir/front-proxy-ca.crt" -CAkey "$dir/front-proxy-ca.key" -CAcreateserial \
+    -days 30 -extfile "$dir/front-proxy-client.ext" -out "$dir/front-proxy-client.crt" 2>/dev/null
+  rm -f "$dir/front-proxy-client.csr" "$dir/front-proxy-client.ext"
+  chmod 600 "$dir/front-proxy-client.key"
   openssl genrsa -out "$dir/sa.key" 2048 2>/dev/null
   openssl rsa -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null
   chmod 600 "$dir/sa.key"
@@ -41,7 +57,7 @@ kc_make_pki() {
   local who
   for who in "admin,admin,system:masters" "kube-controller-manager,system:kube-controller-manager," \
              "kube-scheduler,system:kube-scheduler," "kube-proxy,system:kube-proxy," \
-             "kubelet,system:node:$KC_NODE_NAME,system:nodes" "coredns,system:coredns,"; do
+             "kubelet,system:node:$KC_NODE_NAME,system:nodes" "coredns,system:coredns," "metrics-server,system:metrics-server,"; do
     local name="${who%%,*}" rest="${who#*,}"
     local user="${rest%%,*}" groups="${rest#*,}"
     local token

@@ -2,9 +2,9 @@
 // types with references to other components typed as those components: `npm run build` fails here
 // when a schema gains, loses or retypes a field and provider/args.ts does not follow (or the reverse).
 import type { z } from "zod";
-import type { AppVersionArgs, DomainArgs, DomainTlsArgs, EngineAppArgs, SharedCacheArgs, EnvGroupArgs, GatewayArgs, LeanCacheInstanceArgs } from "../../provider/args";
+import type { AppScalingArgs, AppVersionArgs, DomainArgs, DomainTlsArgs, EngineAppArgs, SharedCacheArgs, EnvGroupArgs, GatewayArgs, LeanCacheInstanceArgs } from "../../provider/args";
 import type { domainArgs } from "../../provider/config/args/domain";
-import type { appVersion, engineAppArgs, sharedCache } from "../../provider/config/args/engineApp";
+import type { appScaling, appVersion, engineAppArgs, sharedCache } from "../../provider/config/args/engineApp";
 import type { envGroupArgs } from "../../provider/config/args/envGroup";
 import type { gatewayArgs } from "../../provider/config/args/gateway";
 import type { leanCacheInstanceArgs } from "../../provider/config/args/leanCacheInstance";
@@ -39,6 +39,7 @@ export type EngineAppArgsMatch = Assert<Agrees<EngineAppArgs, WithRefs<typeof en
 export type EnvGroupArgsMatch = Assert<Agrees<EnvGroupArgs, z.input<typeof envGroupArgs>>>;
 export type LeanCacheInstanceArgsMatch = Assert<Agrees<LeanCacheInstanceArgs, z.input<typeof leanCacheInstanceArgs>>>;
 export type DomainArgsMatch = Assert<Agrees<DomainArgs, WithRefs<typeof domainArgs, { app: EngineApp }>>>;
+export type AppScalingArgsMatch = Assert<Agrees<AppScalingArgs, z.input<typeof appScaling>>>;
 export type AppVersionArgsMatch = Assert<Agrees<AppVersionArgs, z.input<typeof appVersion>>>;
 export type SharedCacheArgsMatch = Assert<Agrees<SharedCacheArgs, z.input<typeof sharedCache>>>;
 export type DomainTlsArgsMatch = Assert<Agrees<DomainTlsArgs, NonNullable<z.input<typeof domainArgs>["tls"]>>>;

@@ -28,6 +28,27 @@ function appContainer(deployment: Registered): any {
 }
 
 describe("EngineApp on Kubernetes", () => {
+    it("scaling: a HorizontalPodAutoscaler on CPU owns the production count (no replicas in the Deployment); staging stays fixed", async () => {
+        const resources = await run(() => new EngineApp("web", { engineImage: DIGEST, cpus: 0.5, stagingInstances: 1, scaling: { min: 2, max: 6, targetCpu: 60, scaleDownDelaySeconds: 30 } }), { config: kubernetesConfig() });
+        const hpa = byName(resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "app-web-production");
+        assert.deepEqual(hpa.inputs.spec, {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "app-web-production" },
+            minReplicas: 2,
+            maxReplicas: 6,
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 60 } } }],
+            behavior: { scaleDown: { stabilizationWindowSeconds: 30 } },
+        });
+        const production = byName(resources, K8S.deployment, "app-web-production");
+        assert.equal(production.inputs.spec.replicas, undefined, "an update never resets the autoscaler's count");
+        assert.deepEqual(production.inputs.spec.template.spec.containers[0].resources.requests, { cpu: "500m" }, "utilization is of the requests");
+        assert.equal(byName(resources, K8S.deployment, "app-web-stage").inputs.spec.replicas, 1);
+        assert.equal(ofType(resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 1);
+        // Without scaling: the fixed count, no autoscaler.
+        const fixed = await run(() => new EngineApp("web", { engineImage: DIGEST, instances: 3 }), { config: kubernetesConfig() });
+        assert.equal(byName(fixed, K8S.deployment, "app-web-production").inputs.spec.replicas, 3);
+        assert.equal(ofType(fixed, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler").length, 0);
+    });
+
     it("a Deployment per environment that never drops below its instances, with the spec's probes", async () => {
         let app!: EngineApp;
         const resources = await run(() => { app = new EngineApp("web", { engineImage: DIGEST, instances: 3, stagingInstances: 1, startupTimeout: 45 }); }, { config: kubernetesConfig() });

@@ -7,7 +7,7 @@ import ts from "typescript";
 import { z } from "zod";
 import { certificateProvider } from "../../provider/components/generatedCertificate";
 import { domainArgs } from "../../provider/config/args/domain";
-import { appVersion, sharedCache } from "../../provider/config/args/engineApp";
+import { appScaling, appVersion, sharedCache } from "../../provider/config/args/engineApp";
 import { COMPONENT_ARGS, defaultOf, NON_PRIMITIVE_DEFAULT } from "../../provider/schema/generate";
 import { validPrograms } from "../types/publicArgs";
 import { fixture, run } from "../mocks";
@@ -29,6 +29,7 @@ const INTERFACES: Record<string, { schema: z.ZodType; schemaJson: Record<string,
     DomainArgs: { schema: COMPONENT_ARGS.Domain, schemaJson: [schemaJson.resources["cloudengine:index:Domain"].inputProperties] },
     DomainTlsArgs: { schema: tlsSchema, schemaJson: [schemaJson.types["cloudengine:index:DomainTls"].properties] },
     SharedCacheArgs: { schema: sharedCache, schemaJson: [schemaJson.types["cloudengine:index:EngineAppSharedCache"].properties] },
+    AppScalingArgs: { schema: appScaling, schemaJson: [schemaJson.types["cloudengine:index:EngineAppScaling"].properties] },
     AppVersionArgs: { schema: appVersion, schemaJson: [schemaJson.types["cloudengine:index:EngineAppVersion"].properties] },
     // The stack config cloudengine:gateway takes the same arguments (type GatewaySettings).
     GatewayArgs: { schema: COMPONENT_ARGS.Gateway, schemaJson: [schemaJson.resources["cloudengine:index:Gateway"].inputProperties, schemaJson.types["cloudengine:index:GatewaySettings"].properties] },

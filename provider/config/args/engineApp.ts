@@ -61,6 +61,18 @@ const ONE_BUILD = "give exactly one of source (a directory to build), image (a p
 const runOnlyWithImage = (a: BuildFields) => a.run === undefined || a.image !== undefined;
 const RUN_ONLY_WITH_IMAGE = "run is only for image; with source, put run in leanengine.yaml";
 
+/** App Engine's automatic scaling, on Kubernetes: a HorizontalPodAutoscaler on CPU use. */
+export const appScaling = z
+    .object({
+        min: z.int().min(1).max(MAX_INSTANCES).describe("Fewest production instances."),
+        max: z.int().min(1).max(MAX_INSTANCES).describe("Most production instances."),
+        targetCpu: z.int().min(1).max(100).describe("The average CPU use, in percent of cpus, that instances are added or removed to keep."),
+        scaleDownDelaySeconds: z.int().min(0).max(3600).default(300).describe("How long the load must have been lower before instances are removed (Kubernetes' stabilization window). Default 300."),
+    })
+    .strict()
+    .refine((s) => s.min <= s.max, { message: "at least min", path: ["max"] })
+    .describe("Automatic scaling of the production instances (Kubernetes).");
+
 /** One version of an app (App Engine's versions): its own build and instances, and its own URL. */
 export const appVersion = z
     .object({
@@ -80,7 +92,8 @@ export const engineAppArgs = z
             .optional()
             .describe("Versions deployed side by side, by name, instead of one source, image or engineImage: each runs its own instances and answers at <version>.latest.<app>.<domain>; defaultVersion serves the app's own hostnames and Domains."),
         defaultVersion: z.string().optional().describe("The version that serves <app>.<domain> and the app's Domains; changing it moves traffic without restarting any instance. Default: the only version."),
-        instances: z.int().min(1).max(MAX_INSTANCES).default(1).describe("Production instances behind the load balancer. Default 1."),
+        instances: z.int().min(1).max(MAX_INSTANCES).optional().describe("Production instances behind the load balancer. Default 1 (with scaling: the scaler's count)."),
+        scaling: appScaling.optional().describe("Kubernetes: automatic scaling of the production instances between min and max, keeping their average CPU use at targetCpu (a HorizontalPodAutoscaler; the cluster needs a metrics source such as metrics-server). Instead of instances."),
         stagingInstances: z.int().min(0).max(MAX_INSTANCES).default(0).describe("Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment."),
         appId: z.string().regex(APP_ID, { message: "letters, digits, _ and - (1 to 63), starting with a letter or digit" }).optional().describe("LEANCLOUD_APP_ID. Default: the resource name."),
         appKey: inputString("LEANCLOUD_APP_KEY. Default: generated once and kept in state.").optional(),
@@ -110,6 +123,14 @@ export const engineAppArgs = z
     .strict()
     .refine((a) => a.versions !== undefined || givesOneBuild(a), { message: ONE_BUILD, path: ["source"] })
     .refine(runOnlyWithImage, { message: RUN_ONLY_WITH_IMAGE, path: ["run"] })
+    .superRefine((a, ctx) => {
+        if (a.scaling === undefined) return;
+        if (a.instances !== undefined) ctx.addIssue({ code: "custom", path: ["instances"], message: "nothing with scaling: the scaler keeps between scaling.min and scaling.max" });
+        for (const [name, v] of Object.entries(a.versions ?? {})) {
+            if (v.instances !== undefined) ctx.addIssue({ code: "custom", path: ["versions", name, "instances"], message: "nothing with scaling: the scaler keeps between scaling.min and scaling.max" });
+        }
+        if (a.cpus === undefined) ctx.addIssue({ code: "custom", path: ["cpus"], message: "a CPU limit per instance with scaling (scaling.targetCpu is a percentage of it)" });
+    })
     .superRefine((a, ctx) => {
         if (a.versions === undefined) {
             if (a.defaultVersion !== undefined) ctx.addIssue({ code: "custom", path: ["defaultVersion"], message: "versions to choose from (without versions the app runs its one source, image or engineImage)" });

@@ -79,7 +79,8 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
             immutable: true,
             stringData: pulumi.secret(variables),
         }, { parent, dependsOn: inputs.dependsOn });
-        new k8s.apps.v1.Deployment(`${m.name}-${env}`, {
+        const scaling = env === "production" ? m.scaling : undefined;
+        const deployment = new k8s.apps.v1.Deployment(`${m.name}-${env}`, {
             metadata: {
                 ...metadata(name, labels.all),
                 // The update fails once the new version had its startup timeout (plus scheduling and the
@@ -87,7 +88,8 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
                 annotations: { "pulumi.com/timeoutSeconds": String(rolloutSeconds(m)) },
             },
             spec: {
-                replicas: instances,
+                // A scaled Deployment's count is the autoscaler's: left out, so an update never resets it.
+                replicas: scaling ? undefined : instances,
                 revisionHistoryLimit: 5,
                 selector: { matchLabels: labels.selector },
                 // Every new instance starts at once (as on Docker) while the old version keeps serving;
@@ -107,6 +109,7 @@ export function kubernetesApp(parent: pulumi.ComponentResource, inputs: AppInput
             metadata: metadata(serviceName, labels.all),
             spec: { clusterIP: "None", selector: labels.selector, ports: [{ name: "http", port: m.port, targetPort: "http", protocol: "TCP" }] },
         }, { parent });
+        if (scaling) appAutoscaler(`${m.name}-${env}`, parent, name, labels.all, scaling, deployment);
         if (instances > 1) {
             new k8s.policy.v1.PodDisruptionBudget(`${m.name}-${env}`, {
                 metadata: metadata(name, labels.all),
@@ -159,6 +162,31 @@ export function appProbes(h: HealthCheck): Pick<k8s.types.input.core.v1.Containe
         readinessProbe: { exec, periodSeconds: h.intervalSeconds, failureThreshold: 1, successThreshold: 1, timeoutSeconds: h.timeoutSeconds },
         livenessProbe: { exec, periodSeconds: h.intervalSeconds, failureThreshold: h.failuresBeforeRestart + LIVENESS_BACKSTOP_CHECKS, timeoutSeconds: h.timeoutSeconds },
     };
+}
+
+/**
+ * App Engine's automatic scaling: a HorizontalPodAutoscaler keeping the instances' average CPU use (of
+ * their requests, which are `cpus`) at the target, between min and max; instances go only after the load
+ * has been lower for scaleDownDelaySeconds.
+ */
+function appAutoscaler(
+    name: string,
+    parent: pulumi.ComponentResource,
+    objectName: string,
+    labels: Record<string, string>,
+    scaling: NonNullable<AppModel["scaling"]>,
+    deployment: k8s.apps.v1.Deployment,
+): k8s.autoscaling.v2.HorizontalPodAutoscaler {
+    return new k8s.autoscaling.v2.HorizontalPodAutoscaler(name, {
+        metadata: metadata(objectName, labels),
+        spec: {
+            scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: objectName },
+            minReplicas: scaling.min,
+            maxReplicas: scaling.max,
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: scaling.targetCpu } } }],
+            behavior: { scaleDown: { stabilizationWindowSeconds: scaling.scaleDownDelaySeconds } },
+        },
+    }, { parent, dependsOn: [deployment] });
 }
 
 /** Kubernetes resources from the model's limits: requests equal limits (predictable placement). */

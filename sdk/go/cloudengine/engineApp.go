@@ -55,9 +55,6 @@ func NewEngineApp(ctx *pulumi.Context,
 	if args.Group == nil {
 		args.Group = pulumi.StringPtr("web")
 	}
-	if args.Instances == nil {
-		args.Instances = pulumi.IntPtr(1)
-	}
 	if args.Limits == nil {
 		args.Limits = pulumi.StringPtr("cloudengine")
 	}
@@ -69,6 +66,9 @@ func NewEngineApp(ctx *pulumi.Context,
 	}
 	if args.Region == nil {
 		args.Region = pulumi.StringPtr("CN")
+	}
+	if args.Scaling != nil {
+		args.Scaling = args.Scaling.ToEngineAppScalingPtrOutput().ApplyT(func(v *EngineAppScaling) *EngineAppScaling { return v.Defaults() }).(EngineAppScalingPtrOutput)
 	}
 	if args.StagingInstances == nil {
 		args.StagingInstances = pulumi.IntPtr(0)
@@ -115,7 +115,7 @@ type engineAppArgs struct {
 	Group *string `pulumi:"group"`
 	// A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
 	Image *string `pulumi:"image"`
-	// Production instances behind the load balancer. Default 1.
+	// Production instances behind the load balancer. Default 1 (with scaling: the scaler's count).
 	Instances *int `pulumi:"instances"`
 	// Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
 	Limits *string `pulumi:"limits"`
@@ -131,6 +131,8 @@ type engineAppArgs struct {
 	Region *string `pulumi:"region"`
 	// With image: the command to run (shell syntax). Default: the image's own entrypoint.
 	Run *string `pulumi:"run"`
+	// Kubernetes: automatic scaling of the production instances between min and max, keeping their average CPU use at targetCpu (a HorizontalPodAutoscaler; the cluster needs a metrics source such as metrics-server). Instead of instances.
+	Scaling *EngineAppScaling `pulumi:"scaling"`
 	// LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>. Default: [].
 	SharedCaches []EngineAppSharedCache `pulumi:"sharedCaches"`
 	// Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
@@ -177,7 +179,7 @@ type EngineAppArgs struct {
 	Group pulumi.StringPtrInput
 	// A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
 	Image pulumi.StringPtrInput
-	// Production instances behind the load balancer. Default 1.
+	// Production instances behind the load balancer. Default 1 (with scaling: the scaler's count).
 	Instances pulumi.IntPtrInput
 	// Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
 	Limits pulumi.StringPtrInput
@@ -193,6 +195,8 @@ type EngineAppArgs struct {
 	Region pulumi.StringPtrInput
 	// With image: the command to run (shell syntax). Default: the image's own entrypoint.
 	Run pulumi.StringPtrInput
+	// Kubernetes: automatic scaling of the production instances between min and max, keeping their average CPU use at targetCpu (a HorizontalPodAutoscaler; the cluster needs a metrics source such as metrics-server). Instead of instances.
+	Scaling EngineAppScalingPtrInput
 	// LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>. Default: [].
 	SharedCaches EngineAppSharedCacheArrayInput
 	// Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.

@@ -172,6 +172,227 @@ func (o DomainTlsPtrOutput) PrivateKey() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// Automatic scaling of the production instances (Kubernetes).
+type EngineAppScaling struct {
+	// Most production instances.
+	Max int `pulumi:"max"`
+	// Fewest production instances.
+	Min int `pulumi:"min"`
+	// How long the load must have been lower before instances are removed (Kubernetes' stabilization window). Default 300.
+	ScaleDownDelaySeconds *int `pulumi:"scaleDownDelaySeconds"`
+	// The average CPU use, in percent of cpus, that instances are added or removed to keep.
+	TargetCpu int `pulumi:"targetCpu"`
+}
+
+// Defaults sets the appropriate defaults for EngineAppScaling
+func (val *EngineAppScaling) Defaults() *EngineAppScaling {
+	if val == nil {
+		return nil
+	}
+	tmp := *val
+	if tmp.ScaleDownDelaySeconds == nil {
+		scaleDownDelaySeconds_ := 300
+		tmp.ScaleDownDelaySeconds = &scaleDownDelaySeconds_
+	}
+	return &tmp
+}
+
+// EngineAppScalingInput is an input type that accepts EngineAppScalingArgs and EngineAppScalingOutput values.
+// You can construct a concrete instance of `EngineAppScalingInput` via:
+//
+//	EngineAppScalingArgs{...}
+type EngineAppScalingInput interface {
+	pulumi.Input
+
+	ToEngineAppScalingOutput() EngineAppScalingOutput
+	ToEngineAppScalingOutputWithContext(context.Context) EngineAppScalingOutput
+}
+
+// Automatic scaling of the production instances (Kubernetes).
+type EngineAppScalingArgs struct {
+	// Most production instances.
+	Max pulumi.IntInput `pulumi:"max"`
+	// Fewest production instances.
+	Min pulumi.IntInput `pulumi:"min"`
+	// How long the load must have been lower before instances are removed (Kubernetes' stabilization window). Default 300.
+	ScaleDownDelaySeconds pulumi.IntPtrInput `pulumi:"scaleDownDelaySeconds"`
+	// The average CPU use, in percent of cpus, that instances are added or removed to keep.
+	TargetCpu pulumi.IntInput `pulumi:"targetCpu"`
+}
+
+// Defaults sets the appropriate defaults for EngineAppScalingArgs
+func (val *EngineAppScalingArgs) Defaults() *EngineAppScalingArgs {
+	if val == nil {
+		return nil
+	}
+	tmp := *val
+	if tmp.ScaleDownDelaySeconds == nil {
+		tmp.ScaleDownDelaySeconds = pulumi.IntPtr(300)
+	}
+	return &tmp
+}
+func (EngineAppScalingArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*EngineAppScaling)(nil)).Elem()
+}
+
+func (i EngineAppScalingArgs) ToEngineAppScalingOutput() EngineAppScalingOutput {
+	return i.ToEngineAppScalingOutputWithContext(context.Background())
+}
+
+func (i EngineAppScalingArgs) ToEngineAppScalingOutputWithContext(ctx context.Context) EngineAppScalingOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EngineAppScalingOutput)
+}
+
+func (i EngineAppScalingArgs) ToEngineAppScalingPtrOutput() EngineAppScalingPtrOutput {
+	return i.ToEngineAppScalingPtrOutputWithContext(context.Background())
+}
+
+func (i EngineAppScalingArgs) ToEngineAppScalingPtrOutputWithContext(ctx context.Context) EngineAppScalingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EngineAppScalingOutput).ToEngineAppScalingPtrOutputWithContext(ctx)
+}
+
+// EngineAppScalingPtrInput is an input type that accepts EngineAppScalingArgs, EngineAppScalingPtr and EngineAppScalingPtrOutput values.
+// You can construct a concrete instance of `EngineAppScalingPtrInput` via:
+//
+//	        EngineAppScalingArgs{...}
+//
+//	or:
+//
+//	        nil
+type EngineAppScalingPtrInput interface {
+	pulumi.Input
+
+	ToEngineAppScalingPtrOutput() EngineAppScalingPtrOutput
+	ToEngineAppScalingPtrOutputWithContext(context.Context) EngineAppScalingPtrOutput
+}
+
+type engineAppScalingPtrType EngineAppScalingArgs
+
+func EngineAppScalingPtr(v *EngineAppScalingArgs) EngineAppScalingPtrInput {
+	return (*engineAppScalingPtrType)(v)
+}
+
+func (*engineAppScalingPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**EngineAppScaling)(nil)).Elem()
+}
+
+func (i *engineAppScalingPtrType) ToEngineAppScalingPtrOutput() EngineAppScalingPtrOutput {
+	return i.ToEngineAppScalingPtrOutputWithContext(context.Background())
+}
+
+func (i *engineAppScalingPtrType) ToEngineAppScalingPtrOutputWithContext(ctx context.Context) EngineAppScalingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(EngineAppScalingPtrOutput)
+}
+
+// Automatic scaling of the production instances (Kubernetes).
+type EngineAppScalingOutput struct{ *pulumi.OutputState }
+
+func (EngineAppScalingOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*EngineAppScaling)(nil)).Elem()
+}
+
+func (o EngineAppScalingOutput) ToEngineAppScalingOutput() EngineAppScalingOutput {
+	return o
+}
+
+func (o EngineAppScalingOutput) ToEngineAppScalingOutputWithContext(ctx context.Context) EngineAppScalingOutput {
+	return o
+}
+
+func (o EngineAppScalingOutput) ToEngineAppScalingPtrOutput() EngineAppScalingPtrOutput {
+	return o.ToEngineAppScalingPtrOutputWithContext(context.Background())
+}
+
+func (o EngineAppScalingOutput) ToEngineAppScalingPtrOutputWithContext(ctx context.Context) EngineAppScalingPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v EngineAppScaling) *EngineAppScaling {
+		return &v
+	}).(EngineAppScalingPtrOutput)
+}
+
+// Most production instances.
+func (o EngineAppScalingOutput) Max() pulumi.IntOutput {
+	return o.ApplyT(func(v EngineAppScaling) int { return v.Max }).(pulumi.IntOutput)
+}
+
+// Fewest production instances.
+func (o EngineAppScalingOutput) Min() pulumi.IntOutput {
+	return o.ApplyT(func(v EngineAppScaling) int { return v.Min }).(pulumi.IntOutput)
+}
+
+// How long the load must have been lower before instances are removed (Kubernetes' stabilization window). Default 300.
+func (o EngineAppScalingOutput) ScaleDownDelaySeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v EngineAppScaling) *int { return v.ScaleDownDelaySeconds }).(pulumi.IntPtrOutput)
+}
+
+// The average CPU use, in percent of cpus, that instances are added or removed to keep.
+func (o EngineAppScalingOutput) TargetCpu() pulumi.IntOutput {
+	return o.ApplyT(func(v EngineAppScaling) int { return v.TargetCpu }).(pulumi.IntOutput)
+}
+
+type EngineAppScalingPtrOutput struct{ *pulumi.OutputState }
+
+func (EngineAppScalingPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**EngineAppScaling)(nil)).Elem()
+}
+
+func (o EngineAppScalingPtrOutput) ToEngineAppScalingPtrOutput() EngineAppScalingPtrOutput {
+	return o
+}
+
+func (o EngineAppScalingPtrOutput) ToEngineAppScalingPtrOutputWithContext(ctx context.Context) EngineAppScalingPtrOutput {
+	return o
+}
+
+func (o EngineAppScalingPtrOutput) Elem() EngineAppScalingOutput {
+	return o.ApplyT(func(v *EngineAppScaling) EngineAppScaling {
+		if v != nil {
+			return *v
+		}
+		var ret EngineAppScaling
+		return ret
+	}).(EngineAppScalingOutput)
+}
+
+// Most production instances.
+func (o EngineAppScalingPtrOutput) Max() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *EngineAppScaling) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.Max
+	}).(pulumi.IntPtrOutput)
+}
+
+// Fewest production instances.
+func (o EngineAppScalingPtrOutput) Min() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *EngineAppScaling) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.Min
+	}).(pulumi.IntPtrOutput)
+}
+
+// How long the load must have been lower before instances are removed (Kubernetes' stabilization window). Default 300.
+func (o EngineAppScalingPtrOutput) ScaleDownDelaySeconds() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *EngineAppScaling) *int {
+		if v == nil {
+			return nil
+		}
+		return v.ScaleDownDelaySeconds
+	}).(pulumi.IntPtrOutput)
+}
+
+// The average CPU use, in percent of cpus, that instances are added or removed to keep.
+func (o EngineAppScalingPtrOutput) TargetCpu() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *EngineAppScaling) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.TargetCpu
+	}).(pulumi.IntPtrOutput)
+}
+
 // A LeanCache instance of another stack, from its outputs (through a StackReference).
 type EngineAppSharedCache struct {
 	// The instance's name output: the app receives REDIS_URL_<NAME>.
@@ -534,12 +755,16 @@ func (val *KubernetesSettings) Defaults() *KubernetesSettings {
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*DomainTlsInput)(nil)).Elem(), DomainTlsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DomainTlsPtrInput)(nil)).Elem(), DomainTlsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppScalingInput)(nil)).Elem(), EngineAppScalingArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppScalingPtrInput)(nil)).Elem(), EngineAppScalingArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppSharedCacheInput)(nil)).Elem(), EngineAppSharedCacheArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppSharedCacheArrayInput)(nil)).Elem(), EngineAppSharedCacheArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppVersionInput)(nil)).Elem(), EngineAppVersionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*EngineAppVersionMapInput)(nil)).Elem(), EngineAppVersionMap{})
 	pulumi.RegisterOutputType(DomainTlsOutput{})
 	pulumi.RegisterOutputType(DomainTlsPtrOutput{})
+	pulumi.RegisterOutputType(EngineAppScalingOutput{})
+	pulumi.RegisterOutputType(EngineAppScalingPtrOutput{})
 	pulumi.RegisterOutputType(EngineAppSharedCacheOutput{})
 	pulumi.RegisterOutputType(EngineAppSharedCacheArrayOutput{})
 	pulumi.RegisterOutputType(EngineAppVersionOutput{})

@@ -17,6 +17,8 @@ from . import _utilities
 __all__ = [
     'DomainTlsArgs',
     'DomainTlsArgsDict',
+    'EngineAppScalingArgs',
+    'EngineAppScalingArgsDict',
     'EngineAppSharedCacheArgs',
     'EngineAppSharedCacheArgsDict',
     'EngineAppVersionArgs',
@@ -75,6 +77,99 @@ class DomainTlsArgs:
     @private_key.setter
     def private_key(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "private_key", value)
+
+
+class EngineAppScalingArgsDict(TypedDict):
+    """
+    Automatic scaling of the production instances (Kubernetes).
+    """
+    max: pulumi.Input[_builtins.int]
+    """
+    Most production instances.
+    """
+    min: pulumi.Input[_builtins.int]
+    """
+    Fewest production instances.
+    """
+    target_cpu: pulumi.Input[_builtins.int]
+    """
+    The average CPU use, in percent of cpus, that instances are added or removed to keep.
+    """
+    scale_down_delay_seconds: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    How long the load must have been lower before instances are removed (Kubernetes' stabilization window). Default 300.
+    """
+
+@pulumi.input_type
+class EngineAppScalingArgs:
+    def __init__(__self__, *,
+                 max: pulumi.Input[_builtins.int],
+                 min: pulumi.Input[_builtins.int],
+                 target_cpu: pulumi.Input[_builtins.int],
+                 scale_down_delay_seconds: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        Automatic scaling of the production instances (Kubernetes).
+
+        :param pulumi.Input[_builtins.int] max: Most production instances.
+        :param pulumi.Input[_builtins.int] min: Fewest production instances.
+        :param pulumi.Input[_builtins.int] target_cpu: The average CPU use, in percent of cpus, that instances are added or removed to keep.
+        :param pulumi.Input[_builtins.int] scale_down_delay_seconds: How long the load must have been lower before instances are removed (Kubernetes' stabilization window). Default 300.
+        """
+        pulumi.set(__self__, "max", max)
+        pulumi.set(__self__, "min", min)
+        pulumi.set(__self__, "target_cpu", target_cpu)
+        if scale_down_delay_seconds is None:
+            scale_down_delay_seconds = 300
+        if scale_down_delay_seconds is not None:
+            pulumi.set(__self__, "scale_down_delay_seconds", scale_down_delay_seconds)
+
+    @_builtins.property
+    @pulumi.getter
+    def max(self) -> pulumi.Input[_builtins.int]:
+        """
+        Most production instances.
+        """
+        return pulumi.get(self, "max")
+
+    @max.setter
+    def max(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "max", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def min(self) -> pulumi.Input[_builtins.int]:
+        """
+        Fewest production instances.
+        """
+        return pulumi.get(self, "min")
+
+    @min.setter
+    def min(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "min", value)
+
+    @_builtins.property
+    @pulumi.getter(name="targetCpu")
+    def target_cpu(self) -> pulumi.Input[_builtins.int]:
+        """
+        The average CPU use, in percent of cpus, that instances are added or removed to keep.
+        """
+        return pulumi.get(self, "target_cpu")
+
+    @target_cpu.setter
+    def target_cpu(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "target_cpu", value)
+
+    @_builtins.property
+    @pulumi.getter(name="scaleDownDelaySeconds")
+    def scale_down_delay_seconds(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        How long the load must have been lower before instances are removed (Kubernetes' stabilization window). Default 300.
+        """
+        return pulumi.get(self, "scale_down_delay_seconds")
+
+    @scale_down_delay_seconds.setter
+    def scale_down_delay_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "scale_down_delay_seconds", value)
 
 
 class EngineAppSharedCacheArgsDict(TypedDict):

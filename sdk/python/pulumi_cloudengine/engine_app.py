@@ -44,6 +44,7 @@ class EngineAppArgs:
                  print_build_logs: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  run: pulumi.Input[Optional[_builtins.str]] = None,
+                 scaling: pulumi.Input[Optional['EngineAppScalingArgs']] = None,
                  shared_caches: pulumi.Input[Optional[Sequence[pulumi.Input['EngineAppSharedCacheArgs']]]] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  staging_instances: pulumi.Input[Optional[_builtins.int]] = None,
@@ -68,7 +69,7 @@ class EngineAppArgs:
         :param pulumi.Input['Gateway'] gateway: The entry point serving this app. Default: the stack's default gateway.
         :param pulumi.Input[_builtins.str] group: LEANCLOUD_APP_GROUP. Default web.
         :param pulumi.Input[_builtins.str] image: A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
-        :param pulumi.Input[_builtins.int] instances: Production instances behind the load balancer. Default 1.
+        :param pulumi.Input[_builtins.int] instances: Production instances behind the load balancer. Default 1 (with scaling: the scaler's count).
         :param pulumi.Input[_builtins.str] limits: Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
         :param pulumi.Input[_builtins.str] master_key: LEANCLOUD_APP_MASTER_KEY; always a Pulumi secret. Default: generated once and kept as a secret.
         :param pulumi.Input[_builtins.str] memory: Memory limit per instance, e.g. 512M. Default: none.
@@ -76,6 +77,7 @@ class EngineAppArgs:
         :param pulumi.Input[_builtins.bool] print_build_logs: Print the whole build log (default: quiet unless a step fails).
         :param pulumi.Input[_builtins.str] region: LEANCLOUD_REGION: CN or US. Default CN.
         :param pulumi.Input[_builtins.str] run: With image: the command to run (shell syntax). Default: the image's own entrypoint.
+        :param pulumi.Input['EngineAppScalingArgs'] scaling: Kubernetes: automatic scaling of the production instances between min and max, keeping their average CPU use at targetCpu (a HorizontalPodAutoscaler; the cluster needs a metrics source such as metrics-server). Instead of instances.
         :param pulumi.Input[Sequence[pulumi.Input['EngineAppSharedCacheArgs']]] shared_caches: LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>. Default: [].
         :param pulumi.Input[_builtins.str] source: Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
         :param pulumi.Input[_builtins.int] staging_instances: Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment.
@@ -117,8 +119,6 @@ class EngineAppArgs:
             pulumi.set(__self__, "group", group)
         if image is not None:
             pulumi.set(__self__, "image", image)
-        if instances is None:
-            instances = 1
         if instances is not None:
             pulumi.set(__self__, "instances", instances)
         if limits is None:
@@ -143,6 +143,8 @@ class EngineAppArgs:
             pulumi.set(__self__, "region", region)
         if run is not None:
             pulumi.set(__self__, "run", run)
+        if scaling is not None:
+            pulumi.set(__self__, "scaling", scaling)
         if shared_caches is not None:
             pulumi.set(__self__, "shared_caches", shared_caches)
         if source is not None:
@@ -324,7 +326,7 @@ class EngineAppArgs:
     @pulumi.getter
     def instances(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Production instances behind the load balancer. Default 1.
+        Production instances behind the load balancer. Default 1 (with scaling: the scaler's count).
         """
         return pulumi.get(self, "instances")
 
@@ -415,6 +417,18 @@ class EngineAppArgs:
     @run.setter
     def run(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "run", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def scaling(self) -> pulumi.Input[Optional['EngineAppScalingArgs']]:
+        """
+        Kubernetes: automatic scaling of the production instances between min and max, keeping their average CPU use at targetCpu (a HorizontalPodAutoscaler; the cluster needs a metrics source such as metrics-server). Instead of instances.
+        """
+        return pulumi.get(self, "scaling")
+
+    @scaling.setter
+    def scaling(self, value: pulumi.Input[Optional['EngineAppScalingArgs']]):
+        pulumi.set(self, "scaling", value)
 
     @_builtins.property
     @pulumi.getter(name="sharedCaches")
@@ -540,6 +554,7 @@ class EngineApp(pulumi.ComponentResource):
                  print_build_logs: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  run: pulumi.Input[Optional[_builtins.str]] = None,
+                 scaling: pulumi.Input[Optional[Union['EngineAppScalingArgs', 'EngineAppScalingArgsDict']]] = None,
                  shared_caches: pulumi.Input[Optional[Sequence[pulumi.Input[Union['EngineAppSharedCacheArgs', 'EngineAppSharedCacheArgsDict']]]]] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  staging_instances: pulumi.Input[Optional[_builtins.int]] = None,
@@ -567,7 +582,7 @@ class EngineApp(pulumi.ComponentResource):
         :param pulumi.Input['Gateway'] gateway: The entry point serving this app. Default: the stack's default gateway.
         :param pulumi.Input[_builtins.str] group: LEANCLOUD_APP_GROUP. Default web.
         :param pulumi.Input[_builtins.str] image: A prebuilt image to run instead of building source (the platform adds its supervisor to it). Exactly one of source, image and engineImage.
-        :param pulumi.Input[_builtins.int] instances: Production instances behind the load balancer. Default 1.
+        :param pulumi.Input[_builtins.int] instances: Production instances behind the load balancer. Default 1 (with scaling: the scaler's count).
         :param pulumi.Input[_builtins.str] limits: Request limits of the app's hostnames and Domains: cloudengine (requests up to 100M, 504 after 60 s) or appengine (requests and responses up to 32 MB, 500 after the 60 s deadline).
         :param pulumi.Input[_builtins.str] master_key: LEANCLOUD_APP_MASTER_KEY; always a Pulumi secret. Default: generated once and kept as a secret.
         :param pulumi.Input[_builtins.str] memory: Memory limit per instance, e.g. 512M. Default: none.
@@ -575,6 +590,7 @@ class EngineApp(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.bool] print_build_logs: Print the whole build log (default: quiet unless a step fails).
         :param pulumi.Input[_builtins.str] region: LEANCLOUD_REGION: CN or US. Default CN.
         :param pulumi.Input[_builtins.str] run: With image: the command to run (shell syntax). Default: the image's own entrypoint.
+        :param pulumi.Input[Union['EngineAppScalingArgs', 'EngineAppScalingArgsDict']] scaling: Kubernetes: automatic scaling of the production instances between min and max, keeping their average CPU use at targetCpu (a HorizontalPodAutoscaler; the cluster needs a metrics source such as metrics-server). Instead of instances.
         :param pulumi.Input[Sequence[pulumi.Input[Union['EngineAppSharedCacheArgs', 'EngineAppSharedCacheArgsDict']]]] shared_caches: LeanCache instances of other stacks to attach (their name, url and network outputs through a StackReference); each adds REDIS_URL_<NAME>. Default: [].
         :param pulumi.Input[_builtins.str] source: Directory of the app's source; a Go project needs go.mod at its root. Exactly one of source, image and engineImage.
         :param pulumi.Input[_builtins.int] staging_instances: Staging instances (LEANCLOUD_APP_ENV=stage, served on stg- hostnames). Default 0: no staging environment.
@@ -629,6 +645,7 @@ class EngineApp(pulumi.ComponentResource):
                  print_build_logs: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  run: pulumi.Input[Optional[_builtins.str]] = None,
+                 scaling: pulumi.Input[Optional[Union['EngineAppScalingArgs', 'EngineAppScalingArgsDict']]] = None,
                  shared_caches: pulumi.Input[Optional[Sequence[pulumi.Input[Union['EngineAppSharedCacheArgs', 'EngineAppSharedCacheArgsDict']]]]] = None,
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  staging_instances: pulumi.Input[Optional[_builtins.int]] = None,
@@ -667,8 +684,6 @@ class EngineApp(pulumi.ComponentResource):
                 group = 'web'
             __props__.__dict__["group"] = group
             __props__.__dict__["image"] = image
-            if instances is None:
-                instances = 1
             __props__.__dict__["instances"] = instances
             if limits is None:
                 limits = 'cloudengine'
@@ -685,6 +700,7 @@ class EngineApp(pulumi.ComponentResource):
                 region = 'CN'
             __props__.__dict__["region"] = region
             __props__.__dict__["run"] = run
+            __props__.__dict__["scaling"] = scaling
             __props__.__dict__["shared_caches"] = shared_caches
             __props__.__dict__["source"] = source
             if staging_instances is None:

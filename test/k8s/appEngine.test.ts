@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startLoad, summarize } from "../../bench/rollout/load";
+import { previewChanges } from "../engine/support";
+import { LoopbackClient } from "../support/httpClient";
+import { clusterPlatformSettings, deleteLabelled, ensureCluster, Kube, PACKAGE_LABEL, REPO } from "./support/cluster";
+import { answering, loadBalancerPorts } from "./support/echo";
+import { KubeStack } from "./support/stack";
+
+// App Engine parity on the local cluster through the real `pulumi up` (programs/appengine): two versions
+// of the echo app, each at <version>.latest.<app>.<domain> through its own load balancer; the app's own
+// hostname and its subdomains through the default version's; automatic scaling on CPU (a
+// HorizontalPodAutoscaler reading the cluster's metrics-server) that adds instances under a bounded load
+// and removes them once it stops; and a default-version switch that changes only the routing.
+
+const PROJECT = "ce-k8s-appengine";
+const NS = "/api/v1/namespaces/default";
+const HPA = "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/app-gae-v1-production";
+const DEPLOYMENT = "/apis/apps/v1/namespaces/default/deployments/app-gae-v1-production";
+/** The load that makes v1 busy: 20 requests a second of 40 ms CPU each (0.8 CPU; its instances get 0.2 each). */
+const BURN_RATE = 20;
+const BURN_MS = 40;
+
+describe("App Engine parity on the local cluster: versions, subdomains and automatic scaling (real pulumi up)", { timeout: 30 * 60_000 }, () => {
+    let kube: Kube;
+    let stack: KubeStack;
+    let domain = "";
+    const lb: Record<string, LoopbackClient> = {};
+
+    before(async () => {
+        const cluster = ensureCluster();
+        kube = new Kube(cluster.KUBECONFIG);
+        await deleteLabelled(kube, PACKAGE_LABEL);
+        stack = new KubeStack(PROJECT, cluster, {
+            "index.ts": path.join(REPO, "test", "k8s", "programs", "appengine", "index.ts"),
+            "echoapp": path.join(REPO, "test", "fixtures", "echoapp"),
+        });
+        fs.writeFileSync(path.join(stack.work, "Pulumi.yaml"), JSON.stringify({ name: PROJECT, runtime: "nodejs", main: "index.ts" }));
+        stack.init("dev", { "cloudengine:platform": "kubernetes", ...clusterPlatformSettings(cluster) });
+        stack.ok("up", "--yes", "--skip-preview");
+        const outputs = stack.outputs();
+        domain = new URL(outputs.url).hostname.replace(/^gae\./, "");
+        const stackLabel = `cloudengine.io/stack=${PROJECT}.dev`;
+        for (const name of ["gae-v1", "gae-v2", "gae-default"]) lb[name] = new LoopbackClient(await loadBalancerPorts(kube, stackLabel, "EngineApp", name));
+        await answering(lb["gae-default"], `gae.${domain}`);
+    });
+
+    after(() => {
+        if (!stack || process.env.KEEP_KUBE_STACK === "1") return;
+        stack.run("destroy", "--yes", "--skip-preview");
+        stack.remove();
+    });
+
+    it("each version answers at <version>.latest.<app>.<domain> as itself; the app's hostname and its subdomains are the default version, Host kept", async () => {
+        for (const version of ["v1", "v2"]) {
+            const hostname = `${version}.latest.gae.${domain}`;
+            await answering(lb[`gae-${version}`], hostname);
+            assert.equal((await lb[`gae-${version}`].request({ hostname })).text, `echoapp production ${version}\n`);
+            const sub = await lb[`gae-${version}`].request({ hostname: `x.${hostname}`, path: "/request" });
+            assert.equal(JSON.parse(sub.text).host, `x.${hostname}:${lb[`gae-${version}`].ports.http}`);
+        }
+        for (const hostname of [`gae.${domain}`, `shop.gae.${domain}`]) {
+            assert.equal((await lb["gae-default"].request({ hostname })).text, "echoapp production v1\n", hostname);
+        }
+        assert.equal((await lb["gae-default"].request({ hostname: `a.b.gae.${domain}` })).status, 404, "one label only");
+    });
+
+    it("the autoscaler adds instances under CPU load and removes them once the load stops", { timeout: 12 * 60_000 }, async (t) => {
+        // What the autoscaler asks of the Deployment (its replica count is the autoscaler's alone).
+        const replicas = async () => (await kube.get(DEPLOYMENT)).spec.replicas as number;
+        assert.equal(await replicas(), 1, "scaling.min while idle");
+        const hostname = `v1.latest.gae.${domain}`;
+        const load = startLoad({ url: `http://127.0.0.1:${lb["gae-v1"].ports.http}/burn?ms=${BURN_MS}`, host: hostname, ratePerSecond: BURN_RATE, timeoutMs: 30_000, maxDurationMs: 6 * 60_000 });
+        const t0 = Date.now();
+        let most = 1;
+        try {
+            while (most < 2) {
+                assert.ok(Date.now() - t0 < 5 * 60_000, `no instance added within 5 minutes of load: ${JSON.stringify((await kube.get(HPA)).status)}`);
+                await new Promise((r) => setTimeout(r, 2_000));
+                most = Math.max(most, await replicas());
+            }
+        } finally {
+            const s = summarize(await load.stop());
+            t.diagnostic(`load: ${s.requests} requests to /burn at ${s.rate.toFixed(1)}/s, ${s.failed} failed, p50 ${s.p50.toFixed(0)} ms`);
+        }
+        const scaledOut = (Date.now() - t0) / 1000;
+        const status = (await kube.get(HPA)).status;
+        t.diagnostic(`scaled out to ${most} after ${scaledOut.toFixed(0)} s of load; HPA: ${JSON.stringify(status.currentMetrics)}`);
+        const pods = await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent("cloudengine.io/env=production")}`);
+        assert.ok(pods.filter((p) => p.metadata.name.startsWith("app-gae-v1-production")).length >= 2, "the Deployment runs the added instances");
+
+        const t1 = Date.now();
+        while (await replicas() > 1) {
+            assert.ok(Date.now() - t1 < 5 * 60_000, `not back to 1 instance within 5 minutes without load: ${JSON.stringify((await kube.get(HPA)).status)}`);
+            await new Promise((r) => setTimeout(r, 2_000));
+        }
+        t.diagnostic(`back to 1 instance ${((Date.now() - t1) / 1000).toFixed(0)} s after the load stopped (scaleDownDelaySeconds 15)`);
+        // The Deployment's count is the autoscaler's: a preview against the live cluster changes nothing.
+        stack.ok("refresh", "--yes", "--skip-preview");
+        assert.deepEqual(previewChanges(stack.ok("preview", "--json")), []);
+    });
+
+    it("switching the default version changes only the routing of the app's hostname: no version's instance restarts", { timeout: 10 * 60_000 }, async () => {
+        const podsOf = async () => (await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent("cloudengine.io/env=production")}`))
+            .filter((p) => /^app-gae-v[12]-production-/.test(p.metadata.name) && !p.metadata.deletionTimestamp)
+            .map((p) => p.metadata.uid).sort();
+        const before = await podsOf();
+        stack.set("defaultVersion", "v2");
+        const changes = previewChanges(stack.ok("preview", "--json"));
+        // The component's own outputs (versionTag) change with it.
+        const routing = changes.filter((c) => c !== "update cloudengine:index:EngineApp gae");
+        assert.ok(routing.length > 0 && routing.every((c) => / gae-default-lb(-config)?$/.test(c)), `only the default version's load balancer changes: ${changes.join("; ")}`);
+        stack.ok("up", "--yes", "--skip-preview");
+        const deadline = Date.now() + 120_000;
+        while ((await lb["gae-default"].request({ hostname: `gae.${domain}` }).catch(() => ({ text: "" }))).text !== "echoapp production v2\n") {
+            assert.ok(Date.now() < deadline, "the app's hostname is served by v2 within 2 minutes");
+            await new Promise((r) => setTimeout(r, 1_000));
+        }
+        assert.deepEqual(await podsOf(), before, "every version's instances are the pods they were");
+    });
+});
