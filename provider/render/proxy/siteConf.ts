@@ -10,12 +10,12 @@ import {
 } from "./nginxBase";
 import {
     ACME_CHALLENGE_PREFIX,
+    APPENGINE_CLIENT_MAX_BODY_SIZE,
+    APPENGINE_RESPONSE_MAX_BYTES,
     CDN_CACHE_INACTIVE,
     CDN_CACHE_KEYS_ZONE_SIZE,
     CDN_CACHE_MAX_SIZE,
     CDN_HTML_MAX_AGE_SECONDS,
-    APPENGINE_CLIENT_MAX_BODY_SIZE,
-    APPENGINE_RESPONSE_MAX_BYTES,
     CLIENT_MAX_BODY_SIZE,
     HOSTNAME_PATTERN,
     LARGE_CLIENT_HEADER_BUFFERS,
@@ -93,7 +93,7 @@ const LABEL_PATTERN = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
 const HOSTNAME = new RegExp(HOSTNAME_PATTERN);
 
 /** The connect/send/read timeout towards the app: PROXY_TIMEOUT_SECONDS unless a test sets it. */
-export function checkTimeout(seconds: number | undefined): number {
+function checkTimeout(seconds: number | undefined): number {
     const timeout = seconds ?? PROXY_TIMEOUT_SECONDS;
     if (!Number.isInteger(timeout) || timeout < 1) throw new Error(`proxyTimeoutSeconds must be a positive integer, got ${timeout}`);
     return timeout;
@@ -230,7 +230,7 @@ export function renderDefaultServers(ctx: SiteContext, tls: boolean): string[] {
 
 /**
  * Everything one site adds at http level: its pool of connections, its servers, and with App Engine limits
- * the hop that applies them (limitsHopServer).
+ * the hop that applies them (renderLimitsHop).
  */
 export function renderSite(site: ProxySite, ctx: SiteContext): string[] {
     const lines: string[] = [];
