@@ -148,10 +148,10 @@ export class EngineApp extends pulumi.ComponentResource {
             const dockerfile = m.build.kind === "engine" ? undefined : renderDockerfile({ build: m.build, initSource: initSource() });
             return [m, platform.app(this, { model: m, dockerfile, gateway: gateway.routing, environment: environment(m), dependsOn: caches, sharedNetworks: shared.networks })];
         }));
-        const { routing, versionTag, ready } = results.get(model)!;
+        const { routing, versionTag, ready, inboundIps: ownInboundIps } = results.get(model)!;
         const inboundIps = model.versionOf
             ? platform.defaultVersion(this, { name, model, gateway: gateway.routing, ready }).inboundIps
-            : results.get(model)!.inboundIps;
+            : ownInboundIps;
         const appSlug = model.versionOf?.app ?? model.slug;
         const urlFor = (prefix: string) => gateway.routing.apply((g) => `http://${prefix}${appSlug}.${g.domain}${g.publicHttpPort === 80 ? "" : `:${g.publicHttpPort}`}`);
         const versionUrls = model.versionOf

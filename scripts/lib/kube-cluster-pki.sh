@@ -5,11 +5,19 @@
 # file; authorization is Node + RBAC, so each component only gets what its built-in role grants).
 # Source it after kube-cluster-config.sh; call kc_make_pki, then kc_kubeconfig for each component.
 
-kc_cert() { # name, subject, extensions (a v3 section body), days -> pki/<name>.{key,crt} signed by the CA
-  local name=$1 subject=$2 ext=$3 dir="$KC_STATE/pki"
+kc_ca() { # name, subject -> pki/<name>.{key,crt}: a self-signed CA
+  local name=$1 subject=$2 dir="$KC_STATE/pki"
+  openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$dir/$name.key" -subj "$subject" \
+    -days 30 -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -out "$dir/$name.crt" 2>/dev/null
+  chmod 600 "$dir/$name.key"
+}
+
+kc_cert() { # name, subject, extensions (a v3 section body), [CA name, default ca] -> pki/<name>.{key,crt} signed by the CA
+  local name=$1 subject=$2 ext=$3 ca=${4:-ca} dir="$KC_STATE/pki"
   openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/$name.key" -subj "$subject" -out "$dir/$name.csr" 2>/dev/null
   printf '%b\n' "$ext" > "$dir/$name.ext"
-  openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial \
+  openssl x509 -req -in "$dir/$name.csr" -CA "$dir/$ca.crt" -CAkey "$dir/$ca.key" -CAcreateserial \
     -days 30 -extfile "$dir/$name.ext" -out "$dir/$name.crt" 2>/dev/null
   rm -f "$dir/$name.csr" "$dir/$name.ext"
   chmod 600 "$dir/$name.key"
@@ -21,9 +29,7 @@ kc_make_pki() {
   local dir="$KC_STATE/pki"
   mkdir -p "$dir"
   chmod 700 "$dir"
-  openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -subj "/CN=cloudengine-kube-ca" \
-    -days 30 -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -out "$dir/ca.crt" 2>/dev/null
+  kc_ca ca "/CN=cloudengine-kube-ca"
   local first_service_ip="${KC_SERVICE_CIDR%.*}.1"
   kc_cert apiserver "/CN=kube-apiserver" \
     "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:$KC_NODE_IP,IP:$first_service_ip,IP:127.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.$KC_CLUSTER_DOMAIN,DNS:localhost"
@@ -36,16 +42,9 @@ kc_make_pki() {
     "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth"
   # The aggregation layer: the API server proxies metrics.k8s.io to metrics-server with a client
   # certificate of its own CA, which metrics-server trusts for the user it names in the request headers.
-  openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$dir/front-proxy-ca.key" -subj "/CN=cloudengine-kube-front-proxy-ca" \
-    -days 30 -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -out "$dir/front-proxy-ca.crt" 2>/dev/null
-  chmod 600 "$dir/front-proxy-ca.key"
-  openssl req -new -newkey rsa:2048 -nodes -keyout "$dir/front-proxy-client.key" -subj "/CN=front-proxy-client" -out "$dir/front-proxy-client.csr" 2>/dev/null
-  printf 'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' > "$dir/front-proxy-client.ext"
-  openssl x509 -req -in "$dir/front-proxy-client.csr" -CA "$dir/front-proxy-ca.crt" -CAkey "$dir/front-proxy-ca.key" -CAcreateserial \
-    -days 30 -extfile "$dir/front-proxy-client.ext" -out "$dir/front-proxy-client.crt" 2>/dev/null
-  rm -f "$dir/front-proxy-client.csr" "$dir/front-proxy-client.ext"
-  chmod 600 "$dir/front-proxy-client.key"
+  kc_ca front-proxy-ca "/CN=cloudengine-kube-front-proxy-ca"
+  kc_cert front-proxy-client "/CN=front-proxy-client" \
+    "keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth" front-proxy-ca
   openssl genrsa -out "$dir/sa.key" 2048 2>/dev/null
   openssl rsa -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null
   chmod 600 "$dir/sa.key"

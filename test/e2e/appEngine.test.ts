@@ -7,11 +7,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
-import { describeFailures, LoadSample, startLoad, summarize } from "../../bench/rollout/load";
+import { describeFailures, LoadSample, summarize } from "../../bench/rollout/load";
 import { EngineApp, Gateway } from "../../provider";
 import { APPENGINE_REQUEST_BODY_MAX_BYTES, APPENGINE_RESPONSE_MAX_BYTES } from "../../provider/render/proxy/limits";
 import { Echo, LoopbackClient } from "../support/httpClient";
-import { DockerHarness, eventually, prepareE2E, repoRoot } from "./harness";
+import { DockerHarness, eventually, prepareE2E, repoRoot, upUnderLoad } from "./harness";
 
 const APP = "gae.localhost";
 const INSTANCES = ["gae-v1-production-0", "gae-v2-production-0"];
@@ -91,21 +91,9 @@ describe("App Engine parity: versions, subdomains and limits on the local Docker
 
     it("switching the default version under load moves every answer to it with 0 failed requests, and restarts no instance", { timeout: 10 * 60_000 }, async (t) => {
         const ids = new Map(INSTANCES.map((n) => [n, harness.container(n).id]));
-        const load = startLoad({ url: `http://127.0.0.1:${httpPort}/`, host: APP, ratePerSecond: RATE, keepAliveShare: 0.5, timeoutMs: 30_000, maxDurationMs: 120_000 });
-        await new Promise((r) => setTimeout(r, LEAD_MS));
-        const upStart = Date.now();
-        let upError: unknown;
-        let result: Awaited<ReturnType<DockerHarness["up"]>> | undefined;
-        try {
-            result = await harness.up(program("v1"));
-        } catch (err) {
-            upError = err;
-        }
-        const upEnd = Date.now();
-        await new Promise((r) => setTimeout(r, TAIL_MS));
-        const samples = await load.stop();
-        if (upError) throw upError;
-        assert.ok(result);
+        const { result, samples, upStart, upEnd } = await upUnderLoad(harness, program("v1"),
+            { url: `http://127.0.0.1:${httpPort}/`, host: APP, ratePerSecond: RATE, keepAliveShare: 0.5, timeoutMs: 30_000, maxDurationMs: 120_000 },
+            { leadMs: LEAD_MS, tailMs: TAIL_MS });
 
         const s = summarize(samples, ok);
         t.diagnostic(`up took ${((upEnd - upStart) / 1000).toFixed(1)}s: ${result.changes.map((c) => `${c.op} ${c.name}`).join(", ")}`);

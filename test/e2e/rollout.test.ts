@@ -8,9 +8,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
-import { describeFailures, LoadSample, startLoad, summarize } from "../../bench/rollout/load";
+import { describeFailures, LoadSample, summarize } from "../../bench/rollout/load";
 import { EngineApp, Gateway } from "../../provider";
-import { DockerHarness, eventually, httpRequest, prepareE2E, repoRoot } from "./harness";
+import { DockerHarness, eventually, httpRequest, prepareE2E, repoRoot, upUnderLoad } from "./harness";
 
 const HOST = "echo.localhost";
 const INSTANCES = ["echo-production-0", "echo-production-1"];
@@ -54,22 +54,9 @@ describe("rollout: a new version replaces 2 instances without a failed request",
         }, { timeoutMs: 30_000, intervalMs: 100 });
         const oldIds = new Map(INSTANCES.map((n) => [n, harness.container(n).id]));
 
-        const load = startLoad({ url: `http://127.0.0.1:${httpPort}/`, host: HOST, ratePerSecond: RATE, keepAliveShare: 0.5, timeoutMs: 30_000, maxDurationMs: 120_000 });
-        const t0 = Date.now();
-        await new Promise((r) => setTimeout(r, LEAD_MS));
-        const upStart = Date.now();
-        let upError: unknown;
-        let result: Awaited<ReturnType<DockerHarness["up"]>> | undefined;
-        try {
-            result = await harness.up(program("v2"));
-        } catch (err) {
-            upError = err;
-        }
-        const upEnd = Date.now();
-        await new Promise((r) => setTimeout(r, TAIL_MS));
-        const samples = await load.stop();
-        if (upError) throw upError;
-        assert.ok(result);
+        const { result, samples, t0, upStart, upEnd } = await upUnderLoad(harness, program("v2"),
+            { url: `http://127.0.0.1:${httpPort}/`, host: HOST, ratePerSecond: RATE, keepAliveShare: 0.5, timeoutMs: 30_000, maxDurationMs: 120_000 },
+            { leadMs: LEAD_MS, tailMs: TAIL_MS });
 
         const s = summarize(samples, ok);
         t.diagnostic(`up (rollout) took ${((upEnd - upStart) / 1000).toFixed(1)}s: ${result.changes.map((c) => `${c.op} ${c.name}${c.op === "replace" ? (c.deleteBeforeReplace ? " (delete first)" : " (create first)") : ""}`).join(", ")}`);

@@ -125,9 +125,10 @@ export const engineAppArgs = z
     .refine(runOnlyWithImage, { message: RUN_ONLY_WITH_IMAGE, path: ["run"] })
     .superRefine((a, ctx) => {
         if (a.scaling === undefined) return;
-        if (a.instances !== undefined) ctx.addIssue({ code: "custom", path: ["instances"], message: "nothing with scaling: the scaler keeps between scaling.min and scaling.max" });
+        const scaled = "nothing with scaling: the scaler keeps between scaling.min and scaling.max";
+        if (a.instances !== undefined) ctx.addIssue({ code: "custom", path: ["instances"], message: scaled });
         for (const [name, v] of Object.entries(a.versions ?? {})) {
-            if (v.instances !== undefined) ctx.addIssue({ code: "custom", path: ["versions", name, "instances"], message: "nothing with scaling: the scaler keeps between scaling.min and scaling.max" });
+            if (v.instances !== undefined) ctx.addIssue({ code: "custom", path: ["versions", name, "instances"], message: scaled });
         }
         if (a.cpus === undefined) ctx.addIssue({ code: "custom", path: ["cpus"], message: "a CPU limit per instance with scaling (scaling.targetCpu is a percentage of it)" });
     })

@@ -8,3 +8,5 @@ export { CONTAINER, GENERATED_SECRET, IMAGE, NETWORK, VOLUME } from "./fields";
 export { DYNAMIC_PREFIX } from "./dynamic";
 export { BASE_IMAGES, dockerExec, ensureEngine, eventually, freePort, gatewayPorts, httpRequest, repoRoot } from "./util";
 export type { HttpResponse } from "./util";
+export { upUnderLoad } from "./upUnderLoad";
+export type { UpUnderLoad } from "./upUnderLoad";
