@@ -356,4 +356,9 @@ export interface GatewayArgs {
      * @default "nginx:1.28-bookworm"
      */
     image?: string;
+    /**
+     * A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it).
+     * @example "/usr/share/GeoIP/GeoIP.dat"
+     */
+    countryDatabase?: string;
 }

@@ -506,12 +506,14 @@ source_context() {
     CTX=$ctx
 }
 
+# The nginx image's label: its version and the recipe (bump when the Dockerfile builds something else).
+NGINX_LABEL="$NGINX_VERSION recipe 2 (geoip module)"
 build_nginx() {
-    if have_genuine_image "$NGINX_IMAGE" "$NGINX_VERSION" nginx -v; then log "$NGINX_IMAGE present (nginx $NGINX_VERSION)"; return; fi
+    if have_genuine_image "$NGINX_IMAGE" "$NGINX_LABEL" nginx -v; then log "$NGINX_IMAGE present (nginx $NGINX_VERSION)"; return; fi
     step "$NGINX_IMAGE" "NGINX $NGINX_VERSION from source, about 3 min cold"
     fetch_nginx_source
     source_context nginx "$CACHE/$NGINX_SRC_CRATE.crate"
-    BUILD_ESTIMATE="about 3 min cold" docker_build "$NGINX_IMAGE" "$CTX" --label "$VERSION_LABEL=$NGINX_VERSION" --build-arg "BASE_IMAGE=$DEBIAN_IMAGE" \
+    BUILD_ESTIMATE="about 3 min cold" docker_build "$NGINX_IMAGE" "$CTX" --label "$VERSION_LABEL=$NGINX_LABEL" --build-arg "BASE_IMAGE=$DEBIAN_IMAGE" \
         --build-arg "NGINX_VERSION=$NGINX_VERSION" --build-arg "NGINX_SRC_CRATE=$NGINX_SRC_CRATE"
     check_built_version "$NGINX_IMAGE" "$NGINX_VERSION" nginx -v
 }
@@ -541,7 +543,7 @@ for image in "$DEBIAN_IMAGE" $(for m in $GO_MINORS; do echo "golang:$m-bookworm"
     have_image "$image" || missing+=("$image")
 done
 if have_stable_golang; then STABLE_PRESENT=1; else missing+=("$STABLE_GOLANG_IMAGE"); fi
-have_genuine_image "$NGINX_IMAGE" "$NGINX_VERSION" nginx -v || missing+=("$NGINX_IMAGE")
+have_genuine_image "$NGINX_IMAGE" "$NGINX_LABEL" nginx -v || missing+=("$NGINX_IMAGE")
 have_genuine_image "$REDIS_IMAGE" "$REDIS_VERSION" redis-server --version || missing+=("$REDIS_IMAGE")
 have_genuine_image "$HAPROXY_IMAGE" "$HAPROXY_VERSION" haproxy -v || missing+=("$HAPROXY_IMAGE")
 steps_total "${#missing[@]}"

@@ -26,14 +26,14 @@ PREFIX=$CACHE/host-nginx-$NGINX_VERSION
 BIN=$PREFIX/sbin/nginx
 MARKER=$PREFIX/.complete
 # Bump when the configure flags change.
-RECIPE="recipe 2"
+RECIPE="recipe 3"
 
 REBUILD=${FORCE:-0}
 cache_build_lock "$CACHE/host-nginx.lock" REBUILD "$MARKER"
 if cache_complete "$MARKER" "$RECIPE" "$BIN"; then echo "$BIN"; exit 0; fi
 
 missing=()
-for pkg in gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev; do
+for pkg in gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libgeoip-dev; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
@@ -52,14 +52,15 @@ TMPDIRS+=("$src")
 tar -xzf "$CACHE/$NGINX_SRC_CRATE.crate" -C "$src" --strip-components=2 "$NGINX_SRC_CRATE/nginx"
 grep -qx "#define NGINX_VERSION      \"$NGINX_VERSION\"" "$src/src/core/nginx.h" || die "the crate does not hold NGINX $NGINX_VERSION"
 rm -rf "$PREFIX"
-# What the rendered configurations use, compiled in (no dynamic modules to load); errors before the
+# What the rendered configurations use, compiled in, and the geoip module as the official image has it:
+# dynamic, in $PREFIX/modules (loaded only by configurations with a country database); errors before the
 # configuration is read go to stderr (workers run as nobody, who cannot write under the prefix).
 quietly "$LOG" "building NGINX $NGINX_VERSION" "about 2 min cold" bash -c '
     cd "$1" &&
     ./auto/configure --prefix="$2" --error-log-path=stderr --with-threads --with-http_ssl_module --with-http_v2_module \
         --with-http_realip_module --with-http_gunzip_module --with-http_gzip_static_module \
         --with-http_stub_status_module --with-stream --with-stream_ssl_module --with-stream_realip_module \
-        --with-stream_ssl_preread_module &&
+        --with-stream_ssl_preread_module --with-http_geoip_module=dynamic &&
     make -j"$(nproc)" && make install' _ "$src" "$PREFIX" || die "building NGINX failed (full log: $LOG)"
 "$BIN" -v 2>&1 | grep -qx "nginx version: nginx/$NGINX_VERSION" || die "$BIN does not report nginx/$NGINX_VERSION"
 echo "$RECIPE" >"$MARKER"

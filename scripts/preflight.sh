@@ -24,7 +24,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SEARCH=${PREFLIGHT_PATH:-$PATH:/usr/local/sbin:/usr/sbin:/sbin}
 UID_NOW=${PREFLIGHT_UID:-$(id -u)}
 APT_PACKAGES="redis-server openssl"
-NGINX_BUILD_PACKAGES="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev"
+NGINX_BUILD_PACKAGES="gcc make libc6-dev libpcre2-dev zlib1g-dev libssl-dev libgeoip-dev"
 HOST_NGINX="${CLOUDENGINE_TEST_CACHE:-/var/cache/cloudengine-test}/host-nginx-$(sed -n 's/^NGINX_VERSION=//p' "$ROOT/scripts/lib/nginx-source.sh")/sbin/nginx"
 
 problems=()
@@ -54,6 +54,12 @@ check_go() { # minimum version, what needs it
   add_fix "bash scripts/install-go.sh && export PATH=/usr/local/go/bin:\$PATH     # Go from the Go module proxy into /usr/local/go (Debian bookworm's golang-go is 1.19, too old)"
 }
 
+check_country_database() { # the X-AppEngine-Country tests: a real country database, and MaxMind's geoiplookup as their oracle
+  local db=${CLOUDENGINE_TEST_COUNTRY_DATABASE:-/usr/share/GeoIP/GeoIP.dat} p
+  if [[ -s "$db" ]]; then found+=("$db"); else problems+=("$db: not found (the country database of the X-AppEngine-Country tests)"); add_fix "apt-get install geoip-database geoip-bin     # Debian/Ubuntu, as root"; fi
+  if p=$(find_cmd geoiplookup); then found+=("$p"); else problems+=("geoiplookup: not found (what the country database holds, for the X-AppEngine-Country tests)"); add_fix "apt-get install geoip-database geoip-bin     # Debian/Ubuntu, as root"; fi
+}
+
 check_node_modules() {
   if [[ -x "$ROOT/node_modules/.bin/tsc" && -d "$ROOT/node_modules/@pulumi/pulumi" ]]; then
     found+=("node_modules")
@@ -76,11 +82,13 @@ case "$MODE" in
     if r=$(find_cmd redis-server); then found+=("$r"); else problems+=("redis-server: not found (the redis.conf tests run it)"); apt_fix; fi
     if o=$(find_cmd openssl); then found+=("$o"); else problems+=("openssl: not found (test certificates)"); apt_fix; fi
     check_go 1.24 "the /cloudengine/init tests, and building etcd and kube-apiserver for the Kubernetes dry run"
+    check_country_database
     ;;
   e2e|example)
     what="npm run test:e2e"
     [[ "$MODE" == example ]] && what="npm run example (through the e2e harness)"
     check_node_modules
+    [[ "$MODE" == e2e ]] && check_country_database
     if [[ "$UID_NOW" != 0 ]]; then
       problems+=("not root: installing docker.io, starting dockerd (iptables, /var/lib/docker) and building the base images (debootstrap) need root")
       add_fix "sudo ${what%% (*}     # or as root"
@@ -97,6 +105,7 @@ case "$MODE" in
     fi
     check_go 1.25 "scripts/toolchain.sh builds the Pulumi CLI and language hosts with it"
     if [[ "$MODE" == k8s ]]; then
+      check_country_database
       if p=$(find_cmd kubectl); then found+=("$p"); else problems+=("kubectl: not found (cloudengine cache proxy/shell on Kubernetes run it; the tests prove them)"); add_fix "apt-get install kubernetes-client     # Debian, as root (or any kubectl)"; fi
     fi
     if p=$(find_cmd python3); then found+=("$p"); else problems+=("python3: not found (the Python programs' venv)"); add_fix "apt-get install python3 python3-venv     # Debian/Ubuntu, as root"; fi

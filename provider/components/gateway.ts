@@ -35,7 +35,7 @@ export class Gateway extends pulumi.ComponentResource {
             throw new ConfigError(label, "(resource name)", name, `another name: ${DEFAULT_GATEWAY_NAME} is the stack's default gateway (apps without a gateway get it; configure it with the stack config cloudengine:gateway)`);
         }
         const config = opts.urn ? undefined : validate(gatewayArgs, args, label);
-        const model = config && buildGatewayModel(name, config);
+        const model = config && buildGatewayModel(name, config, label);
         if (model) claimSlug("Gateway", model.slug, name, label);
         const platform = opts.urn ? undefined : selectPlatform(label);
         super(`${TYPE_PREFIX}Gateway`, name, componentProps("Gateway", opts, gatewayArgs, config), opts);

@@ -3,19 +3,30 @@ import { AppEnvironment, CACHE_CAPACITIES, SENTINEL_DOWN_AFTER_SECONDS, STAGING_
 import { DomainConfig } from "./args/domain";
 import { GatewayConfig } from "./args/gateway";
 import { LeanCacheInstanceConfig } from "./args/leanCacheInstance";
+import { CountryDatabase, readCountryDatabase } from "./countryDatabase";
 import { dnsLabel } from "./names";
 
 // Fully defaulted models of the smaller components (EngineApp's is in appModel.ts).
 
-export interface GatewayModel extends GatewayConfig {
+export interface GatewayModel extends Omit<GatewayConfig, "countryDatabase"> {
     name: string;
     slug: string;
     inboundIps: string[];
+    /** The country database, read and checked; absent: no X-AppEngine-Country. */
+    countryDatabase?: CountryDatabase;
 }
 
-export function buildGatewayModel(name: string, args: GatewayConfig): GatewayModel {
+/** `label` names the Gateway in the errors of its country database (the file is read here). */
+export function buildGatewayModel(name: string, args: GatewayConfig, label: string): GatewayModel {
+    const { countryDatabase, ...rest } = args;
     const inboundIps = args.inboundIps ?? (args.listenAddress === "0.0.0.0" ? [] : [args.listenAddress]);
-    return { ...args, name, slug: dnsLabel(name, 40), inboundIps };
+    return {
+        ...rest,
+        name,
+        slug: dnsLabel(name, 40),
+        inboundIps,
+        ...(countryDatabase === undefined ? {} : { countryDatabase: readCountryDatabase(label, "countryDatabase", countryDatabase) }),
+    };
 }
 
 /** "redis:6.2-bookworm": "LeanCache only provides Redis 6 at this time." Official; tests build it locally. */

@@ -19,6 +19,8 @@ export interface GatewayRouting {
     outboundIps: string[];
     /** Docker: the gateway container that apps and Domains load their sites into, and the engine it runs on. */
     sites?: { container: string; host: string };
+    /** Kubernetes: the ConfigMaps holding the country database in parts, in order (countryDatabase.ts); absent: none. */
+    countryDatabaseParts?: string[];
 }
 
 /** What a Domain needs to know about its app; published as EngineApp.routing (an Output). */

@@ -1,4 +1,5 @@
 import { goBinaryStage, json } from "./dockerfile";
+import { COUNTRY_DATABASE_PATH } from "./proxy/country";
 
 // The Docker gateway's image: the configured nginx image (official nginx:1.28 by default, unchanged) with
 // cloudengine-ready added as the first process, which serves the readiness DNS and runs nginx beside it.
@@ -15,6 +16,8 @@ export interface GatewayDockerfileInput {
     readySource: Record<string, string>;
     /** nginx and its arguments, run beside the DNS server. */
     command: string[];
+    /** The country database's file name in the build context, copied to COUNTRY_DATABASE_PATH. */
+    countryDatabase?: string;
 }
 
 export function renderGatewayDockerfile(input: GatewayDockerfileInput): string {
@@ -25,6 +28,7 @@ export function renderGatewayDockerfile(input: GatewayDockerfileInput): string {
         "",
         `FROM ${input.proxyImage}`,
         `COPY --from=cloudengine-ready ${READY_PATH} ${READY_PATH}`,
+        ...(input.countryDatabase === undefined ? [] : [`COPY ${input.countryDatabase} ${COUNTRY_DATABASE_PATH}`]),
         // nginx finishes the requests it has on QUIT; the official image stops it that way too.
         "STOPSIGNAL SIGQUIT",
         `ENTRYPOINT ${json([READY_PATH, "--"])}`,

@@ -9,12 +9,14 @@ import * as path from "node:path";
 import { Readable } from "node:stream";
 import * as tls from "node:tls";
 import * as zlib from "node:zlib";
+import { COUNTRY_DATABASE_PATH, GEOIP_MODULE_PATH } from "../../provider/render/proxy/country";
 import { renderLoadBalancerConf } from "../../provider/render/proxy/loadBalancerConf";
 import { APPENGINE_REQUEST_BODY_MAX_BYTES, APPENGINE_RESPONSE_MAX_BYTES, REQUEST_BODY_MAX_BYTES } from "../../provider/render/proxy/limits";
 import { LoadBalancerModel, ProxySite } from "../../provider/render/proxy/model";
 import {
     assertNginxAccepts, freePorts, installCertificates, makeCertificate, makeRoot, NGINX, NGINX_HINT, NOBODY, RunningNginx, site, sleep, startDns, startNginx,
 } from "./support/nginxProcess";
+import { requireCountryDatabase } from "../support/countryDatabase";
 
 // The rendered load balancer against the real nginx, the version of the package's default image (1.28):
 //  1. `nginx -t` accepts it for a range of models;
@@ -223,6 +225,19 @@ describe("nginx -t accepts the rendered load balancer", { timeout: 120_000 }, ()
         check("empty", { sites: [], publicHttpsPort: 443, resolver: "10.96.0.10" });
     });
 
+    it("with a country database: nginx loads the geoip module and reads the real database (and fails without it)", () => {
+        const database = requireCountryDatabase();
+        // The module as host-nginx.sh builds it (dynamic, in <prefix>/modules), where the image has it.
+        const module = path.join(path.dirname(path.dirname(NGINX)), "modules", path.basename(GEOIP_MODULE_PATH));
+        fs.mkdirSync(path.dirname(root + GEOIP_MODULE_PATH), { recursive: true });
+        fs.copyFileSync(module, root + GEOIP_MODULE_PATH);
+        fs.mkdirSync(path.dirname(root + COUNTRY_DATABASE_PATH), { recursive: true });
+        fs.copyFileSync(database, root + COUNTRY_DATABASE_PATH);
+        const file = check("country", { sites: [site("one", { limits: "appengine" })], publicHttpsPort: 443, resolver: "10.96.0.10", countryLookup: true });
+        fs.rmSync(root + COUNTRY_DATABASE_PATH);
+        assert.throws(() => assertNginxAccepts(file), /GeoIP_open|geoip/i);
+    });
+
     it("fails the check on a broken configuration (the check itself works)", () => {
         const file = check("broken", { sites: [site("one")], publicHttpsPort: 443, resolver: "10.96.0.10" });
         fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("keepalive 32;", "keepalive many;"));
@@ -328,10 +343,11 @@ describe("a load balancer (clients connect directly, pooled connections to the r
             host: `plain.test:${httpPort}`,
             path: "/echo",
             // Forged by the client: replaced, except X-Forwarded-For which is appended to.
-            headers: { "x-real-ip": "6.6.6.6", forwarded: "for=6.6.6.6", "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7" },
+            headers: { "x-real-ip": "6.6.6.6", forwarded: "for=6.6.6.6", "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.7", "x-appengine-country": "ZZ" },
         });
         assert.equal(r.status, 200);
         const h = echo(r);
+        assert.equal(h["x-appengine-country"], undefined, "no country database here: the header is absent, the forged one dropped");
         assert.equal(h["x-real-ip"], CLIENT_ADDRESS);
         assert.equal(h["x-forwarded-proto"], "http");
         assert.equal(h["x-forwarded-for"], `203.0.113.7, ${CLIENT_ADDRESS}`);
@@ -476,7 +492,7 @@ describe("a load balancer (clients connect directly, pooled connections to the r
         assert.equal(plain.body.length, APPENGINE_RESPONSE_MAX_BYTES + 1);
     });
 
-    it("limits appengine: past the deadline the answer is 500, not 504; the app's own 504 and X-Accel-Redirect are passed on untouched", { timeout: 30_000 }, async () => {
+    it("limits appengine: past the deadline the answer is 500, not 504; the app's own 504 is passed on untouched, its X-Accel-Redirect is followed on no site", { timeout: 30_000 }, async () => {
         const before = hits("/slow");
         const t0 = Date.now();
         const late = await request({ port: httpPort, host: "gae.test", path: "/slow" });
@@ -487,10 +503,13 @@ describe("a load balancer (clients connect directly, pooled connections to the r
         const own = await request({ port: httpPort, host: "gae.test", path: "/own-504" });
         assert.equal(own.status, 504);
         assert.equal(own.body.toString(), "the app's own 504");
-        const accel = await request({ port: httpPort, host: "gae.test", path: "/accel" });
-        assert.equal(accel.status, 200);
-        assert.equal(accel.body.toString(), "not redirected");
-        assert.equal(accel.headers["x-accel-redirect"], undefined);
+        for (const host of ["gae.test", "plain.test"]) {
+            // Not followed on either kind of site (nginx does not pass X-Accel-* headers to clients).
+            const accel = await request({ port: httpPort, host, path: "/accel" });
+            assert.equal(accel.status, 200, host);
+            assert.equal(accel.body.toString(), "not redirected", host);
+            assert.equal(accel.headers["x-accel-redirect"], undefined, host);
+        }
     });
 
     it("subdomains: any one-label subdomain reaches the app with the Host it was called with, through the limits hop with the client's address", { timeout: 30_000 }, async () => {

@@ -1,15 +1,18 @@
 // App Engine parity on the local Docker engine: an app with two versions built from source, App Engine's
-// limits and subdomains, behind the gateway on 127.0.0.1. Each version answers at its own URL, any
-// one-label subdomain reaches the app with its Host, the 32 MB limits hold at the byte, and switching the
-// default version under a bounded load (~50 requests a second) fails no request and restarts nothing.
+// limits and subdomains, behind the gateway on 127.0.0.1 with a real country database (Debian's MaxMind
+// GeoIP.dat). Each version answers at its own URL, any one-label subdomain reaches the app with its Host,
+// the 32 MB limits hold at the byte, clients get X-AppEngine-Country as the database says, and switching
+// the default version under a bounded load (~50 requests a second) fails no request and restarts nothing.
 //
 // Run: npx tsc -p . && node --test --test-concurrency=1 bin/test/e2e/appEngine.test.js
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import * as path from "path";
 import { describeFailures, LoadSample, summarize } from "../../bench/rollout/load";
 import { EngineApp, Gateway } from "../../provider";
 import { APPENGINE_REQUEST_BODY_MAX_BYTES, APPENGINE_RESPONSE_MAX_BYTES } from "../../provider/render/proxy/limits";
+import { geoipLookup, requireCountryDatabase } from "../support/countryDatabase";
 import { Echo, LoopbackClient } from "../support/httpClient";
 import { DockerHarness, eventually, prepareE2E, repoRoot, upUnderLoad } from "./harness";
 
@@ -18,6 +21,14 @@ const INSTANCES = ["gae-v1-production-0", "gae-v2-production-0"];
 const RATE = 50;
 const LEAD_MS = 3_000;
 const TAIL_MS = 4_000;
+/**
+ * Clients with public addresses, each on a Docker network of the test's own that the gateway joins: a
+ * country (GB in Debian's database) and a region of the legacy format that is not a country (EU).
+ */
+const PUBLIC_CLIENTS = [
+    { network: "ce-e2e-country-a", subnet: "81.2.69.0/24", gateway: "81.2.69.2", client: "81.2.69.160" },
+    { network: "ce-e2e-country-b", subnet: "2.16.0.0/24", gateway: "2.16.0.2", client: "2.16.0.160" },
+];
 
 describe("App Engine parity: versions, subdomains and limits on the local Docker engine", { timeout: 25 * 60_000 }, () => {
     const harness = new DockerHarness({ stack: "e2e-app-engine" });
@@ -27,7 +38,7 @@ describe("App Engine parity: versions, subdomains and limits on the local Docker
     let web: LoopbackClient;
 
     const program = (defaultVersion: string) => () => {
-        const gateway = new Gateway("edge", { listenAddress: "127.0.0.1", httpPort, httpsPort });
+        const gateway = new Gateway("edge", { listenAddress: "127.0.0.1", httpPort, httpsPort, countryDatabase: requireCountryDatabase() });
         const app = new EngineApp("gae", {
             versions: { v1: { source }, v2: { source } },
             defaultVersion,
@@ -87,6 +98,51 @@ describe("App Engine parity: versions, subdomains and limits on the local Docker
         const tooLarge = await web.request({ hostname: APP, path: `/bytes?n=${APPENGINE_RESPONSE_MAX_BYTES + 1}`, timeoutMs: 60_000 });
         assert.equal(tooLarge.status, 500);
         t.diagnostic(`32 MB request ${at.ms} ms, 32 MB response ${fits.ms} ms; one byte over: ${over.status} and ${tooLarge.status}`);
+    });
+
+    it("X-AppEngine-Country: the client's country as the database holds it, absent where it holds none or a region; a client's own never passes", { timeout: 120_000 }, async (t) => {
+        // From 127.0.0.1 the gateway sees Docker's proxy on a private address: no country, and the forged one is gone.
+        const local = await echo(APP);
+        const forged = await web.request({ hostname: APP, path: "/request", headers: { "X-AppEngine-Country": "ZZ" } });
+        assert.equal(local.headers["X-Appengine-Country"], undefined);
+        assert.equal(JSON.parse(forged.text).headers["X-Appengine-Country"], undefined, "a client's own header is dropped");
+
+        const gateway = harness.container("edge").id;
+        const docker = (...args: string[]) => execFileSync("docker", args, { encoding: "utf8", timeout: 60_000 });
+        const cleanup = () => {
+            for (const p of PUBLIC_CLIENTS) {
+                try { docker("network", "disconnect", "-f", p.network, gateway); } catch { /* not connected */ }
+                try { docker("network", "rm", p.network); } catch { /* not there */ }
+            }
+        };
+        cleanup();
+        let countries = 0;
+        let regions = 0;
+        try {
+            for (const p of PUBLIC_CLIENTS) {
+                docker("network", "create", "--subnet", p.subnet, p.network);
+                docker("network", "connect", "--ip", p.gateway, p.network, gateway);
+                const expected = geoipLookup(p.client);
+                // A raw HTTP/1.0 request from bash (the base image has no HTTP client), with a forged header.
+                const script = `exec 3<>/dev/tcp/${p.gateway}/80 && printf 'GET /request HTTP/1.0\r\nHost: ${APP}\r\nX-AppEngine-Country: ZZ\r\n\r\n' >&3 && cat <&3`;
+                const reply = docker("run", "--rm", "--network", p.network, "--ip", p.client, "debian:bookworm-slim", "bash", "-c", script);
+                const body = JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4)) as Echo;
+                assert.deepEqual(body.headers["X-Real-Ip"], [p.client], "the gateway saw the client's public address");
+                const sent = body.headers["X-Appengine-Country"];
+                t.diagnostic(`${p.client}: geoiplookup says ${expected ?? "nothing"}; the app got ${JSON.stringify(sent)}`);
+                assert.ok(expected !== undefined, `the database holds ${p.client} (the test needs a known address)`);
+                if (/^[A-Z]{2}$/.test(expected) && !["AP", "EU"].includes(expected)) {
+                    assert.deepEqual(sent, [expected]);
+                    countries++;
+                } else {
+                    assert.equal(sent, undefined, `${expected} is not a country: no header`);
+                    regions++;
+                }
+            }
+            assert.deepEqual([countries, regions], [1, 1], "one client from a country, one from a region");
+        } finally {
+            cleanup();
+        }
     });
 
     it("switching the default version under load moves every answer to it with 0 failed requests, and restarts no instance", { timeout: 10 * 60_000 }, async (t) => {

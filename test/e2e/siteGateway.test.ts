@@ -62,7 +62,7 @@ describe("Docker gateway with sites loaded into it", { timeout: 20 * 60_000 }, (
         ({ id, hostnames: [`${id}.example.test`], upstreamHost: readyDnsName(ALIAS), upstreamPort: APP_PORT, forceHttps: false, tls: false, cdnCache: false, limits: "cloudengine", ...over });
     const program = (sites: SiteSpec[]) => () => {
         const parent = new pulumi.ComponentResource("cloudengine:test:SiteGateway", "under-test");
-        const model = buildGatewayModel("gw", gatewayArgs.parse({ httpPort, httpsPort, listenAddress: "127.0.0.1" }));
+        const model = buildGatewayModel("gw", gatewayArgs.parse({ httpPort, httpsPort, listenAddress: "127.0.0.1" }), `Gateway "gw"`);
         const { routing } = dockerGateway(parent, model);
         const network = routing.network;
         instance("ready", network, true);

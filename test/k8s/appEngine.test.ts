@@ -1,19 +1,23 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startLoad, summarize } from "../../bench/rollout/load";
 import { previewChanges } from "../engine/support";
-import { LoopbackClient } from "../support/httpClient";
-import { clusterPlatformSettings, deleteLabelled, ensureCluster, Kube, PACKAGE_LABEL, REPO } from "./support/cluster";
+import { geoipLookup, requireCountryDatabase } from "../support/countryDatabase";
+import { Echo, LoopbackClient } from "../support/httpClient";
+import { ClusterEnv, clusterPlatformSettings, deleteLabelled, ensureCluster, Kube, PACKAGE_LABEL, podExec, REPO } from "./support/cluster";
 import { answering, loadBalancerPorts } from "./support/echo";
+import { PublicAddressClient } from "./support/publicClient";
 import { KubeStack } from "./support/stack";
 
 // App Engine parity on the local cluster through the real `pulumi up` (programs/appengine): two versions
 // of the echo app, each at <version>.latest.<app>.<domain> through its own load balancer; the app's own
-// hostname and its subdomains through the default version's; automatic scaling on CPU (a
-// HorizontalPodAutoscaler reading the cluster's metrics-server) that adds instances under a bounded load
-// and removes them once it stops; and a default-version switch that changes only the routing.
+// hostname and its subdomains through the default version's; X-AppEngine-Country from the default gateway's
+// country database (Debian's GeoIP.dat, joined from ConfigMaps in the load balancers' pods); automatic
+// scaling on CPU (a HorizontalPodAutoscaler reading the cluster's metrics-server) that adds instances under
+// a bounded load and removes them once it stops; and a default-version switch that changes only the routing.
 
 const PROJECT = "ce-k8s-appengine";
 const NS = "/api/v1/namespaces/default";
@@ -22,15 +26,18 @@ const DEPLOYMENT = "/apis/apps/v1/namespaces/default/deployments/app-gae-v1-prod
 /** The load that makes v1 busy: 20 requests a second of 40 ms CPU each (0.8 CPU; its instances get 0.2 each). */
 const BURN_RATE = 20;
 const BURN_MS = 40;
+/** A client address Debian's GeoIP.dat places in a country (GB). */
+const PUBLIC_ADDRESS = "81.2.69.160";
 
 describe("App Engine parity on the local cluster: versions, subdomains and automatic scaling (real pulumi up)", { timeout: 30 * 60_000 }, () => {
     let kube: Kube;
+    let cluster: ClusterEnv;
     let stack: KubeStack;
     let domain = "";
     const lb: Record<string, LoopbackClient> = {};
 
     before(async () => {
-        const cluster = ensureCluster();
+        cluster = ensureCluster();
         kube = new Kube(cluster.KUBECONFIG);
         await deleteLabelled(kube, PACKAGE_LABEL);
         stack = new KubeStack(PROJECT, cluster, {
@@ -38,7 +45,7 @@ describe("App Engine parity on the local cluster: versions, subdomains and autom
             "echoapp": path.join(REPO, "test", "fixtures", "echoapp"),
         });
         fs.writeFileSync(path.join(stack.work, "Pulumi.yaml"), JSON.stringify({ name: PROJECT, runtime: "nodejs", main: "index.ts" }));
-        stack.init("dev", { "cloudengine:platform": "kubernetes", ...clusterPlatformSettings(cluster) });
+        stack.init("dev", { "cloudengine:platform": "kubernetes", "cloudengine:gateway": { countryDatabase: requireCountryDatabase() }, ...clusterPlatformSettings(cluster) });
         stack.ok("up", "--yes", "--skip-preview");
         const outputs = stack.outputs();
         domain = new URL(outputs.url).hostname.replace(/^gae\./, "");
@@ -65,6 +72,34 @@ describe("App Engine parity on the local cluster: versions, subdomains and autom
             assert.equal((await lb["gae-default"].request({ hostname })).text, "echoapp production v1\n", hostname);
         }
         assert.equal((await lb["gae-default"].request({ hostname: `a.b.gae.${domain}` })).status, 404, "one label only");
+    });
+
+    it("X-AppEngine-Country: load balancers join the database from its ConfigMaps; a client from a country gets it, others and forged ones none", { timeout: 120_000 }, async (t) => {
+        const database = requireCountryDatabase();
+        const pods = (await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent("app.kubernetes.io/instance=app-gae-default-lb")}`))
+            .filter((p) => p.status.phase === "Running" && !p.metadata.deletionTimestamp);
+        assert.ok(pods.length > 0, "the default load balancer runs");
+        const pod = pods[0];
+        assert.deepEqual(pod.status.initContainerStatuses.map((c: any) => [c.name, c.state.terminated?.exitCode]), [["country-database", 0]]);
+        const inPod = podExec(cluster, pod, ["sha256sum", "/etc/cloudengine/geoip/country.dat"]);
+        assert.equal(inPod.status, 0, inPod.stderr);
+        assert.equal(inPod.stdout.split(" ")[0], createHash("sha256").update(fs.readFileSync(database)).digest("hex"), "the file nginx reads is the database, byte for byte");
+
+        // Through the NodePort from 127.0.0.1: a local address, no country; the client's own header is dropped.
+        const local = await lb["gae-default"].request({ hostname: `gae.${domain}`, path: "/request", headers: { "X-AppEngine-Country": "ZZ" } });
+        assert.equal((JSON.parse(local.text) as Echo).headers["X-Appengine-Country"], undefined);
+
+        const expected = geoipLookup(PUBLIC_ADDRESS);
+        assert.ok(expected && /^[A-Z]{2}$/.test(expected), `the database places ${PUBLIC_ADDRESS} in a country (${expected})`);
+        const client = new PublicAddressClient(PUBLIC_ADDRESS);
+        try {
+            const body = JSON.parse(client.get(`${pod.status.podIP}:8080`, "/request", { Host: `gae.${domain}`, "X-AppEngine-Country": "ZZ" })) as Echo;
+            t.diagnostic(`${PUBLIC_ADDRESS}: geoiplookup says ${expected}; the app got ${JSON.stringify(body.headers["X-Appengine-Country"])}`);
+            assert.deepEqual(body.headers["X-Real-Ip"], [PUBLIC_ADDRESS], "the load balancer saw the public address");
+            assert.deepEqual(body.headers["X-Appengine-Country"], [expected]);
+        } finally {
+            client.close();
+        }
     });
 
     it("the autoscaler adds instances under CPU load and removes them once the load stops", { timeout: 12 * 60_000 }, async (t) => {

@@ -33,7 +33,7 @@ function preflight(mode: string, env: Record<string, string>): { status: number 
 describe("scripts/preflight.sh", () => {
     const dirs: string[] = [];
     after(() => { for (const d of dirs) fs.rmSync(d, { recursive: true, force: true }); });
-    const real = { "redis-server": which("redis-server"), openssl: which("openssl"), go: which("go") };
+    const real = { "redis-server": which("redis-server"), openssl: which("openssl"), go: which("go"), geoiplookup: which("geoiplookup") };
     const noNginx = () => { const d = fs.mkdtempSync(path.join(os.tmpdir(), "cloudengine-preflight-cache-")); dirs.push(d); return d; };
 
     it("passes on this machine (it has everything npm test needs)", () => {
@@ -68,8 +68,18 @@ describe("scripts/preflight.sh", () => {
         assert.equal(preflight("test", { PREFLIGHT_PATH: bin, PREFLIGHT_UID: "0", CLOUDENGINE_TEST_CACHE: noNginx() }).status, 0);
     });
 
+    it("without the country database or geoiplookup: names Debian's geoip-database and geoip-bin", () => {
+        const { geoiplookup: _g, ...rest } = real;
+        const bin = fakeBin(rest);
+        dirs.push(bin);
+        const r = preflight("test", { PREFLIGHT_PATH: bin, CLOUDENGINE_TEST_COUNTRY_DATABASE: "/nonexistent/GeoIP.dat" });
+        assert.equal(r.status, 1);
+        assert.deepEqual(r.stderr.split("\n").filter((l) => l.startsWith("  - ")).map((l) => l.split(":")[0]), ["  - /nonexistent/GeoIP.dat", "  - geoiplookup"], r.stderr);
+        assert.equal(r.stderr.split("apt-get install geoip-database geoip-bin").length - 1, 1, `the apt-get command once:\n${r.stderr}`);
+    });
+
     it("with Debian bookworm's Go 1.19: too old, and the fix is scripts/install-go.sh", () => {
-        const bin = fakeBin({ "redis-server": real["redis-server"], openssl: real.openssl });
+        const bin = fakeBin({ "redis-server": real["redis-server"], openssl: real.openssl, geoiplookup: real.geoiplookup });
         dirs.push(bin);
         fs.writeFileSync(path.join(bin, "go"), "#!/bin/sh\necho go1.19.8\n", { mode: 0o755 });
         const r = preflight("test", { PREFLIGHT_PATH: bin });

@@ -53,6 +53,12 @@ function sourceDir(files: Record<string, string | Buffer>, withGoMod = true): st
     }
     return dir;
 }
+/** A throwaway file with the given content. */
+function tempFile(name: string, content: Buffer): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ce-file-")), name);
+    fs.writeFileSync(file, content);
+    return file;
+}
 const source = (files: Record<string, string | Buffer>, withGoMod = true) => () => readGoSource(sourceDir(files, withGoMod), APP);
 const limits = { totalFiles: 10, filesPerDirectory: 10, fileBytes: 32, totalBytes: 150 };
 
@@ -274,6 +280,11 @@ const cases: Case[] = [
     c("gateway outboundIps a string", gateway({ outboundIps: "1.2.3.4" }), GATEWAY, "outboundIps", '"1.2.3.4"', "a list (each item an IPv4 address)"),
     c("gateway image empty", gateway({ image: "" }), GATEWAY, "image", '""', "a non-empty string"),
     c("gateway unknown field", gateway({ port: 80 }), GATEWAY, "port", UNKNOWN, "one of domain, listenAddress, httpPort, httpsPort"),
+    c("gateway countryDatabase missing", gateway({ countryDatabase: "/nonexistent/GeoIP.dat" }), GATEWAY, "countryDatabase", '"/nonexistent/GeoIP.dat"', "/nonexistent/GeoIP.dat does not exist"),
+    c("gateway countryDatabase a directory", gateway({ countryDatabase: os.tmpdir() }), GATEWAY, "countryDatabase", JSON.stringify(os.tmpdir()), `${os.tmpdir()} is a directory`),
+    c("gateway countryDatabase gzip", gateway({ countryDatabase: tempFile("GeoIP.dat.gz", Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0])) }), GATEWAY, "countryDatabase", /GeoIP\.dat\.gz"$/, "is gzip-compressed (decompress it first)"),
+    c("gateway countryDatabase mmdb", gateway({ countryDatabase: tempFile("GeoLite2-Country.mmdb", Buffer.concat([Buffer.alloc(64), Buffer.from("\xab\xcd\xefMaxMind.com", "latin1"), Buffer.alloc(16)])) }), GATEWAY, "countryDatabase", /GeoLite2-Country\.mmdb"$/, "is a MaxMind DB (.mmdb, GeoIP2/GeoLite2) file, which nginx's geoip module cannot read"),
+    c("gateway countryDatabase a text file", gateway({ countryDatabase: tempFile("countries.csv", Buffer.from("1.0.0.0,1.0.0.255,AU\n")) }), GATEWAY, "countryDatabase", /countries\.csv"$/, "legacy MaxMind GeoIP country database"),
     c("gateway named like the default", () => new Gateway("cloudengine", {}), 'cloudengine:index:Gateway "cloudengine"', "(resource name)", '"cloudengine"', "cloudengine is the stack's default gateway"),
     c("stack gateway config not JSON", () => new EngineApp("web", { image: "x" }), "stack config cloudengine:gateway", "(value)", '"port 80", which is not a JSON object', "an object of settings", { "cloudengine:gateway": "port 80" }),
     c("stack kubernetes config a list", () => new EngineApp("web", { image: "x" }), "stack config cloudengine:kubernetes", "(value)", '"[1]", which is not a JSON object', "an object of settings", { "cloudengine:platform": "kubernetes", "cloudengine:kubernetes": "[1]" }),

@@ -87,8 +87,9 @@ describe("renderLoadBalancerConf", () => {
         assert.ok(conf.includes(`proxy_set_header Forwarded 'for=$cloudengine_forwarded_for;proto=$scheme;host="$cloudengine_host"';`));
         // IPv6 nodes are "[...]" quoted-strings; IPv4 ones are tokens.
         assert.ok(conf.includes(`map $remote_addr $cloudengine_forwarded_for {\n        "~:" '"[$remote_addr]"';\n        default $remote_addr;\n    }`));
-        // Only proxy_set_header at http level: one in a location would silently drop all of these.
-        assert.equal(count(conf, "proxy_set_header"), 7);
+        // Only proxy_set_header at http level: one in a location would silently drop all of these (the
+        // eighth is X-AppEngine-Country: test/unit/countryHeader.test.ts).
+        assert.equal(count(conf, "proxy_set_header"), 8);
     });
 
     it("keeps /.well-known/acme-challenge/ from the app in every site server", () => {
@@ -193,7 +194,8 @@ describe("renderLoadBalancerConf", () => {
         assert.match(shop, /proxy_cache_valid any 60s;/);
         assert.match(shop, /proxy_no_cache \$cloudengine_no_last_modified \$cloudengine_not_2xx \$http_authorization;/);
         assert.match(shop, /add_header X-Cache-Status \$upstream_cache_status always;/);
-        assert.doesNotMatch(shop, /proxy_ignore_headers/, "the app's Cache-Control must be honoured");
+        // The app's Cache-Control must be honoured: the only response header ignored is X-Accel-Redirect.
+        assert.deepEqual(shop.match(/proxy_ignore_headers [^;]*;/g), ["proxy_ignore_headers X-Accel-Redirect;"]);
         assert.match(conf, /map \$upstream_http_last_modified \$cloudengine_no_last_modified \{\n\s+"" 1;\n\s+default 0;/);
         assert.match(conf, /map \$upstream_status \$cloudengine_not_2xx \{/);
         // One cache for every cdn site, bounded once (it lives on the load balancer's /tmp tmpfs).

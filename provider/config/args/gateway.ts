@@ -22,6 +22,7 @@ export const gatewayArgs = z
         inboundIps: z.array(ipv4).optional().describe("Addresses clients reach this host at (what DNS should point to). Default: listenAddress when it is a specific address, otherwise none."),
         outboundIps: z.array(ipv4).default([]).describe("Addresses apps' outgoing traffic leaves from, for third-party allow-lists."),
         image: z.string().min(1).default(DEFAULT_PROXY_IMAGE).describe("Proxy image (nginx). Default the official nginx:1.28-bookworm."),
+        countryDatabase: z.string().min(1).optional().describe("A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it)."),
     })
     .strict()
     .refine((a) => a.httpPort !== a.httpsPort, { message: "httpPort and httpsPort must differ", path: ["httpsPort"] })

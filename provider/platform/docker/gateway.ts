@@ -26,9 +26,12 @@ export const READY_DNS_ADDRESS = "127.0.0.1:53";
 export const READY_DNS_SUFFIX = "ready.cloudengine.internal";
 
 /** What the gateway's nginx is rendered with (siteGatewayConf.ts): its sites must be rendered with the same. */
-export function siteGatewayModel(publicHttpsPort: number): SiteGatewayModel {
-    return { resolver: READY_DNS_ADDRESS, httpPort: GATEWAY_HTTP_PORT, httpsPort: GATEWAY_HTTPS_PORT, publicHttpsPort };
+export function siteGatewayModel(publicHttpsPort: number, countryLookup = false): SiteGatewayModel {
+    return { resolver: READY_DNS_ADDRESS, httpPort: GATEWAY_HTTP_PORT, httpsPort: GATEWAY_HTTPS_PORT, publicHttpsPort, countryLookup };
 }
+
+/** The country database's name in the gateway image's build context. */
+const COUNTRY_DATABASE_FILE = "country.dat";
 
 /** The readiness DNS name of the instances behind one network alias. */
 export function readyDnsName(alias: string): string {
@@ -42,18 +45,21 @@ export function dockerGateway(parent: pulumi.ComponentResource, model: GatewayMo
         driver: "bridge",
         labels: labels("Gateway", model.name),
     }, { parent, deleteBeforeReplace: true });
+    const country = model.countryDatabase;
+    // The country database is part of the image: a file of megabytes kept out of the stack's state.
     const dockerfile = writeDockerfile(renderGatewayDockerfile({
         proxyImage: model.image,
         builderImage: INIT_BUILDER_IMAGE,
         readySource: runtimeSource("cloudengine-ready"),
         command: ["nginx", ...PROXY_ARGS],
-    }));
+        ...(country ? { countryDatabase: COUNTRY_DATABASE_FILE } : {}),
+    }), country ? { [COUNTRY_DATABASE_FILE]: country.content } : {});
     const image = new docker.Image(`${model.name}-image`, {
         imageName: `cloudengine/${stackPrefix()}-${model.slug}-gateway:latest`,
         skipPush: true,
         build: { context: path.dirname(dockerfile), dockerfile },
     }, { parent });
-    const conf = renderSiteGatewayConf(siteGatewayModel(model.httpsPort));
+    const conf = renderSiteGatewayConf(siteGatewayModel(model.httpsPort, country !== undefined));
     const container = new docker.Container(model.name, {
         ...proxyContainerArgs({
             image: image.repoDigest,

@@ -4,6 +4,7 @@ import { renderLoadBalancerConf } from "../../render/proxy/loadBalancerConf";
 import { LOAD_BALANCER_HTTP_PORT, LOAD_BALANCER_HTTPS_PORT, ProxySite, tlsCertificatePath, tlsKeyPath } from "../../render/proxy/model";
 import { GatewayRouting } from "../platform";
 import { PROXY_ARGS, PROXY_CONF_PATH, PROXY_DRAIN_SECONDS, PROXY_TMP_BYTES } from "../proxyProcess";
+import { countryDatabasePod } from "./countryDatabase";
 import { checksum, contentName, metadata, objectLabels, objectName, secretChecksum } from "./naming";
 import { quantity } from "./sandbox";
 import { kubernetesSettingsOf } from "./settings";
@@ -38,7 +39,7 @@ export function kubernetesLoadBalancer(
     const s = kubernetesSettingsOf();
     const labels = objectLabels("load-balancer", base, args.component);
     const conf = pulumi.all([args.sites, args.gateway]).apply(([sites, gw]) =>
-        renderLoadBalancerConf({ sites, publicHttpsPort: gw.publicHttpsPort, resolver: s.dnsResolver }),
+        renderLoadBalancerConf({ sites, publicHttpsPort: gw.publicHttpsPort, resolver: s.dnsResolver, countryLookup: gw.countryDatabaseParts !== undefined }),
     );
     // Names as computed (see contentName), never the objects' outputs: those are unknown during a replacement.
     const configName = conf.apply((c) => contentName(objectName(base, "config"), checksum(c)));
@@ -80,6 +81,18 @@ export function kubernetesLoadBalancer(
         mounts.push({ name: "tls", mountPath: TLS_DIR, readOnly: true });
     }
 
+    // Unprivileged from the start (ports above 1024, files under /tmp): the pod meets the "restricted" Pod
+    // Security Standard; nginx ignores its `user` line when not root.
+    const securityContext: k8s.types.input.core.v1.SecurityContext = {
+        runAsNonRoot: true,
+        runAsUser: NOBODY,
+        runAsGroup: NOBODY,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+    };
+    const country = args.gateway.apply((gw) => countryDatabasePod(gw.countryDatabaseParts, { image: gw.proxyImage, securityContext }));
+
     new k8s.apps.v1.Deployment(`${name}-lb`, {
         metadata: metadata(base, labels.all),
         spec: {
@@ -107,20 +120,13 @@ export function kubernetesLoadBalancer(
                         livenessProbe: { tcpSocket: { port: "http" }, periodSeconds: 10, failureThreshold: 3 },
                         // nginx ends at once on SIGTERM: quit gracefully first, after endpoints have dropped the pod.
                         lifecycle: { preStop: { exec: { command: ["sh", "-c", `sleep 3; nginx ${PROXY_ARGS.slice(0, 2).join(" ")} -s quit; while [ -e /tmp/nginx.pid ]; do sleep 1; done`] } } },
-                        // Unprivileged from the start (ports above 1024, files under /tmp): the pod meets the
-                        // "restricted" Pod Security Standard; nginx ignores its `user` line when not root.
-                        securityContext: {
-                            runAsNonRoot: true,
-                            runAsUser: NOBODY,
-                            runAsGroup: NOBODY,
-                            allowPrivilegeEscalation: false,
-                            readOnlyRootFilesystem: true,
-                            capabilities: { drop: ["ALL"] },
-                        },
+                        securityContext,
                         resources: { requests: { cpu: "50m", memory: "64Mi" } },
-                        volumeMounts: mounts,
+                        volumeMounts: country.apply((c) => [...mounts, ...c.mounts]),
                     }],
-                    volumes,
+                    // An Output of undefined leaves the field out (the Input types do not say so).
+                    initContainers: country.apply((c) => c.initContainers) as pulumi.Output<k8s.types.input.core.v1.Container[]>,
+                    volumes: country.apply((c) => [...volumes, ...c.volumes]),
                 },
             },
         },

@@ -65,7 +65,7 @@ export function contentName(base: string, digest: string): string {
 }
 
 /** A short one-way digest, for annotations that make pods roll when mounted content changes. */
-export function checksum(text: string): string {
+export function checksum(text: string | Buffer): string {
     return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 

@@ -46,6 +46,8 @@ export interface LoadBalancerModel {
      * load balancer keeps a pool of connections to them that follows the name (nginx >= 1.27.3 `resolve`).
      */
     resolver: string;
+    /** X-AppEngine-Country from the country database at COUNTRY_DATABASE_PATH (country.ts); absent: no lookup. */
+    countryLookup?: boolean;
 }
 
 /** Where a site's certificate and key are inside the load balancer's container. */

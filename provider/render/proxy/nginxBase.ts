@@ -13,9 +13,10 @@ export const HOST_HEADER_PATTERN = "^[A-Za-z0-9.-]+(:[0-9]{1,5})?$";
 /** Where nginx keeps its master's process id (`nginx -s reload` reads it). */
 export const NGINX_PID_FILE = "/tmp/nginx.pid";
 
-/** Top-level directives: root master, unprivileged workers, everything writable under /tmp (read-only root). */
-function renderMainContext(root: string): string[] {
+/** Top-level directives: modules, root master, unprivileged workers, everything writable under /tmp (read-only root). */
+function renderMainContext(root: string, modules: string[]): string[] {
     return [
+        ...modules,
         "user nobody nogroup;",
         "worker_processes auto;",
         `pid ${root}${NGINX_PID_FILE};`,
@@ -61,9 +62,9 @@ export function renderUpgradeMap(): string[] {
     return ["map $http_upgrade $cloudengine_upstream_connection {", "    default upgrade;", '    "" "";', "}"];
 }
 
-/** A whole nginx.conf: the header comments, the main context, and the given http-level lines. */
-export function renderNginxConf(header: string[], root: string, http: string[]): string {
-    return [...header, "", ...renderMainContext(root), "", "http {", ...indent(http), "}"].join("\n") + "\n";
+/** A whole nginx.conf: the header comments, the main context (after the given load_module lines), and the given http-level lines. */
+export function renderNginxConf(header: string[], root: string, http: string[], modules: string[] = []): string {
+    return [...header, "", ...renderMainContext(root, modules), "", "http {", ...indent(http), "}"].join("\n") + "\n";
 }
 
 function indent(lines: string[], depth = 1): string[] {

@@ -29,6 +29,7 @@ import {
     RESOLVER_VALID_SECONDS,
     upToRegex,
 } from "./limits";
+import { COUNTRY_HEADER, COUNTRY_VARIABLE, renderCountryLookup } from "./country";
 import { ProxySite, tlsCertificatePath, tlsKeyPath } from "./model";
 
 // The spec's load balancer for the sites it serves, as nginx configuration: what the http context needs,
@@ -71,6 +72,8 @@ const FORWARDED_REQUEST_HEADERS: [string, string][] = [
     ["X-Forwarded-For", "$proxy_add_x_forwarded_for"],
     // Replaced, not appended: it describes the original request (spec), which a client could otherwise forge.
     ["Forwarded", `'for=$cloudengine_forwarded_for;proto=$scheme;host="$cloudengine_host"'`],
+    // Empty (so not sent) unless the country database knows the client's address; a client's own is dropped.
+    [COUNTRY_HEADER, COUNTRY_VARIABLE],
     ["Upgrade", "$http_upgrade"],
     // No "Connection: close" to the app, or the pooled connection could not be used again.
     ["Connection", "$cloudengine_upstream_connection"],
@@ -103,7 +106,7 @@ function checkTimeout(seconds: number | undefined): number {
  * http-level directives of a load balancer: logs, the spec's limits, client-address handling, what is sent
  * to the app, gzip; TLS session settings and the CDN cache's maps when some site needs them.
  */
-export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: string; tls: boolean; cache: boolean }): string[] {
+export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: string; tls: boolean; cache: boolean; countryLookup: boolean }): string[] {
     const { root, timeout } = ctx;
     const http: string[] = [
         ...renderHttpCommon(root),
@@ -137,6 +140,7 @@ export function renderProxyHttpContext(ctx: SiteContext, options: { resolver: st
         `    "~:" '"[$remote_addr]"';`,
         "    default $remote_addr;",
         "}",
+        ...renderCountryLookup(root, options.countryLookup),
         ...renderHostHeaderMap(),
         // Hostnames no site serves are 404, unless they are not hostnames at all: 400.
         "map $host $cloudengine_invalid_host {",
@@ -389,7 +393,9 @@ function renderSiteServer(site: ProxySite, ctx: SiteContext, tls: boolean): stri
                 `        proxy_read_timeout ${wait}s;`,
             );
         } else {
-            lines.push(`        proxy_pass http://${upstreamName(site)};`);
+            // An app's X-Accel-Redirect is not followed (as behind the App Engine limits hop): the app
+            // answers its requests; which of the load balancer's locations answers is not its to choose.
+            lines.push(`        proxy_pass http://${upstreamName(site)};`, "        proxy_ignore_headers X-Accel-Redirect;");
         }
         if (site.cdnCache) {
             lines.push(

@@ -59,6 +59,8 @@ func NewGateway(ctx *pulumi.Context,
 }
 
 type gatewayArgs struct {
+	// A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it).
+	CountryDatabase *string `pulumi:"countryDatabase"`
 	// Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine).
 	Domain *string `pulumi:"domain"`
 	// Host port for HTTP. Default 80.
@@ -77,6 +79,8 @@ type gatewayArgs struct {
 
 // The set of arguments for constructing a Gateway resource.
 type GatewayArgs struct {
+	// A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it).
+	CountryDatabase pulumi.StringPtrInput
 	// Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine).
 	Domain pulumi.StringPtrInput
 	// Host port for HTTP. Default 80.

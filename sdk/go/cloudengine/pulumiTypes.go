@@ -649,6 +649,8 @@ func (o EngineAppVersionMapOutput) MapIndex(k pulumi.StringInput) EngineAppVersi
 
 // The shared entry point of a Docker host or cluster: serves every app and domain by Host header (HTTP) and SNI (HTTPS).
 type GatewaySettings struct {
+	// A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it).
+	CountryDatabase *string `pulumi:"countryDatabase"`
 	// Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine).
 	Domain *string `pulumi:"domain"`
 	// Host port for HTTP. Default 80.

@@ -19,6 +19,7 @@ __all__ = ['GatewayArgs', 'Gateway']
 @pulumi.input_type
 class GatewayArgs:
     def __init__(__self__, *,
+                 country_database: pulumi.Input[Optional[_builtins.str]] = None,
                  domain: pulumi.Input[Optional[_builtins.str]] = None,
                  http_port: pulumi.Input[Optional[_builtins.int]] = None,
                  https_port: pulumi.Input[Optional[_builtins.int]] = None,
@@ -29,6 +30,7 @@ class GatewayArgs:
         """
         The set of arguments for constructing a Gateway resource.
 
+        :param pulumi.Input[_builtins.str] country_database: A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it).
         :param pulumi.Input[_builtins.str] domain: Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine).
         :param pulumi.Input[_builtins.int] http_port: Host port for HTTP. Default 80.
         :param pulumi.Input[_builtins.int] https_port: Host port for HTTPS. Default 443.
@@ -37,6 +39,8 @@ class GatewayArgs:
         :param pulumi.Input[_builtins.str] listen_address: Host address the entry point publishes its ports on. Default 0.0.0.0 (all).
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] outbound_ips: Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
         """
+        if country_database is not None:
+            pulumi.set(__self__, "country_database", country_database)
         if domain is None:
             domain = 'localhost'
         if domain is not None:
@@ -61,6 +65,18 @@ class GatewayArgs:
             pulumi.set(__self__, "listen_address", listen_address)
         if outbound_ips is not None:
             pulumi.set(__self__, "outbound_ips", outbound_ips)
+
+    @_builtins.property
+    @pulumi.getter(name="countryDatabase")
+    def country_database(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it).
+        """
+        return pulumi.get(self, "country_database")
+
+    @country_database.setter
+    def country_database(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "country_database", value)
 
     @_builtins.property
     @pulumi.getter
@@ -153,6 +169,7 @@ class Gateway(pulumi.ComponentResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 country_database: pulumi.Input[Optional[_builtins.str]] = None,
                  domain: pulumi.Input[Optional[_builtins.str]] = None,
                  http_port: pulumi.Input[Optional[_builtins.int]] = None,
                  https_port: pulumi.Input[Optional[_builtins.int]] = None,
@@ -166,6 +183,7 @@ class Gateway(pulumi.ComponentResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[_builtins.str] country_database: A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it).
         :param pulumi.Input[_builtins.str] domain: Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine).
         :param pulumi.Input[_builtins.int] http_port: Host port for HTTP. Default 80.
         :param pulumi.Input[_builtins.int] https_port: Host port for HTTPS. Default 443.
@@ -198,6 +216,7 @@ class Gateway(pulumi.ComponentResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 country_database: pulumi.Input[Optional[_builtins.str]] = None,
                  domain: pulumi.Input[Optional[_builtins.str]] = None,
                  http_port: pulumi.Input[Optional[_builtins.int]] = None,
                  https_port: pulumi.Input[Optional[_builtins.int]] = None,
@@ -216,6 +235,7 @@ class Gateway(pulumi.ComponentResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = GatewayArgs.__new__(GatewayArgs)
 
+            __props__.__dict__["country_database"] = country_database
             if domain is None:
                 domain = 'localhost'
             __props__.__dict__["domain"] = domain

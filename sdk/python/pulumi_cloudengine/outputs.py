@@ -25,6 +25,7 @@ class GatewaySettings(dict):
     The shared entry point of a Docker host or cluster: serves every app and domain by Host header (HTTP) and SNI (HTTPS).
     """
     def __init__(__self__, *,
+                 country_database: Optional[_builtins.str] = None,
                  domain: Optional[_builtins.str] = None,
                  http_port: Optional[_builtins.int] = None,
                  https_port: Optional[_builtins.int] = None,
@@ -35,6 +36,7 @@ class GatewaySettings(dict):
         """
         The shared entry point of a Docker host or cluster: serves every app and domain by Host header (HTTP) and SNI (HTTPS).
 
+        :param _builtins.str country_database: A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it).
         :param _builtins.str domain: Base domain of apps' default hostnames: <app>.<domain> and stg-<app>.<domain>. Default localhost (browsers resolve *.localhost to this machine).
         :param _builtins.int http_port: Host port for HTTP. Default 80.
         :param _builtins.int https_port: Host port for HTTPS. Default 443.
@@ -43,6 +45,8 @@ class GatewaySettings(dict):
         :param _builtins.str listen_address: Host address the entry point publishes its ports on. Default 0.0.0.0 (all).
         :param Sequence[_builtins.str] outbound_ips: Addresses apps' outgoing traffic leaves from, for third-party allow-lists. Default: [].
         """
+        if country_database is not None:
+            pulumi.set(__self__, "country_database", country_database)
         if domain is None:
             domain = 'localhost'
         if domain is not None:
@@ -67,6 +71,14 @@ class GatewaySettings(dict):
             pulumi.set(__self__, "listen_address", listen_address)
         if outbound_ips is not None:
             pulumi.set(__self__, "outbound_ips", outbound_ips)
+
+    @_builtins.property
+    @pulumi.getter(name="countryDatabase")
+    def country_database(self) -> Optional[_builtins.str]:
+        """
+        A legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat; a path relative to the program's directory) to look clients' addresses up in: apps and domains behind this gateway then get App Engine's X-AppEngine-Country header, the client's ISO 3166-1 alpha-2 country code, whenever the database knows the address. Without one the header is never sent, and a client's own is always removed. The proxy image needs nginx's geoip module (the official image has it).
+        """
+        return pulumi.get(self, "country_database")
 
     @_builtins.property
     @pulumi.getter
