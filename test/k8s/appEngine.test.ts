@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startLoad, summarize } from "../../bench/rollout/load";
+import { describeFailures, startLoad, summarize } from "../../bench/rollout/load";
 import { previewChanges } from "../engine/support";
 import { geoipLookup, requireCountryDatabase } from "../support/countryDatabase";
 import { Echo, LoopbackClient } from "../support/httpClient";
@@ -26,6 +26,8 @@ const DEPLOYMENT = "/apis/apps/v1/namespaces/default/deployments/app-gae-v1-prod
 /** The load that makes v1 busy: 20 requests a second of 40 ms CPU each (0.8 CPU; its instances get 0.2 each). */
 const BURN_RATE = 20;
 const BURN_MS = 40;
+/** The load while the default version switches (requests a second). */
+const SWITCH_RATE = 50;
 /** A client address Debian's GeoIP.dat places in a country (GB). */
 const PUBLIC_ADDRESS = "81.2.69.160";
 
@@ -137,7 +139,7 @@ describe("App Engine parity on the local cluster: versions, subdomains and autom
         assert.deepEqual(previewChanges(stack.ok("preview", "--json")), []);
     });
 
-    it("switching the default version changes only the routing of the app's hostname: no version's instance restarts", { timeout: 10 * 60_000 }, async () => {
+    it("switching the default version under load changes only the routing of the app's hostname: 0 failed requests, no version's instance restarts", { timeout: 10 * 60_000 }, async (t) => {
         const podsOf = async () => (await kube.list(`${NS}/pods?labelSelector=${encodeURIComponent("cloudengine.io/env=production")}`))
             .filter((p) => /^app-gae-v[12]-production-/.test(p.metadata.name) && !p.metadata.deletionTimestamp)
             .map((p) => p.metadata.uid).sort();
@@ -147,12 +149,25 @@ describe("App Engine parity on the local cluster: versions, subdomains and autom
         // The component's own outputs (versionTag) change with it.
         const routing = changes.filter((c) => c !== "update cloudengine:index:EngineApp gae");
         assert.ok(routing.length > 0 && routing.every((c) => / gae-default-lb(-config)?$/.test(c)), `only the default version's load balancer changes: ${changes.join("; ")}`);
-        stack.ok("up", "--yes", "--skip-preview");
+        // The default load balancer's pods are replaced one by one (its configuration changed) under load.
+        const load = startLoad({ url: `http://127.0.0.1:${lb["gae-default"].ports.http}/`, host: `gae.${domain}`, ratePerSecond: SWITCH_RATE, maxDurationMs: 5 * 60_000 });
+        const t0 = Date.now();
+        const up = await stack.runAsync("up", "--yes", "--skip-preview");
+        const upSeconds = (Date.now() - t0) / 1000;
         const deadline = Date.now() + 120_000;
-        while ((await lb["gae-default"].request({ hostname: `gae.${domain}` }).catch(() => ({ text: "" }))).text !== "echoapp production v2\n") {
-            assert.ok(Date.now() < deadline, "the app's hostname is served by v2 within 2 minutes");
-            await new Promise((r) => setTimeout(r, 1_000));
+        const answers = () => load.samples.slice(-SWITCH_RATE).map((x) => x.body);
+        while (!(answers().length === SWITCH_RATE && answers().every((b) => b === "echoapp production v2\n"))) {
+            assert.ok(Date.now() < deadline, "the app's hostname is served by v2 alone within 2 minutes");
+            await new Promise((r) => setTimeout(r, 500));
         }
+        const samples = await load.stop();
+        assert.equal(up.status, 0, `pulumi up failed:\n${up.all.slice(-5000)}`);
+        const s = summarize(samples);
+        const versions = samples.map((x) => x.body.trim().split(" ").pop());
+        t.diagnostic(`pulumi up took ${upSeconds.toFixed(1)} s; ${s.requests} requests at ${s.rate.toFixed(0)}/s (keep-alive ${s.keepAlive.requests}, new connection ${s.fresh.requests}), ${s.failed} failed; p99 ${s.p99.toFixed(1)} ms`);
+        assert.equal(s.failed, 0, `failed during the switch: ${describeFailures(samples, t0)}`);
+        assert.equal(versions[0], "v1", "v1 answers first");
+        assert.deepEqual([...new Set(versions)].sort(), ["v1", "v2"], "only the two versions answer");
         assert.deepEqual(await podsOf(), before, "every version's instances are the pods they were");
     });
 });
