@@ -51,8 +51,13 @@ export interface AppModel {
     limits: ProxyLimits;
     /** Automatic scaling of the production instances (their count is then the scaler's, from scaling.min). */
     scaling?: { min: number; max: number; targetCpu: number; scaleDownDelaySeconds: number };
-    /** One version of a versioned app: the app's own slug (its hostnames') and the version's name. */
-    versionOf?: { app: string; version: string };
+    /** One version of a versioned app: the app's own slug (its hostnames'), the EngineApp's name, and the version's. */
+    versionOf?: { app: string; appName: string; version: string };
+}
+
+/** How messages name an app unit: `EngineApp "web"`, or `EngineApp "web" version v1` for one version of it. */
+export function appUnitLabel(m: AppModel): string {
+    return m.versionOf ? `EngineApp "${m.versionOf.appName}" version ${m.versionOf.version}` : `EngineApp "${m.name}"`;
 }
 
 /** An app's versions (one unnamed version when it has no versions) and the one serving its hostnames. */
@@ -82,7 +87,7 @@ export function buildAppVersionModels(name: string, args: EngineAppConfig, resou
             appId: args.appId ?? name,
             versionTag: version,
         }, `${resource}, versions.${version}`),
-        versionOf: { app, version },
+        versionOf: { app, appName: name, version },
     }));
     const chosen = args.defaultVersion ?? Object.keys(args.versions)[0];
     return { versions, defaultVersion: versions.find((m) => m.versionOf!.version === chosen)! };

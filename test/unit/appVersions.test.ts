@@ -53,6 +53,8 @@ describe("EngineApp versions on Docker", () => {
         assert.ok(site.inputs.conf.includes(serverName("web.localhost")), site.inputs.conf);
         assert.match(site.inputs.conf, /server production\.web-v2\.app\.cloudengine\.internal\.ready\.cloudengine\.internal:3000 resolve/);
         assert.ok(site.dependencies.includes(only(resources, DYNAMIC_RELEASE, "web-v2-production-release").urn));
+        // Messages (a release that does not become healthy) name the app and the version, not the unit.
+        assert.equal(only(resources, DYNAMIC_RELEASE, "web-v2-production-release").inputs.what, 'EngineApp "web" version v2 (production)');
         assert.match(only(resources, DYNAMIC_SITE, "www").inputs.conf, /server production\.web-v2\.app\.cloudengine\.internal\.ready/);
         assert.equal(await valueOf(app.url), "http://web.localhost");
     });

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_UID, AppModel } from "../../config/appModel";
+import { APP_UID, AppModel, appUnitLabel } from "../../config/appModel";
 import { INSTANCE_SERVE_PORT } from "../../config/ports";
 import { AppEnvironment, SANDBOX_MOUNTS } from "../../config/spec";
 import { RESOLVER_VALID_SECONDS } from "../../render/proxy/limits";
@@ -39,7 +39,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
     });
 
     // A Release per environment waits for the instances and retires earlier ones (release.ts).
-    const releaseHost = requireDockerHost(`EngineApp "${m.name}"`, parent);
+    const releaseHost = requireDockerHost(appUnitLabel(m), parent);
     const releases: pulumi.CustomResource[] = [];
     const upstreams: Partial<Record<AppEnvironment, string>> = {};
     for (const { env, instances } of m.environments) {
@@ -58,7 +58,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
         }
         const release = releaseResource(`${m.name}-${env}-release`, {
             host: releaseHost,
-            what: `EngineApp "${m.name}" (${env})`,
+            what: `${appUnitLabel(m)} (${env})`,
             containers: pulumi.all(containers.map((c) => c.id)),
             // Labels that stay the same across releases (not the app ID, which a user may change).
             select: Object.fromEntries(instanceLabels(m, env).filter((l) => l.label !== APP_ID_LABEL).map((l) => [l.label, l.value])),
@@ -71,7 +71,7 @@ export function dockerApp(parent: pulumi.ComponentResource, inputs: AppInputs): 
         dockerSite(`${m.name}-${env}-site`, parent, {
             gateway: inputs.gateway,
             site: inputs.gateway.apply((gw) => defaultSite(m, env, gw.domain)),
-            what: `EngineApp "${m.name}" (${env})`,
+            what: `${appUnitLabel(m)} (${env})`,
             dependsOn: [release],
         });
     }
