@@ -19,14 +19,8 @@ const MMDB_MARKER = Buffer.from("\xab\xcd\xefMaxMind.com", "latin1");
 export const COUNTRY_DATABASE_ALLOWED =
     "the path of a legacy MaxMind GeoIP country database (GeoIP.dat or GeoIPv6.dat, e.g. Debian's geoip-database: /usr/share/GeoIP/GeoIP.dat)";
 
-export interface CountryDatabase {
-    /** Absolute path it was read from. */
-    path: string;
-    content: Buffer;
-}
-
-/** Reads the file at `file` (relative to the program's directory) and checks it is a country database. */
-export function readCountryDatabase(resource: string, field: string, file: string): CountryDatabase {
+/** Reads the file at `file` (relative to the program's directory), checked to be a country database: its bytes. */
+export function readCountryDatabase(resource: string, field: string, file: string): Buffer {
     const full = path.resolve(file);
     const refuse = (problem: string) => new ConfigError(resource, field, file, `${COUNTRY_DATABASE_ALLOWED}; ${problem}`);
     let content: Buffer;
@@ -38,7 +32,7 @@ export function readCountryDatabase(resource: string, field: string, file: strin
     }
     const problem = countryDatabaseProblem(content);
     if (problem) throw refuse(`${full} ${problem}`);
-    return { path: full, content };
+    return content;
 }
 
 /** Why `content` is not a country database nginx can read, or undefined when it is one. */

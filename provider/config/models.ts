@@ -3,7 +3,7 @@ import { AppEnvironment, CACHE_CAPACITIES, SENTINEL_DOWN_AFTER_SECONDS, STAGING_
 import { DomainConfig } from "./args/domain";
 import { GatewayConfig } from "./args/gateway";
 import { LeanCacheInstanceConfig } from "./args/leanCacheInstance";
-import { CountryDatabase, readCountryDatabase } from "./countryDatabase";
+import { readCountryDatabase } from "./countryDatabase";
 import { dnsLabel } from "./names";
 
 // Fully defaulted models of the smaller components (EngineApp's is in appModel.ts).
@@ -12,8 +12,8 @@ export interface GatewayModel extends Omit<GatewayConfig, "countryDatabase"> {
     name: string;
     slug: string;
     inboundIps: string[];
-    /** The country database, read and checked; absent: no X-AppEngine-Country. */
-    countryDatabase?: CountryDatabase;
+    /** The country database's bytes, read and checked; absent: no X-AppEngine-Country. */
+    countryDatabase?: Buffer;
 }
 
 /** `label` names the Gateway in the errors of its country database (the file is read here). */

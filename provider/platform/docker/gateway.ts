@@ -53,7 +53,7 @@ export function dockerGateway(parent: pulumi.ComponentResource, model: GatewayMo
         readySource: runtimeSource("cloudengine-ready"),
         command: ["nginx", ...PROXY_ARGS],
         ...(country ? { countryDatabase: COUNTRY_DATABASE_FILE } : {}),
-    }), country ? { [COUNTRY_DATABASE_FILE]: country.content } : {});
+    }), country ? { [COUNTRY_DATABASE_FILE]: country } : {});
     const image = new docker.Image(`${model.name}-image`, {
         imageName: `cloudengine/${stackPrefix()}-${model.slug}-gateway:latest`,
         skipPush: true,

@@ -1,6 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CountryDatabase } from "../../config/countryDatabase";
 import { COUNTRY_DATABASE_DIR, COUNTRY_DATABASE_PATH } from "../../render/proxy/country";
 import { checksum, contentName, metadata, objectLabels, objectName } from "./naming";
 
@@ -16,7 +15,7 @@ const PART_KEY = "part";
 const PARTS_DIR = "/etc/cloudengine/geoip-parts";
 
 /** The ConfigMaps of the database, created under the Gateway; their names, in order. */
-export function countryDatabaseConfigMaps(parent: pulumi.ComponentResource, gatewayName: string, slug: string, database: CountryDatabase): {
+export function countryDatabaseConfigMaps(parent: pulumi.ComponentResource, gatewayName: string, slug: string, database: Buffer): {
     names: string[];
     configMaps: k8s.core.v1.ConfigMap[];
 } {
@@ -24,9 +23,9 @@ export function countryDatabaseConfigMaps(parent: pulumi.ComponentResource, gate
     const labels = objectLabels("load-balancer", base, "Gateway");
     const names: string[] = [];
     const configMaps: k8s.core.v1.ConfigMap[] = [];
-    for (let offset = 0; offset < database.content.length; offset += PART_BYTES) {
+    for (let offset = 0; offset < database.length; offset += PART_BYTES) {
         const index = names.length;
-        const part = database.content.subarray(offset, offset + PART_BYTES);
+        const part = database.subarray(offset, offset + PART_BYTES);
         const name = contentName(objectName(base, String(index)), checksum(part));
         configMaps.push(new k8s.core.v1.ConfigMap(`${gatewayName}-country-${index}`, {
             metadata: metadata(name, labels.all),

@@ -26,11 +26,10 @@ export function renderCountryModule(root: string, lookup: boolean): string[] {
 
 /** http-level lines that define COUNTRY_VARIABLE: from the database, or always empty. */
 export function renderCountryLookup(root: string, lookup: boolean): string[] {
-    const name = COUNTRY_VARIABLE.slice(1);
-    if (!lookup) return [`map $host $${name} {`, '    default "";', "}"];
+    if (!lookup) return [`map $host ${COUNTRY_VARIABLE} {`, '    default "";', "}"];
     return [
         `geoip_country ${root}${COUNTRY_DATABASE_PATH};`,
-        `map $geoip_country_code $${name} {`,
+        `map $geoip_country_code ${COUNTRY_VARIABLE} {`,
         ...NOT_COUNTRIES.map((code) => `    ${code} "";`),
         '    "~^[A-Z]{2}$" $geoip_country_code;',
         '    default "";',
